@@ -1,0 +1,59 @@
+/**
+ * The Platform seam: everything the engine needs from its host, injected so the core never
+ * imports `wx`, `uni`, Taro, React or Vue. One implementation per host lives in its own package
+ * (`@minirtc/taro`, `@minirtc/uni`, `@minirtc/headless`, the console's browser platform).
+ */
+
+/** Callbacks the platform calls for one socket. Called at most once each for open and close. */
+export interface SocketHandlers {
+  onOpen(): void
+  onMessage(data: string): void
+  /** The socket is gone, whatever the reason (network error, server close, our own close). */
+  onClose(code: number, reason: string): void
+}
+
+/** A connected (or connecting) WebSocket, as `wx.connectSocket` / `ws` / the browser give it. */
+export interface PlatformSocket {
+  send(data: string): void
+  close(code?: number, reason?: string): void
+}
+
+/** Options every WeChat context method takes (`{ success, fail, complete }`, no Promises). */
+export interface ContextCallOptions {
+  success?(res: any): void
+  fail?(err: any): void
+  complete?(res: any): void
+  [key: string]: unknown
+}
+
+/** The subset of `LivePusherContext` the engine drives. */
+export interface LivePusherContextLike {
+  start?(opts?: ContextCallOptions): void
+  stop?(opts?: ContextCallOptions): void
+  switchCamera?(opts?: ContextCallOptions): void
+  snapshot?(opts?: ContextCallOptions): void
+  sendMessage?(opts: ContextCallOptions & { msg: string }): void
+  toggleTorch?(opts?: ContextCallOptions): void
+}
+
+/** The subset of `LivePlayerContext` the engine drives. */
+export interface LivePlayerContextLike {
+  play?(opts?: ContextCallOptions): void
+  stop?(opts?: ContextCallOptions): void
+  snapshot?(opts?: ContextCallOptions): void
+}
+
+export interface Platform {
+  /** Open a WebSocket to `url` (text frames only). */
+  connect(url: string, handlers: SocketHandlers): PlatformSocket
+  /** Context for the rendered live-pusher with element id `id`, or null when not rendered yet. */
+  createPusherContext(id: string): LivePusherContextLike | null
+  /** Context for the rendered live-player with element id `id`, or null when not rendered yet. */
+  createPlayerContext(id: string): LivePlayerContextLike | null
+  setTimeout(fn: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+  /** Milliseconds since the epoch (`Date.now` unless a test controls time). */
+  now(): number
+  /** Subscribe to network reachability (`wx.onNetworkStatusChange`); returns an unsubscribe. */
+  onNetworkChange?(listener: (online: boolean) => void): () => void
+}

@@ -1,0 +1,38 @@
+export { ErrorCode, CloseCode, errorMessages, errorReason } from './errors'
+export type { ErrorReason } from './errors'
+export { Limits } from './limits'
+export {
+  ID_PUNCTUATION,
+  checkIds,
+  isValidRoomId,
+  isValidStreamId,
+  isValidUserId,
+  isValidUserName,
+  utf8Length,
+} from './ids'
+export { PROTOCOL_VERSION } from './messages'
+export type {
+  BroadcastMessage,
+  ClientRequest,
+  ErrorBody,
+  LoginResult,
+  MediaUrls,
+  Op,
+  OpRequest,
+  OpResult,
+  Ops,
+  PlayResult,
+  PublishResult,
+  PushEvent,
+  Pushes,
+  ResumeResult,
+  RoomExtraInfo,
+  RoomSync,
+  ServerMessage,
+  ServerPush,
+  ServerReply,
+  StreamInfo,
+  UserInfo,
+} from './messages'
+export { isOp, parseClientMessage, parseServerMessage } from './validate'
+export type { ParseResult } from './validate'

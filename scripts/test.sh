@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command: installs what the tests need, builds, type-checks, lints and runs every test.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+install_deps
+cd "$ROOT"
+log "build + typecheck + test (turbo)"
+pnpm exec turbo run build typecheck test --output-logs=errors-only --concurrency=2
+log "lint (oxlint)"
+pnpm run -s lint
+log "publint + size budget"
+node scripts/publint-all.mjs
+node scripts/size.mjs
+log "all checks passed"
