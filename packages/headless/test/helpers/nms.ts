@@ -1,0 +1,108 @@
+/**
+ * Runs the real node-media-server 4.4.3 in-process for tests, as media-servers.md recommends:
+ * bound to 127.0.0.1, free ports, webadmin off, store in a temp dir, no auth, no recording.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+const require = createRequire(import.meta.url)
+
+interface NmsInstance {
+  run(): Promise<void>
+  stop(): Promise<void>
+  on(event: string, fn: (session: { streamPath: string; protocol: string }) => void): void
+}
+
+/** A port that was free a moment ago (bind 0, read, close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port })
+    s.once('connect', () => {
+      s.destroy()
+      resolve(true)
+    })
+    s.once('error', () => resolve(false))
+  })
+}
+
+export interface TestMediaServer {
+  rtmpPort: number
+  httpPort: number
+  rtmpUrl(name: string): string
+  flvUrl(name: string): string
+  events: Array<{ event: string; streamPath: string; protocol: string }>
+  stop(): Promise<void>
+}
+
+export async function startMediaServer(): Promise<TestMediaServer> {
+  const NodeMediaServer = require('node-media-server') as new (config: object) => NmsInstance
+  const rtmpPort = await freePort()
+  let httpPort = await freePort()
+  while (httpPort === rtmpPort) httpPort = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'minirtc-nms-'))
+  // NMS forces its logger to "debug" in its constructor; pin it to "error" to keep test logs readable.
+  const logger = require('node-media-server/src/core/logger.js') as { level: string }
+  Object.defineProperty(logger, 'level', { get: () => 'error', set: () => {}, configurable: true })
+  const nms = new NodeMediaServer({
+    bind: '127.0.0.1',
+    rtmp: { port: rtmpPort },
+    http: { port: httpPort },
+    webadmin: { enable: false },
+    store: { path: join(dir, 'store') },
+    record: { auto: false, path: join(dir, 'record') },
+  })
+  const events: TestMediaServer['events'] = []
+  for (const event of ['prePublish', 'postPublish', 'donePublish', 'prePlay', 'postPlay', 'donePlay']) {
+    nms.on(event, (s) => events.push({ event, streamPath: s.streamPath, protocol: s.protocol }))
+  }
+  await nms.run()
+  const deadline = Date.now() + 10000
+  while (!((await canConnect(rtmpPort)) && (await canConnect(httpPort)))) {
+    if (Date.now() > deadline) throw new Error('node-media-server did not start listening within 10 s')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  let stopped = false
+  return {
+    rtmpPort,
+    httpPort,
+    rtmpUrl: (name) => `rtmp://127.0.0.1:${rtmpPort}/live/${name}`,
+    flvUrl: (name) => `http://127.0.0.1:${httpPort}/live/${name}.flv`,
+    events,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      await nms.stop()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Unique stream names: NMS keeps a stream for 30 s after its publisher leaves (resume window). */
+let seq = 0
+export function streamName(prefix = 's'): string {
+  seq++
+  return `${prefix}_${process.pid}_${Date.now().toString(36)}_${seq}`
+}
+
+/** Resolves when `pred` is true, polling; rejects after `timeoutMs`. */
+export async function waitUntil(pred: () => boolean, timeoutMs = 10000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!pred()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
