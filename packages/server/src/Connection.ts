@@ -1,0 +1,202 @@
+import { CloseCode, ErrorCode, errorMessages, errorReason, parseClientMessage, type ClientRequest } from '@minirtc/protocol'
+import type { Logger } from 'pino'
+import type { WebSocket } from 'ws'
+import { ServerError, errorBody } from './errors'
+import type { Metrics } from './metrics'
+import type { RateLimitOptions } from './options'
+import { TokenBucket, WindowCounter } from './rateLimiter'
+import type { Rooms } from './Rooms'
+import type { Session, SessionSink } from './Session'
+import { verifyToken } from './token'
+
+export interface ConnectionDeps {
+  rooms: Rooms
+  secretFor: (appId: string) => string | undefined
+  log: Logger
+  metrics: Metrics
+  rateLimit: RateLimitOptions
+  heartbeatTimeoutMs: number
+  loginTimeoutMs: number
+}
+
+/**
+ * One signaling WebSocket. Frames are handled strictly in arrival order (a queue), so replies
+ * and pushes of one connection never overtake each other. Bad input always gets a coded reply;
+ * too much of it closes the socket with 4004.
+ */
+export class Connection implements SessionSink {
+  private session: Session | undefined
+  private queue: Promise<void> = Promise.resolve()
+  private readonly bucket: TokenBucket
+  private readonly bad = new WindowCounter(10_000)
+  private timer: NodeJS.Timeout | undefined
+  private closed = false
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly address: string,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.bucket = new TokenBucket(deps.rateLimit.messagesPerSecond, deps.rateLimit.burst)
+    deps.metrics.connections.inc()
+    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary))
+    ws.on('close', () => this.onClose())
+    ws.on('error', (err) => deps.log.debug({ err: err.message, address }, 'socket error'))
+    this.armTimer(deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout')
+  }
+
+  // SessionSink
+  send(text: string): void {
+    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(text)
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return
+    this.closed = true
+    clearTimeout(this.timer)
+    this.ws.close(code, reason)
+  }
+
+  private armTimer(ms: number, code: number, reason: string): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.deps.log.info({ address: this.address, ref: this.session?.ref, code }, reason)
+      this.close(code, reason)
+    }, ms)
+    this.timer.unref()
+  }
+
+  private heartbeat(): void {
+    this.armTimer(this.deps.heartbeatTimeoutMs, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout')
+  }
+
+  private reply(id: number, d: unknown): void {
+    this.send(JSON.stringify({ id, ok: true, d }))
+  }
+
+  private replyError(id: number, code: number, message?: string): void {
+    this.deps.metrics.errors.inc({ reason: errorReason(code) })
+    this.send(JSON.stringify({ id, ok: false, error: errorBody(code, message) }))
+  }
+
+  /** Malformed or rate-limited frame: answer it, and hang up on a client that keeps at it. */
+  private badFrame(id: number, code: number): void {
+    this.replyError(id, code)
+    if (this.bad.hit() > this.deps.rateLimit.maxBadFrames) {
+      this.deps.log.warn({ address: this.address, ref: this.session?.ref }, 'too many bad frames')
+      this.close(CloseCode.RATE_LIMITED, 'too many bad frames')
+    }
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.closed) return
+    if (isBinary) {
+      this.deps.metrics.messages.inc({ op: 'invalid' })
+      // id 0: the frame had no readable request id, so the error cannot be correlated.
+      return this.badFrame(0, ErrorCode.MALFORMED_MESSAGE)
+    }
+    const parsed = parseClientMessage(data.toString('utf8'))
+    if (!parsed.ok) {
+      this.deps.metrics.messages.inc({ op: 'invalid' })
+      return this.badFrame(parsed.id ?? 0, parsed.code)
+    }
+    const req = parsed.value
+    this.deps.metrics.messages.inc({ op: req.op })
+    if (!this.bucket.take()) return this.badFrame(req.id, ErrorCode.RATE_LIMITED)
+    this.queue = this.queue.then(() => this.dispatch(req))
+  }
+
+  private async dispatch(req: ClientRequest): Promise<void> {
+    if (this.closed) return
+    try {
+      const d = await this.handle(req)
+      this.reply(req.id, d)
+    } catch (e) {
+      if (e instanceof ServerError) {
+        // 2xxx = token or grant refused: count them, they are what an attacker produces.
+        if (e.code >= 2000 && e.code < 3000) {
+          this.deps.metrics.authFailures.inc({ reason: errorReason(e.code) })
+          this.deps.log.info({ address: this.address, op: req.op, code: e.code }, 'auth refused')
+        }
+        return this.replyError(req.id, e.code, e.message)
+      }
+      this.deps.log.error({ err: e instanceof Error ? e.stack : String(e), op: req.op }, 'handler failed')
+      this.replyError(req.id, ErrorCode.INTERNAL)
+    }
+  }
+
+  private async handle(req: ClientRequest): Promise<unknown> {
+    const { rooms } = this.deps
+    if (this.session?.state === 'ended') this.session = undefined
+    const s = this.session
+    switch (req.op) {
+      case 'ping':
+        if (s) {
+          if (req.d.ack !== undefined) s.ack(req.d.ack)
+          this.heartbeat()
+        }
+        return { t: Date.now() }
+      case 'login': {
+        if (s) throw new ServerError(ErrorCode.ALREADY_LOGGED_IN)
+        const claims = await this.verify(req.d.token, req.d.appId, true)
+        const { session, result } = await rooms.login(claims, req.d, this, this.address)
+        if (this.closed) {
+          rooms.detach(session, this)
+          return result
+        }
+        this.session = session
+        this.heartbeat()
+        return result
+      }
+      case 'resume': {
+        if (s) throw new ServerError(ErrorCode.ALREADY_LOGGED_IN)
+        const { session, result } = rooms.resume(req.d.sessionId, req.d.lastSeq, this)
+        this.session = session
+        this.heartbeat()
+        return result
+      }
+    }
+    if (!s) throw new ServerError(ErrorCode.NOT_LOGGED_IN)
+    switch (req.op) {
+      case 'logout':
+        this.session = undefined
+        await rooms.end(s, 'logout')
+        this.armTimer(this.deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout')
+        return {}
+      case 'renewToken':
+        return rooms.renewToken(s, await this.verify(req.d.token, s.appId, false))
+      case 'publish':
+        return rooms.publish(s, req.d)
+      case 'unpublish':
+        return rooms.unpublish(s, req.d.streamId)
+      case 'play':
+        return rooms.play(s, req.d.streamId)
+      case 'setStreamExtraInfo':
+        return rooms.setStreamExtraInfo(s, req.d)
+      case 'setRoomExtraInfo':
+        return rooms.setRoomExtraInfo(s, req.d)
+      case 'broadcast':
+        return rooms.broadcast(s, req.d.message)
+      case 'customCommand':
+        return rooms.customCommand(s, req.d)
+    }
+    throw new ServerError(ErrorCode.UNKNOWN_OPERATION)
+  }
+
+  private async verify(token: string, appId: string, login: boolean) {
+    const fail = (code: ErrorCode): never => {
+      throw new ServerError(code, login ? undefined : `renewToken: ${errorMessages[code]}`)
+    }
+    if (this.deps.secretFor(appId) === undefined) fail(ErrorCode.APP_UNKNOWN)
+    const r = await verifyToken(token, { secretFor: this.deps.secretFor, appId })
+    if (!r.ok) return fail(r.code)
+    return r.claims
+  }
+
+  private onClose(): void {
+    this.closed = true
+    clearTimeout(this.timer)
+    this.deps.metrics.connections.dec()
+    if (this.session) this.deps.rooms.detach(this.session, this)
+  }
+}

@@ -1,0 +1,568 @@
+import {
+  CloseCode,
+  ErrorCode,
+  errorReason,
+  type BroadcastMessage,
+  type LoginResult,
+  type OpRequest,
+  type PlayResult,
+  type PublishResult,
+  type ResumeResult,
+  type RoomSync,
+  type StreamInfo,
+  type UserInfo,
+} from '@minirtc/protocol'
+import type { Logger } from 'pino'
+import { ServerError } from './errors'
+import type { MediaBackend, MediaDecision, MediaGate, MediaRequest } from './media/MediaBackend'
+import { MediaSigner, newMediaName, type MediaKind } from './media/mediaSigner'
+import type { Metrics } from './metrics'
+import { Session, type SessionSink } from './Session'
+import type { RoomStore, StoredStream, StoredUser } from './store/RoomStore'
+import { at } from './timers'
+import type { TokenClaims } from './token'
+
+export interface RoomsConfig {
+  resumeWindowMs: number
+  heartbeatTimeoutMs: number
+  tokenWillExpireSeconds: number
+  mediaUrlTtlSeconds: number
+  maxStreamsPerSession: number
+  maxRoomExtraInfoKeys: number
+  replayBufferSize: number
+  mediaApp: string
+}
+
+/** Why a session ends; decides the kickout push, the close code and what others see. */
+export type EndReason = 'logout' | 'resumeExpired' | 'kicked' | 'roomClosed' | 'replaced' | 'tokenExpired'
+
+const endCodes: Record<EndReason, { code?: ErrorCode; close?: number }> = {
+  logout: {},
+  resumeExpired: {},
+  kicked: { code: ErrorCode.KICKED_OUT, close: CloseCode.KICKED_OUT },
+  roomClosed: { code: ErrorCode.ROOM_CLOSED, close: CloseCode.ROOM_CLOSED },
+  replaced: { code: ErrorCode.LOGGED_IN_ELSEWHERE, close: CloseCode.REPLACED },
+  tokenExpired: { code: ErrorCode.TOKEN_EXPIRED, close: CloseCode.TOKEN_EXPIRED },
+}
+
+/** Synchronous mirror of this node's streams: media servers need answers without awaiting. */
+interface LocalStream {
+  appId: string
+  roomId: string
+  streamId: string
+  mediaName: string
+  ownerSessionId: string
+  publisher?: string
+  players: Set<string>
+}
+
+interface MediaConn {
+  kind: MediaKind
+  sessionId: string
+  mediaName: string
+}
+
+/**
+ * Room logic: logins, resumes, streams, extra info, messages and media authorization.
+ * Durable state goes through the RoomStore; live sessions and their sockets stay in memory.
+ * Every mutation of one room runs under that room's lock so pushes come out in a consistent order.
+ */
+export class Rooms implements MediaGate {
+  private readonly sessions = new Map<string, Session>()
+  private readonly byRef = new Map<string, Session>()
+  private readonly local = new Map<string, Set<Session>>()
+  private readonly streams = new Map<string, LocalStream>()
+  private readonly mediaConns = new Map<string, MediaConn>()
+  private readonly locks = new Map<string, Promise<unknown>>()
+  private readonly messageIds = new Map<string, number>()
+  private readonly signer = new MediaSigner()
+  media: MediaBackend | undefined
+
+  constructor(
+    private readonly store: RoomStore,
+    private readonly cfg: RoomsConfig,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  // ---- bookkeeping -------------------------------------------------------------------------
+
+  private roomKey(appId: string, roomId: string): string {
+    return appId + '\u0000' + roomId
+  }
+
+  /** Run `fn` after every earlier operation on the same room has finished. */
+  private withRoom<T>(appId: string, roomId: string, fn: () => Promise<T>): Promise<T> {
+    const key = this.roomKey(appId, roomId)
+    const prev = this.locks.get(key) ?? Promise.resolve()
+    const run = prev.then(fn, fn)
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.locks.set(key, tail)
+    void tail.then(() => {
+      if (this.locks.get(key) === tail) this.locks.delete(key)
+    })
+    return run
+  }
+
+  private members(appId: string, roomId: string): Set<Session> {
+    return this.local.get(this.roomKey(appId, roomId)) ?? new Set()
+  }
+
+  private others(s: Session): Session[] {
+    return [...this.members(s.appId, s.roomId)].filter((o) => o !== s)
+  }
+
+  /** Local sessions and rooms, for metrics and the admin API. */
+  stats(): { rooms: number; sessions: number; streams: number } {
+    let live = 0
+    for (const st of this.streams.values()) if (st.publisher) live++
+    return { rooms: this.local.size, sessions: this.sessions.size, streams: live }
+  }
+
+  getSession(id: string): Session | undefined {
+    return this.sessions.get(id)
+  }
+
+  private streamInfo(s: StoredStream): StreamInfo {
+    return { streamId: s.streamId, user: { ...s.user }, extraInfo: s.extraInfo }
+  }
+
+  private async buildSync(s: Session): Promise<RoomSync> {
+    const [users, streams, extraInfo] = await Promise.all([
+      this.store.listUsers(s.appId, s.roomId),
+      this.store.listStreams(s.appId, s.roomId),
+      this.store.listRoomExtraInfo(s.appId, s.roomId),
+    ])
+    return {
+      // Like the vendor SDKs' update callbacks, the lists describe the *other* users.
+      users: users.filter((u) => u.user.userId !== s.user.userId).map((u) => ({ ...u.user })),
+      streams: streams.filter((st) => st.state === 'live' && st.ownerSessionId !== s.id).map((st) => this.streamInfo(st)),
+      extraInfo,
+      onlineCount: users.length,
+      ownStreams: streams.filter((st) => st.ownerSessionId === s.id).map((st) => st.streamId),
+    }
+  }
+
+  // ---- login, resume, logout ---------------------------------------------------------------
+
+  /** Grant checks that need the request as well as the token. */
+  checkLoginGrants(claims: TokenClaims, req: OpRequest<'login'>): void {
+    if (claims.userId !== req.user.userId) throw new ServerError(ErrorCode.USER_MISMATCH)
+    if (!claims.grants.login) throw new ServerError(ErrorCode.LOGIN_NOT_GRANTED)
+    if (claims.roomId !== undefined && claims.roomId !== req.roomId) throw new ServerError(ErrorCode.ROOM_NOT_GRANTED)
+  }
+
+  async login(
+    claims: TokenClaims,
+    req: OpRequest<'login'>,
+    sink: SessionSink,
+    address: string,
+  ): Promise<{ session: Session; result: LoginResult }> {
+    this.checkLoginGrants(claims, req)
+    return this.withRoom(req.appId, req.roomId, async () => {
+      const s = new Session(
+        req.appId,
+        req.roomId,
+        { userId: req.user.userId, userName: req.user.userName },
+        req.userUpdate === true,
+        claims.grants,
+        claims.streamIdPrefix,
+        claims.exp,
+        address,
+        this.cfg.replayBufferSize,
+      )
+      const prev = await this.store.getUser(s.appId, s.roomId, s.user.userId)
+      const old = prev && this.sessions.get(prev.sessionId)
+      // Same userId again: the newest login wins, the old connection is told why and closed.
+      if (old) await this.endLocked(old, 'replaced')
+      const entry: StoredUser = { user: { ...s.user }, sessionId: s.id, joinedAt: Date.now(), address }
+      await this.store.putUser(s.appId, s.roomId, entry)
+      this.sessions.set(s.id, s)
+      this.byRef.set(s.ref, s)
+      const key = this.roomKey(s.appId, s.roomId)
+      let set = this.local.get(key)
+      if (!set) this.local.set(key, (set = new Set()))
+      set.add(s)
+      s.sink = sink
+      this.armTokenTimers(s)
+      const room = await this.buildSync(s)
+      for (const o of this.others(s)) {
+        if (o.userUpdate) o.push('user', { type: 'ADD', users: [{ ...s.user }] })
+        if (!old) o.push('onlineCount', { count: room.onlineCount })
+      }
+      this.log.info({ appId: s.appId, roomId: s.roomId, userId: s.user.userId, ref: s.ref, address }, 'login')
+      return {
+        session: s,
+        result: {
+          sessionId: s.id,
+          room,
+          seq: s.seq,
+          tokenExpiresAt: claims.exp * 1000,
+          heartbeatIntervalMs: Math.max(1000, Math.floor(this.cfg.heartbeatTimeoutMs / 3)),
+          resumeWindowMs: this.cfg.resumeWindowMs,
+          serverTime: Date.now(),
+        },
+      }
+    })
+  }
+
+  /** Attach an existing session to a new socket and return the pushes it missed. */
+  resume(sessionId: string, lastSeq: number, sink: SessionSink): { session: Session; result: ResumeResult } {
+    const s = this.sessions.get(sessionId)
+    if (!s || s.state === 'ended' || s.tokenExp * 1000 <= Date.now()) throw new ServerError(ErrorCode.SESSION_EXPIRED)
+    const missed = s.missedSince(lastSeq)
+    if (missed === null) {
+      // Part of what the client missed is gone; it must log in again from scratch.
+      void this.end(s, 'resumeExpired')
+      throw new ServerError(ErrorCode.SESSION_EXPIRED)
+    }
+    // A resume can beat the server to noticing the old socket is dead: retire that socket.
+    const oldSink = s.sink
+    s.sink = sink
+    oldSink?.close(CloseCode.NORMAL, 'resumed elsewhere')
+    s.timers.resume?.()
+    delete s.timers.resume
+    s.state = 'active'
+    this.log.info({ ref: s.ref, lastSeq, missed: missed.length }, 'resume')
+    return { session: s, result: { missed, tokenExpiresAt: s.tokenExp * 1000 } }
+  }
+
+  /** The socket of `s` went away without logout: keep the session for the resume window. */
+  detach(s: Session, sink: SessionSink): void {
+    if (s.sink !== sink || s.state !== 'active') return
+    s.sink = undefined
+    s.state = 'detached'
+    s.timers.resume = at(Date.now() + this.cfg.resumeWindowMs, () => void this.end(s, 'resumeExpired'))
+    this.log.info({ ref: s.ref }, 'detached')
+  }
+
+  end(s: Session, reason: EndReason): Promise<void> {
+    if (s.state === 'ended') return Promise.resolve()
+    return this.withRoom(s.appId, s.roomId, () => this.endLocked(s, reason))
+  }
+
+  /** End a session: kickout push + close when forced, streams and membership removed. */
+  private async endLocked(s: Session, reason: EndReason): Promise<void> {
+    if (s.state === 'ended') return
+    const { code, close } = endCodes[reason]
+    if (code !== undefined) s.push('kickout', { code, reason: errorReason(code) })
+    s.state = 'ended'
+    s.clearTimers()
+    const sink = s.sink
+    s.sink = undefined
+    if (sink && close !== undefined) sink.close(close, errorReason(code!))
+    this.sessions.delete(s.id)
+    this.byRef.delete(s.ref)
+    const members = this.members(s.appId, s.roomId)
+    members.delete(s)
+    if (members.size === 0) this.local.delete(this.roomKey(s.appId, s.roomId))
+    for (const streamId of [...s.streams]) await this.removeStream(s, streamId, false)
+    for (const id of [...s.mediaSessions]) this.media?.closeSession(id)
+    const removed = await this.store.removeUser(s.appId, s.roomId, s.user.userId, s.id)
+    this.log.info({ ref: s.ref, userId: s.user.userId, reason }, 'session ended')
+    if (!removed || reason === 'replaced') return
+    const count = await this.store.countUsers(s.appId, s.roomId)
+    if (count === 0) {
+      await this.store.deleteRoom(s.appId, s.roomId)
+      this.messageIds.delete(this.roomKey(s.appId, s.roomId))
+      return
+    }
+    if (reason === 'roomClosed') return
+    for (const o of this.others(s)) {
+      if (o.userUpdate) o.push('user', { type: 'DELETE', users: [{ ...s.user }] })
+      o.push('onlineCount', { count })
+    }
+  }
+
+  private armTokenTimers(s: Session): void {
+    s.timers.willExpire?.()
+    s.timers.expire?.()
+    const expMs = s.tokenExp * 1000
+    s.timers.willExpire = at(expMs - this.cfg.tokenWillExpireSeconds * 1000, () =>
+      s.push('tokenWillExpire', { expiresAt: expMs }),
+    )
+    s.timers.expire = at(expMs, () => void this.end(s, 'tokenExpired'))
+  }
+
+  /** A fresh token for the same app, user and room extends the session. */
+  renewToken(s: Session, claims: TokenClaims): { expiresAt: number } {
+    if (claims.appId !== s.appId) throw new ServerError(ErrorCode.TOKEN_INVALID)
+    if (claims.userId !== s.user.userId) throw new ServerError(ErrorCode.USER_MISMATCH)
+    if (!claims.grants.login) throw new ServerError(ErrorCode.LOGIN_NOT_GRANTED)
+    if (claims.roomId !== undefined && claims.roomId !== s.roomId) throw new ServerError(ErrorCode.ROOM_NOT_GRANTED)
+    s.tokenExp = claims.exp
+    s.grants = claims.grants
+    s.streamIdPrefix = claims.streamIdPrefix
+    this.armTokenTimers(s)
+    return { expiresAt: claims.exp * 1000 }
+  }
+
+  // ---- streams -----------------------------------------------------------------------------
+
+  private mediaUrl(kind: MediaKind, mediaName: string, s: Session): { rtmp: string; flv: string; expiresAt: number } {
+    if (!this.media) throw new ServerError(ErrorCode.MEDIA_UNAVAILABLE)
+    const expires = Math.floor(Date.now() / 1000) + this.cfg.mediaUrlTtlSeconds
+    const q = this.signer.sign({ kind, mediaName, ref: s.ref, expires })
+    const base = this.media.urls(mediaName)
+    return { rtmp: `${base.rtmp}?${q}`, flv: base.flv ? `${base.flv}?${q}` : '', expiresAt: expires * 1000 }
+  }
+
+  async publish(s: Session, req: OpRequest<'publish'>): Promise<PublishResult> {
+    if (!s.grants.publish) throw new ServerError(ErrorCode.PUBLISH_NOT_GRANTED)
+    if (s.streamIdPrefix !== undefined && !req.streamId.startsWith(s.streamIdPrefix))
+      throw new ServerError(ErrorCode.STREAM_PREFIX_NOT_GRANTED)
+    if (!this.media) throw new ServerError(ErrorCode.MEDIA_UNAVAILABLE)
+    return this.withRoom(s.appId, s.roomId, async () => {
+      if (s.state === 'ended') throw new ServerError(ErrorCode.NOT_LOGGED_IN)
+      let st = await this.store.getStream(s.appId, req.streamId)
+      if (!st) {
+        if (s.streams.size >= this.cfg.maxStreamsPerSession) throw new ServerError(ErrorCode.TOO_MANY_STREAMS)
+        const want: StoredStream = {
+          appId: s.appId,
+          roomId: s.roomId,
+          streamId: req.streamId,
+          user: { ...s.user },
+          ownerSessionId: s.id,
+          mediaName: newMediaName(),
+          extraInfo: req.extraInfo ?? '',
+          state: 'pending',
+          createdAt: Date.now(),
+        }
+        st = await this.store.reserveStream(want)
+        if (st.ownerSessionId === s.id) {
+          s.streams.add(st.streamId)
+          this.streams.set(st.mediaName, {
+            appId: s.appId,
+            roomId: s.roomId,
+            streamId: st.streamId,
+            mediaName: st.mediaName,
+            ownerSessionId: s.id,
+            players: new Set(),
+          })
+        }
+      }
+      // Another session (any room of this app) holds the streamId; the holder is unaffected.
+      if (st.ownerSessionId !== s.id) throw new ServerError(ErrorCode.STREAM_ID_TAKEN)
+      // Publishing an own stream again is how a reconnecting pusher gets a fresh URL.
+      const url = this.mediaUrl('publish', st.mediaName, s)
+      this.log.info({ ref: s.ref, streamId: st.streamId, mediaName: st.mediaName }, 'publish url issued')
+      return { streamId: st.streamId, pushUrl: url.rtmp, expiresAt: url.expiresAt }
+    })
+  }
+
+  async unpublish(s: Session, streamId: string): Promise<Record<string, never>> {
+    return this.withRoom(s.appId, s.roomId, async () => {
+      const st = await this.store.getStream(s.appId, streamId)
+      if (!st || st.roomId !== s.roomId) throw new ServerError(ErrorCode.STREAM_NOT_FOUND)
+      if (st.ownerSessionId !== s.id) throw new ServerError(ErrorCode.NOT_STREAM_OWNER)
+      await this.removeStream(s, streamId, true)
+      return {}
+    })
+  }
+
+  /** Drop a stream: media connections closed, DELETE to others, STOPPED to the owner. */
+  private async removeStream(s: Session, streamId: string, notifyOwner: boolean): Promise<void> {
+    s.streams.delete(streamId)
+    const st = await this.store.deleteStream(s.appId, streamId)
+    if (!st) return
+    const ls = this.streams.get(st.mediaName)
+    this.streams.delete(st.mediaName)
+    if (ls) {
+      if (ls.publisher) this.closeMedia(ls.publisher)
+      for (const p of ls.players) this.closeMedia(p)
+    }
+    if (st.state === 'live') {
+      for (const o of this.others(s)) o.push('stream', { type: 'DELETE', streams: [this.streamInfo(st)] })
+      if (notifyOwner) s.push('publishState', { streamId, state: 'STOPPED' })
+    }
+  }
+
+  private closeMedia(id: string): void {
+    this.mediaConns.delete(id)
+    this.media?.closeSession(id)
+  }
+
+  async play(s: Session, streamId: string): Promise<PlayResult> {
+    const st = await this.store.getStream(s.appId, streamId)
+    // Streams of other rooms are indistinguishable from missing ones.
+    if (!st || st.roomId !== s.roomId) throw new ServerError(ErrorCode.STREAM_NOT_FOUND)
+    const url = this.mediaUrl('play', st.mediaName, s)
+    return { streamId, urls: { rtmp: url.rtmp, flv: url.flv }, expiresAt: url.expiresAt }
+  }
+
+  async setStreamExtraInfo(s: Session, req: OpRequest<'setStreamExtraInfo'>): Promise<Record<string, never>> {
+    return this.withRoom(s.appId, s.roomId, async () => {
+      const st = await this.store.getStream(s.appId, req.streamId)
+      if (!st || st.roomId !== s.roomId) throw new ServerError(ErrorCode.STREAM_NOT_FOUND)
+      if (st.ownerSessionId !== s.id) throw new ServerError(ErrorCode.NOT_STREAM_OWNER)
+      const upd = await this.store.updateStream(s.appId, req.streamId, { extraInfo: req.extraInfo })
+      if (upd && upd.state === 'live')
+        for (const o of this.others(s)) o.push('streamExtraInfo', { streams: [this.streamInfo(upd)] })
+      return {}
+    })
+  }
+
+  // ---- room extra info and messages --------------------------------------------------------
+
+  async setRoomExtraInfo(s: Session, req: OpRequest<'setRoomExtraInfo'>): Promise<Record<string, never>> {
+    return this.withRoom(s.appId, s.roomId, async () => {
+      const cur = await this.store.listRoomExtraInfo(s.appId, s.roomId)
+      if (!cur.some((i) => i.key === req.key) && cur.length >= this.cfg.maxRoomExtraInfoKeys)
+        throw new ServerError(ErrorCode.PAYLOAD_TOO_LARGE, `At most ${this.cfg.maxRoomExtraInfoKeys} room extra info keys.`)
+      const info = { key: req.key, value: req.value, updateUser: { ...s.user }, updateTime: Date.now() }
+      await this.store.setRoomExtraInfo(s.appId, s.roomId, info)
+      for (const o of this.others(s)) o.push('roomExtraInfo', { extraInfo: [info] })
+      return {}
+    })
+  }
+
+  broadcast(s: Session, message: string): { messageId: number } {
+    const key = this.roomKey(s.appId, s.roomId)
+    const messageId = (this.messageIds.get(key) ?? 0) + 1
+    this.messageIds.set(key, messageId)
+    const m: BroadcastMessage = { messageId, fromUser: { ...s.user }, message, sendTime: Date.now() }
+    for (const o of this.others(s)) o.push('broadcast', { messages: [m] })
+    return { messageId }
+  }
+
+  customCommand(s: Session, req: OpRequest<'customCommand'>): Record<string, never> {
+    const want = new Set(req.toUserIds)
+    let sent = 0
+    for (const o of this.others(s)) {
+      if (!want.has(o.user.userId)) continue
+      o.push('customCommand', { fromUser: { ...s.user }, command: req.command })
+      sent++
+    }
+    if (sent === 0) throw new ServerError(ErrorCode.USER_NOT_FOUND)
+    return {}
+  }
+
+  // ---- admin -------------------------------------------------------------------------------
+
+  listRooms(appId: string) {
+    return this.store.listRooms(appId)
+  }
+
+  async listUsers(appId: string, roomId: string) {
+    const users = await this.store.listUsers(appId, roomId)
+    return users.map((u) => ({
+      ...u.user,
+      joinedAt: u.joinedAt,
+      address: u.address,
+      connected: this.sessions.get(u.sessionId)?.state === 'active',
+    }))
+  }
+
+  async listStreams(appId: string, roomId: string) {
+    const streams = await this.store.listStreams(appId, roomId)
+    return streams.map((st) => ({ streamId: st.streamId, user: { ...st.user }, extraInfo: st.extraInfo, state: st.state }))
+  }
+
+  async kick(appId: string, roomId: string, userId: string): Promise<boolean> {
+    const u = await this.store.getUser(appId, roomId, userId)
+    const s = u && this.sessions.get(u.sessionId)
+    if (!s) return false
+    await this.end(s, 'kicked')
+    return true
+  }
+
+  async closeRoom(appId: string, roomId: string): Promise<number> {
+    return this.withRoom(appId, roomId, async () => {
+      const all = [...this.members(appId, roomId)]
+      for (const s of all) await this.endLocked(s, 'roomClosed')
+      await this.store.deleteRoom(appId, roomId)
+      return all.length
+    })
+  }
+
+  /** Server shutdown: close every socket with 4008 (clients reconnect later). */
+  shutdown(): void {
+    for (const s of [...this.sessions.values()]) {
+      s.clearTimers()
+      s.sink?.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
+      s.sink = undefined
+      s.state = 'ended'
+    }
+    this.sessions.clear()
+  }
+
+  // ---- media gate --------------------------------------------------------------------------
+
+  authorize(req: MediaRequest): MediaDecision {
+    const d = this.decide(req)
+    this.metrics.mediaAuth.inc({ kind: req.kind, result: d.ok ? 'allow' : errorReason(d.code) })
+    if (!d.ok) this.log.info({ kind: req.kind, mediaName: req.mediaName, code: d.code }, 'media refused')
+    return d
+  }
+
+  private decide(req: MediaRequest): MediaDecision {
+    if (req.app !== this.cfg.mediaApp) return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
+    if (req.kind === 'publish' && req.protocol !== 'rtmp') return { ok: false, code: ErrorCode.MEDIA_UNAVAILABLE }
+    const check = this.signer.verify(req.kind, req.mediaName, req.query)
+    if (!check.ok) return check
+    const s = this.byRef.get(check.grant.ref)
+    const ls = this.streams.get(req.mediaName)
+    if (!s || s.state === 'ended' || !ls || ls.roomId !== s.roomId || ls.appId !== s.appId)
+      return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
+    if (req.kind === 'publish') {
+      if (ls.ownerSessionId !== s.id) return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
+      if (ls.publisher !== undefined) return { ok: false, code: ErrorCode.MEDIA_DUPLICATE_PUBLISH }
+    } else {
+      ls.players.add(req.mediaSessionId)
+    }
+    this.mediaConns.set(req.mediaSessionId, { kind: req.kind, sessionId: s.id, mediaName: req.mediaName })
+    s.mediaSessions.add(req.mediaSessionId)
+    return { ok: true }
+  }
+
+  publishStarted(mediaName: string, mediaSessionId: string): void {
+    const ls = this.streams.get(mediaName)
+    const conn = this.mediaConns.get(mediaSessionId)
+    if (!ls || !conn || conn.kind !== 'publish' || ls.publisher !== undefined) return
+    ls.publisher = mediaSessionId // synchronously, so a racing duplicate is refused
+    const s = this.sessions.get(ls.ownerSessionId)
+    if (!s) return
+    void this.withRoom(ls.appId, ls.roomId, async () => {
+      if (ls.publisher !== mediaSessionId) return
+      const st = await this.store.updateStream(ls.appId, ls.streamId, { state: 'live', mediaSessionId })
+      if (!st) return
+      for (const o of this.others(s)) o.push('stream', { type: 'ADD', streams: [this.streamInfo(st)] })
+      s.push('publishState', { streamId: st.streamId, state: 'PUBLISHING' })
+      this.log.info({ ref: s.ref, streamId: st.streamId }, 'stream live')
+    })
+  }
+
+  mediaEnded(mediaSessionId: string): void {
+    const conn = this.mediaConns.get(mediaSessionId)
+    this.mediaConns.delete(mediaSessionId)
+    if (!conn) return
+    const s = this.sessions.get(conn.sessionId)
+    s?.mediaSessions.delete(mediaSessionId)
+    const ls = this.streams.get(conn.mediaName)
+    if (!ls) return
+    if (conn.kind === 'play') {
+      ls.players.delete(mediaSessionId)
+      return
+    }
+    if (ls.publisher !== mediaSessionId) return
+    ls.publisher = undefined
+    const owner = this.sessions.get(ls.ownerSessionId)
+    void this.withRoom(ls.appId, ls.roomId, async () => {
+      const st = await this.store.getStream(ls.appId, ls.streamId)
+      if (!st || st.mediaSessionId !== mediaSessionId) return
+      await this.store.updateStream(ls.appId, ls.streamId, { state: 'pending', mediaSessionId: undefined })
+      if (st.state !== 'live' || !owner) return
+      for (const o of this.others(owner)) o.push('stream', { type: 'DELETE', streams: [this.streamInfo(st)] })
+      owner.push('publishState', { streamId: st.streamId, state: 'STOPPED' })
+      this.log.info({ ref: owner.ref, streamId: st.streamId }, 'stream stopped')
+    })
+  }
+
+  /** Users of a room known to this node (for tests and the admin API). */
+  localUsers(appId: string, roomId: string): UserInfo[] {
+    return [...this.members(appId, roomId)].map((s) => ({ ...s.user }))
+  }
+}

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto'
+import type { PushEvent, Pushes, ServerPush, UserInfo } from '@minirtc/protocol'
+import type { TokenGrants } from './token'
+
+/** Transport a session writes to: the WebSocket connection it is currently attached to. */
+export interface SessionSink {
+  send(text: string): void
+  close(code: number, reason: string): void
+}
+
+export type SessionState = 'active' | 'detached' | 'ended'
+
+/**
+ * One logged-in user in one room. It outlives its WebSocket: after a drop it is `detached`
+ * for the resume window and keeps numbering and buffering pushes so `resume` can replay them.
+ */
+export class Session {
+  /** Resume credential; only the client that logged in knows it. */
+  readonly id = randomBytes(18).toString('base64url')
+  /** Public reference used in media URLs and logs (leaking it does not allow a resume). */
+  readonly ref = randomBytes(9).toString('base64url')
+  state: SessionState = 'active'
+  seq = 0
+  /** Pushes not yet acknowledged by the client, oldest first. */
+  readonly buffer: ServerPush[] = []
+  /** Lowest seq still resumable (pushes before it were dropped from a full buffer). */
+  firstResumableSeq = 1
+  /** StreamIds this session has reserved. */
+  readonly streams = new Set<string>()
+  /** Media connections (publishers and players) opened with this session's URLs. */
+  readonly mediaSessions = new Set<string>()
+  sink: SessionSink | undefined
+  /** Cancels timers (resume window, token expiry) when the session changes state. */
+  readonly timers: { resume?: () => void; willExpire?: () => void; expire?: () => void } = {}
+
+  constructor(
+    readonly appId: string,
+    readonly roomId: string,
+    public user: UserInfo,
+    readonly userUpdate: boolean,
+    public grants: TokenGrants,
+    public streamIdPrefix: string | undefined,
+    /** Token expiry, seconds since the epoch. */
+    public tokenExp: number,
+    public address: string,
+    private readonly maxBuffer: number,
+  ) {}
+
+  /** Number, buffer and (when attached) send one push. */
+  push<E extends PushEvent>(ev: E, d: Pushes[E]): void {
+    if (this.state === 'ended') return
+    const msg = { seq: ++this.seq, ev, d } as ServerPush
+    this.buffer.push(msg)
+    if (this.buffer.length > this.maxBuffer) {
+      // The client is not acking; keep memory bounded and make an older resume impossible.
+      const dropped = this.buffer.splice(0, this.buffer.length - this.maxBuffer)
+      this.firstResumableSeq = dropped[dropped.length - 1]!.seq + 1
+    }
+    this.sink?.send(JSON.stringify(msg))
+  }
+
+  /** The client applied every push up to `seq`: forget them. */
+  ack(seq: number): void {
+    seq = Math.min(seq, this.seq)
+    // Acked pushes are forgotten, so a later resume must not claim to be behind them.
+    if (seq + 1 > this.firstResumableSeq) this.firstResumableSeq = seq + 1
+    let n = 0
+    while (n < this.buffer.length && this.buffer[n]!.seq <= seq) n++
+    if (n > 0) this.buffer.splice(0, n)
+  }
+
+  /** Pushes after `lastSeq`, or null when some of them are no longer buffered. */
+  missedSince(lastSeq: number): ServerPush[] | null {
+    if (lastSeq > this.seq) return null
+    if (lastSeq + 1 < this.firstResumableSeq) return null
+    this.ack(lastSeq)
+    return this.buffer.filter((m) => m.seq > lastSeq)
+  }
+
+  clearTimers(): void {
+    for (const k of Object.keys(this.timers) as (keyof Session['timers'])[]) {
+      this.timers[k]?.()
+      delete this.timers[k]
+    }
+  }
+}

@@ -1,0 +1,261 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import type { Server as NetServer, Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ErrorCode } from '@minirtc/protocol'
+import type { Logger } from 'pino'
+import type { Metrics } from '../metrics'
+import { ensureFreePort } from './freePort'
+import type { MediaBackend, MediaGate } from './MediaBackend'
+import type { MediaKind } from './mediaSigner'
+
+const require = createRequire(import.meta.url)
+
+/* Minimal shapes of node-media-server 4.4.3 internals we rely on (pinned exactly, see package.json). */
+interface NmsSession {
+  id: string
+  protocol: 'rtmp' | 'flv'
+  streamApp: string
+  streamName: string
+  streamPath: string
+  streamQuery: Record<string, unknown> | null
+  broadcast?: { publisher: unknown; publishGraceMs: number; _publishGraceTimer: unknown }
+  socket?: Socket
+  rtmp?: { onPacketCallback: (packet: unknown) => void }
+  req?: { socket: Socket }
+  res?: { terminate?: () => void; once?: (ev: string, fn: () => void) => void; on?: unknown }
+}
+interface NmsContext {
+  eventEmitter: import('node:events').EventEmitter
+  sessions: Map<string, NmsSession>
+  broadcasts: Map<string, unknown>
+}
+interface NmsInstance {
+  run(): Promise<void>
+  stop(): Promise<void>
+  rtmpServer: { tcpServer?: NetServer; handleRequest: (socket: Socket) => void }
+  httpServer: { httpServer?: NetServer; wsServer?: { on(ev: string, fn: (...a: unknown[]) => void): void }; handleFlv: (req: unknown, res: unknown) => void }
+}
+
+/** NMS keeps its state in module globals (Context), so only one can run per process. */
+let running = false
+
+export interface EmbeddedMediaOptions {
+  host: string
+  rtmpPort: number
+  flvPort: number
+  publicHost: string
+  app: string
+  gate: MediaGate
+  log: Logger
+  metrics: Metrics
+}
+
+/**
+ * node-media-server 4.4.3 in this process, authorizing synchronously in prePublish/prePlay.
+ *
+ * NMS 4.x has no way to reject from an event listener, and a refused publisher keeps feeding its
+ * packets into the live stream (overwriting the cached AVC header: viewers then decode garbage).
+ * The verified workaround: turn on NMS's own signed-URL check with a random internal secret and,
+ * in prePublish/prePlay, write a valid or an invalid `streamQuery.sign` from our own decision;
+ * for a refused or duplicate publisher also silence `rtmp.onPacketCallback`.
+ */
+export class EmbeddedMedia implements MediaBackend {
+  private readonly context: NmsContext
+  private readonly listeners: [string, (s: NmsSession) => void][] = []
+  private readonly tracked = new WeakSet<object>()
+  private closed = false
+
+  private constructor(
+    private readonly nms: NmsInstance,
+    private readonly opts: EmbeddedMediaOptions,
+    private readonly secret: string,
+    private readonly dir: string,
+    readonly rtmpPort: number,
+    readonly flvPort: number,
+  ) {
+    this.context = require('node-media-server/src/core/context.js') as NmsContext
+  }
+
+  static async start(opts: EmbeddedMediaOptions): Promise<EmbeddedMedia> {
+    if (running) throw new Error('An embedded media server is already running in this process; close it first or use media: { kind: "nginx" }.')
+    running = true
+    let dir: string | undefined
+    try {
+      // NMS exits the process on EADDRINUSE, so make sure the ports are free (and resolve port 0).
+      const rtmpPort = await ensureFreePort(opts.host, opts.rtmpPort)
+      const flvPort = await ensureFreePort(opts.host, opts.flvPort)
+      if (rtmpPort === flvPort) throw new Error('rtmpPort and flvPort must differ')
+      dir = await mkdtemp(join(tmpdir(), 'minirtc-nms-'))
+      const nmsLogger = require('node-media-server/src/core/logger.js') as { log: (m: string, l?: string) => void }
+      const log = opts.log.child({ component: 'nms' })
+      // NMS logs every connection to stdout at debug level; route it into our logger instead.
+      nmsLogger.log = (message: string, level = 'info') => log.debug({ nmsLevel: level }, message)
+      const NodeMediaServer = require('node-media-server') as new (cfg: unknown) => NmsInstance
+      const secret = randomBytes(24).toString('hex')
+      const nms = new NodeMediaServer({
+        bind: opts.host,
+        rtmp: { port: rtmpPort },
+        http: { port: flvPort },
+        webadmin: { enable: false },
+        store: { path: join(dir, 'store') },
+        // no auth.jwt → REST API off; no record.path → recording off; no https/rtmps → no TLS.
+        auth: { play: true, publish: true, secret },
+      })
+      const media = new EmbeddedMedia(nms, opts, secret, dir, rtmpPort, flvPort)
+      await media.run()
+      return media
+    } catch (e) {
+      running = false
+      if (dir) await rm(dir, { recursive: true, force: true })
+      throw e
+    }
+  }
+
+  private async run(): Promise<void> {
+    const { nms, opts } = this
+    const tcp = nms.rtmpServer.tcpServer!
+    const http = nms.httpServer.httpServer!
+    // Replace NMS's process.exit(1) listen-error handlers with a rejected promise.
+    http.removeAllListeners('error')
+    nms.httpServer.wsServer?.on('error', () => {})
+    const listening = (srv: NetServer) =>
+      new Promise<void>((resolve, reject) => {
+        srv.once('listening', resolve)
+        srv.once('error', reject)
+      })
+    const ready = Promise.all([listening(tcp), listening(http)])
+    // Harden NMS against input that makes its handlers throw (it would crash our process).
+    const handleRequest = nms.rtmpServer.handleRequest
+    tcp.removeAllListeners('connection')
+    tcp.on('connection', (socket: Socket) => {
+      socket.on('error', () => {})
+      handleRequest(socket)
+      for (const l of socket.listeners('data') as ((d: Buffer) => void)[]) {
+        socket.removeListener('data', l)
+        socket.on('data', (d: Buffer) => {
+          try {
+            l(d)
+          } catch (e) {
+            opts.log.warn({ err: String(e) }, 'rtmp session failed')
+            socket.destroy()
+          }
+        })
+      }
+    })
+    const handleFlv = nms.httpServer.handleFlv
+    nms.httpServer.handleFlv = (req, res) => {
+      try {
+        handleFlv(req, res)
+      } catch (e) {
+        // e.g. an unsafe stream name over WS-FLV: NMS closes the socket, then dereferences undefined.
+        opts.log.debug({ err: String(e) }, 'flv session failed')
+        const r = res as { terminate?: () => void; destroy?: () => void }
+        r.terminate?.() ?? r.destroy?.()
+      }
+    }
+    this.on('prePublish', (s) => this.gate(s, 'publish'))
+    this.on('prePlay', (s) => this.gate(s, 'play'))
+    this.on('postPublish', (s) => {
+      // postPublish also fires for a duplicate that NMS refuses right after; only the session
+      // that actually became the publisher (checked once NMS has assigned it) goes live.
+      queueMicrotask(() => {
+        if (s.broadcast?.publisher === s && !this.closed) opts.gate.publishStarted(s.streamName, s.id)
+      })
+    })
+    const started = nms.run()
+    tcp.removeAllListeners('error')
+    await Promise.race([ready, ready.then(() => started)])
+    tcp.on('error', (e) => opts.log.error({ err: String(e) }, 'rtmp server error'))
+    http.on('error', (e) => opts.log.error({ err: String(e) }, 'flv server error'))
+    await started
+  }
+
+  private on(ev: string, fn: (s: NmsSession) => void): void {
+    const safe = (s: NmsSession) => {
+      try {
+        fn(s)
+      } catch (e) {
+        this.opts.log.error({ err: String(e), ev }, 'media hook failed')
+      }
+    }
+    this.listeners.push([ev, safe])
+    this.context.eventEmitter.on(ev, safe)
+  }
+
+  /** Decide, then steer NMS's own sign check to that decision (synchronously, before any data). */
+  private gate(s: NmsSession, kind: MediaKind): void {
+    const t0 = process.hrtime.bigint()
+    let ok = false
+    try {
+      this.track(s)
+      const d = this.opts.gate.authorize({
+        kind,
+        app: s.streamApp,
+        mediaName: s.streamName,
+        query: { ...(s.streamQuery ?? {}) },
+        mediaSessionId: s.id,
+        protocol: s.protocol,
+      })
+      ok = d.ok
+      if (ok && kind === 'publish' && s.broadcast) {
+        const b = s.broadcast
+        if (b.publisher !== null && b._publishGraceTimer === null) {
+          // NMS would refuse it as a second publisher after letting its packets through.
+          ok = false
+          this.opts.metrics.mediaAuth.inc({ kind, result: 'MEDIA_DUPLICATE_PUBLISH' })
+          this.opts.log.info({ mediaName: s.streamName, code: ErrorCode.MEDIA_DUPLICATE_PUBLISH }, 'media refused')
+        } else {
+          // Signaling is the source of truth for publish state: no 30 s "resume" grace in NMS.
+          b.publishGraceMs = 0
+        }
+      }
+    } finally {
+      const exp = Math.floor(Date.now() / 1000) + 60
+      const sign = ok ? `${exp}-${createHash('md5').update(`${s.streamPath}-${exp}-${this.secret}`).digest('hex')}` : '0-refused'
+      s.streamQuery = { ...(s.streamQuery ?? {}), sign }
+      if (!ok && kind === 'publish' && s.rtmp) s.rtmp.onPacketCallback = () => {}
+      this.opts.metrics.hookLatency.observe({ backend: 'embedded', kind }, Number(process.hrtime.bigint() - t0) / 1e9)
+    }
+  }
+
+  /** Report the end of a connection the moment its socket closes (NMS reports publish end 30 s late). */
+  private track(s: NmsSession): void {
+    const ended = () => this.opts.gate.mediaEnded(s.id)
+    const target: { once(ev: string, fn: () => void): unknown } | undefined =
+      s.socket ?? (typeof s.res?.terminate === 'function' ? (s.res as never) : s.req?.socket)
+    if (!target || this.tracked.has(target)) return
+    this.tracked.add(target)
+    target.once('close', ended)
+  }
+
+  urls(mediaName: string): { rtmp: string; flv: string } {
+    const h = this.opts.publicHost
+    return {
+      rtmp: `rtmp://${h}:${this.rtmpPort}/${this.opts.app}/${mediaName}`,
+      flv: `http://${h}:${this.flvPort}/${this.opts.app}/${mediaName}.flv`,
+    }
+  }
+
+  closeSession(id: string): void {
+    const s = this.context.sessions.get(id)
+    if (!s) return
+    if (s.socket) s.socket.destroy()
+    else if (typeof s.res?.terminate === 'function') s.res.terminate()
+    else s.req?.socket.destroy()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const [ev, fn] of this.listeners) this.context.eventEmitter.off(ev, fn)
+    for (const id of [...this.context.sessions.keys()]) this.closeSession(id)
+    await this.nms.stop()
+    this.context.sessions.clear()
+    this.context.broadcasts.clear()
+    await rm(this.dir, { recursive: true, force: true })
+    running = false
+  }
+}

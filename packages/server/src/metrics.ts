@@ -1,0 +1,49 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/**
+ * Prometheus metrics on a registry of our own (not prom-client's global one), so several
+ * servers in one process, as in tests, never collide.
+ */
+export class Metrics {
+  readonly registry = new Registry()
+  readonly connections = new Gauge({ name: 'minirtc_connections', help: 'Open signaling WebSockets', registers: [this.registry] })
+  readonly messages = new Counter({
+    name: 'minirtc_messages_total',
+    help: 'Signaling frames received, by operation (invalid = rejected before dispatch)',
+    labelNames: ['op'],
+    registers: [this.registry],
+  })
+  readonly errors = new Counter({
+    name: 'minirtc_error_replies_total',
+    help: 'Error replies sent, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  })
+  readonly authFailures = new Counter({
+    name: 'minirtc_auth_failures_total',
+    help: 'Failed logins, token renewals and admin API calls, by reason',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  })
+  readonly mediaAuth = new Counter({
+    name: 'minirtc_media_auth_total',
+    help: 'Media connection decisions, by kind and result (allow or the refusal reason)',
+    labelNames: ['kind', 'result'],
+    registers: [this.registry],
+  })
+  readonly hookLatency = new Histogram({
+    name: 'minirtc_media_hook_duration_seconds',
+    help: 'Time to answer a media server authorization hook',
+    labelNames: ['backend', 'kind'],
+    buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  })
+
+  constructor(sample: () => { rooms: number; sessions: number; streams: number }) {
+    const reg = this.registry
+    new Gauge({ name: 'minirtc_rooms', help: 'Rooms with users on this node', registers: [reg], collect() { this.set(sample().rooms) } })
+    new Gauge({ name: 'minirtc_users', help: 'Sessions (users in rooms) on this node', registers: [reg], collect() { this.set(sample().sessions) } })
+    new Gauge({ name: 'minirtc_streams', help: 'Live streams on this node', registers: [reg], collect() { this.set(sample().streams) } })
+    collectDefaultMetrics({ register: reg, prefix: 'minirtc_' })
+  }
+}

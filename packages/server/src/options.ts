@@ -1,0 +1,89 @@
+import type { Logger } from 'pino'
+import type { RoomStore } from './store/RoomStore'
+
+export interface AppCredentials {
+  appId: string
+  secret: string
+}
+
+/** Media backend: node-media-server in this process (default) or an external nginx-rtmp. */
+export type MediaOptions =
+  | { kind: 'embedded' }
+  | {
+      kind: 'nginx'
+      /** RTMP base clients push to and play from, e.g. `rtmp://media.example.com:1935/live`. */
+      rtmpUrl: string
+      /** Optional HTTP-FLV base when a FLV-capable module serves it; empty `flv` URLs otherwise. */
+      flvUrl?: string
+      /** nginx-rtmp control endpoint (`rtmp_control`), used to drop publishers and players. */
+      controlUrl?: string
+      /** Shared path secret the hooks must carry (generateNginxConfig puts it in the URLs). */
+      hookSecret: string
+    }
+
+export interface RateLimitOptions {
+  /** Sustained requests per second per connection. */
+  messagesPerSecond: number
+  /** Requests a connection may send in a burst. */
+  burst: number
+  /** Malformed or rate-limited frames within 10 s before the connection is closed with 4004. */
+  maxBadFrames: number
+  /** New WebSocket connections per client address per minute. */
+  connectionsPerMinute: number
+}
+
+export interface ServerOptions {
+  /** Interface for every listener (signaling, RTMP, HTTP-FLV). */
+  host?: string
+  /** Signaling + HTTP port (WebSocket at `/ws`, admin API, metrics, hooks). 0 picks a free port. */
+  port?: number
+  /** Embedded RTMP port. 0 picks a free port. */
+  rtmpPort?: number
+  /** Embedded HTTP-FLV port. 0 picks a free port. */
+  flvPort?: number
+  apps: AppCredentials[]
+  media?: MediaOptions
+  /** How long a dropped session can be resumed before the user leaves the room. */
+  resumeWindowMs?: number
+  /** Close a connection with 4006 when no `ping` arrives within this time. */
+  heartbeatTimeoutMs?: number
+  /** Close a connection with 4005 when it does not log in within this time. */
+  loginTimeoutMs?: number
+  /** Push `tokenWillExpire` this many seconds before the token expires. */
+  tokenWillExpireSeconds?: number
+  /** Lifetime of signed push and play URLs. */
+  mediaUrlTtlSeconds?: number
+  /** Host name put into media URLs (defaults to `host`, or 127.0.0.1 for a wildcard host). */
+  publicHost?: string
+  /** Take the client address from X-Forwarded-For (only behind a proxy you control). */
+  trustProxy?: boolean
+  /** Log level (`silent` in tests) or a ready pino logger. */
+  logger?: { level?: string } | Logger
+  /** Room state store; defaults to MemoryRoomStore. */
+  store?: RoomStore
+  rateLimit?: Partial<RateLimitOptions>
+  /** Streams one session may hold at once. */
+  maxStreamsPerSession?: number
+  /** Room extra info keys per room. */
+  maxRoomExtraInfoKeys?: number
+  /** Unacknowledged pushes kept per session for resume. */
+  replayBufferSize?: number
+  /** Serve `GET /dev/token` (never in production). */
+  dev?: boolean
+}
+
+export const defaults = {
+  host: '127.0.0.1',
+  port: 8090,
+  rtmpPort: 1935,
+  flvPort: 8000,
+  resumeWindowMs: 30_000,
+  heartbeatTimeoutMs: 30_000,
+  loginTimeoutMs: 10_000,
+  tokenWillExpireSeconds: 30,
+  mediaUrlTtlSeconds: 120,
+  maxStreamsPerSession: 4,
+  maxRoomExtraInfoKeys: 16,
+  replayBufferSize: 2048,
+  rateLimit: { messagesPerSecond: 30, burst: 60, maxBadFrames: 20, connectionsPerMinute: 600 } as RateLimitOptions,
+} as const

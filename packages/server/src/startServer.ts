@@ -1,0 +1,172 @@
+import { createServer, type IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { CloseCode, Limits } from '@minirtc/protocol'
+import { WebSocketServer } from 'ws'
+import { clientAddress } from './clientAddress'
+import { Connection } from './Connection'
+import { createHttpHandler } from './httpApi'
+import { createLogger } from './logger'
+import { EmbeddedMedia } from './media/EmbeddedMedia'
+import type { MediaBackend } from './media/MediaBackend'
+import { NginxMedia, appFromRtmpUrl } from './media/NginxMedia'
+import { Metrics } from './metrics'
+import { defaults, type ServerOptions } from './options'
+import { WindowCounter } from './rateLimiter'
+import { Rooms } from './Rooms'
+import { MemoryRoomStore } from './store/MemoryRoomStore'
+
+export interface RunningServer {
+  /** Signaling WebSocket URL, e.g. `ws://127.0.0.1:8090/ws`. */
+  url: string
+  /** RTMP base (`rtmp://host:port/live`); media names and signed queries are appended per stream. */
+  rtmpUrl: string
+  /** HTTP-FLV base (`http://host:port/live`), or '' when the media server has none. */
+  flvUrl: string
+  /** Admin API, metrics, health and hooks, e.g. `http://127.0.0.1:8090`. */
+  httpUrl: string
+  /** Stop accepting, close every socket (clients see 4008) and the media server. */
+  close(): Promise<void>
+}
+
+/**
+ * Start the signaling server and, by default, an embedded media server.
+ * @example
+ * const srv = await startServer({ port: 0, rtmpPort: 0, flvPort: 0,
+ *   apps: [{ appId: 'demo', secret: process.env.MINIRTC_SECRET! }] })
+ * console.log(srv.url) // ws://127.0.0.1:54321/ws
+ */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  if (!opts.apps?.length) throw new Error('startServer: configure at least one app ({ appId, secret })')
+  const apps = new Map<string, string>()
+  for (const a of opts.apps) {
+    if (!a.appId || !a.secret) throw new Error('startServer: every app needs an appId and a secret')
+    if (a.secret.length < 16) throw new Error(`startServer: the secret of app ${a.appId} is too short (16+ characters)`)
+    apps.set(a.appId, a.secret)
+  }
+  const host = opts.host ?? defaults.host
+  const publicHost = opts.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
+  const log = createLogger(opts.logger)
+  const rateLimit = { ...defaults.rateLimit, ...opts.rateLimit }
+  const trustProxy = opts.trustProxy === true
+  const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? defaults.heartbeatTimeoutMs
+  const mediaOpts = opts.media ?? { kind: 'embedded' as const }
+  const mediaApp = 'live'
+
+  let rooms!: Rooms
+  const metrics = new Metrics(() => rooms.stats())
+  rooms = new Rooms(
+    opts.store ?? new MemoryRoomStore(),
+    {
+      resumeWindowMs: opts.resumeWindowMs ?? defaults.resumeWindowMs,
+      heartbeatTimeoutMs,
+      tokenWillExpireSeconds: opts.tokenWillExpireSeconds ?? defaults.tokenWillExpireSeconds,
+      mediaUrlTtlSeconds: opts.mediaUrlTtlSeconds ?? defaults.mediaUrlTtlSeconds,
+      maxStreamsPerSession: opts.maxStreamsPerSession ?? defaults.maxStreamsPerSession,
+      maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
+      replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
+      mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl) : mediaApp,
+    },
+    log,
+    metrics,
+  )
+
+  let media: MediaBackend
+  let nginx: NginxMedia | undefined
+  if (mediaOpts.kind === 'nginx') {
+    media = nginx = new NginxMedia({ ...mediaOpts, gate: rooms, log, metrics })
+  } else {
+    media = await EmbeddedMedia.start({
+      host,
+      rtmpPort: opts.rtmpPort ?? defaults.rtmpPort,
+      flvPort: opts.flvPort ?? defaults.flvPort,
+      publicHost,
+      app: mediaApp,
+      gate: rooms,
+      log,
+      metrics,
+    })
+  }
+  rooms.media = media
+
+  const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
+  const http = createServer(
+    createHttpHandler({ rooms, apps, metrics, log, nginx, dev: opts.dev === true, address }),
+  )
+  // perMessageDeflate off: compressing small signaling frames costs far more than it saves.
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Limits.maxMessageBytes })
+  const perAddress = new Map<string, WindowCounter>()
+  const sweep = setInterval(() => {
+    for (const [k, c] of perAddress) if (c.empty) perAddress.delete(k)
+  }, 60_000)
+  sweep.unref()
+
+  http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => {})
+    const path = (req.url ?? '/').split('?')[0]
+    if (path !== '/ws' && path !== '/') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
+      return
+    }
+    const addr = address(req)
+    let c = perAddress.get(addr)
+    if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
+    if (c.hit() > rateLimit.connectionsPerMinute) {
+      log.warn({ address: addr }, 'connection rate limited')
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
+      return
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      new Connection(ws, addr, {
+        rooms,
+        secretFor: (id) => apps.get(id),
+        log,
+        metrics,
+        rateLimit,
+        heartbeatTimeoutMs,
+        loginTimeoutMs: opts.loginTimeoutMs ?? defaults.loginTimeoutMs,
+      })
+    })
+  })
+  http.on('clientError', (_err, socket) => socket.destroy())
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject)
+      http.listen(opts.port ?? defaults.port, host, () => {
+        http.off('error', reject)
+        resolve()
+      })
+    })
+  } catch (e) {
+    await media.close()
+    throw e
+  }
+  const addr = http.address()
+  const port = typeof addr === 'object' && addr ? addr.port : 0
+  const hostForUrl = publicHost.includes(':') ? `[${publicHost}]` : publicHost
+  const base = media.urls('')
+  const server: RunningServer = {
+    url: `ws://${hostForUrl}:${port}/ws`,
+    httpUrl: `http://${hostForUrl}:${port}`,
+    rtmpUrl: base.rtmp.replace(/\/$/, ''),
+    flvUrl: base.flv.replace(/\/\.flv$/, ''),
+    async close() {
+      clearInterval(sweep)
+      rooms.shutdown()
+      for (const ws of wss.clients) ws.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
+      // Give close frames a moment to go out, then cut whatever is left.
+      const deadline = Date.now() + 1000
+      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      for (const ws of wss.clients) ws.terminate()
+      wss.close()
+      await new Promise<void>((r) => {
+        http.close(() => r())
+        http.closeAllConnections()
+      })
+      await media.close()
+      log.info('server closed')
+    },
+  }
+  log.info({ url: server.url, rtmpUrl: server.rtmpUrl, flvUrl: server.flvUrl, httpUrl: server.httpUrl }, 'server started')
+  return server
+}

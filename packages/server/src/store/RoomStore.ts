@@ -1,0 +1,74 @@
+import type { RoomExtraInfo, UserInfo } from '@minirtc/protocol'
+
+/** A user in a room, as the store keeps it (one entry per userId per room). */
+export interface StoredUser {
+  user: UserInfo
+  /** The signaling session that owns this membership (a re-login replaces it). */
+  sessionId: string
+  joinedAt: number
+  /** Client address (from X-Forwarded-For when trustProxy is on), for the admin API. */
+  address: string
+}
+
+/** Stream lifecycle: reserved by `publish`, live once the media server confirms the push. */
+export type StreamState = 'pending' | 'live'
+
+export interface StoredStream {
+  appId: string
+  roomId: string
+  streamId: string
+  user: UserInfo
+  ownerSessionId: string
+  /** Opaque `[A-Za-z0-9_-]` name used in media URLs instead of the raw streamId. */
+  mediaName: string
+  extraInfo: string
+  state: StreamState
+  /** Media-server connection id of the current publisher, when live. */
+  mediaSessionId?: string
+  createdAt: number
+}
+
+export interface RoomSummary {
+  roomId: string
+  userCount: number
+  streamCount: number
+}
+
+/**
+ * Where room state lives: users, streams and extra info per app + room. Room logic talks only
+ * to this interface so a shared store (Redis) can replace the in-memory one without touching it.
+ * Every method is async for that reason. `reserveStream` must be atomic across the whole app.
+ */
+export interface RoomStore {
+  /** Add or replace the user's membership. Returns the previous entry, if any. */
+  putUser(appId: string, roomId: string, entry: StoredUser): Promise<StoredUser | undefined>
+  /** Remove the user when `sessionId` still owns the membership; true when removed. */
+  removeUser(appId: string, roomId: string, userId: string, sessionId: string): Promise<boolean>
+  getUser(appId: string, roomId: string, userId: string): Promise<StoredUser | undefined>
+  listUsers(appId: string, roomId: string): Promise<StoredUser[]>
+  countUsers(appId: string, roomId: string): Promise<number>
+  listRooms(appId: string): Promise<RoomSummary[]>
+
+  /**
+   * Atomically claim `stream.streamId` in the app. Returns `stream` when claimed, or the
+   * existing entry when another owner already holds it (the caller compares ownerSessionId).
+   */
+  reserveStream(stream: StoredStream): Promise<StoredStream>
+  getStream(appId: string, streamId: string): Promise<StoredStream | undefined>
+  getStreamByMediaName(mediaName: string): Promise<StoredStream | undefined>
+  /** Apply `patch` when the stream exists; returns the updated entry. */
+  updateStream(
+    appId: string,
+    streamId: string,
+    patch: Partial<Pick<StoredStream, 'state' | 'mediaSessionId' | 'extraInfo'>>,
+  ): Promise<StoredStream | undefined>
+  /** Remove the stream; returns the removed entry. */
+  deleteStream(appId: string, streamId: string): Promise<StoredStream | undefined>
+  listStreams(appId: string, roomId: string): Promise<StoredStream[]>
+
+  setRoomExtraInfo(appId: string, roomId: string, info: RoomExtraInfo): Promise<number>
+  listRoomExtraInfo(appId: string, roomId: string): Promise<RoomExtraInfo[]>
+
+  /** Forget everything about a room (after the last user left or the room was closed). */
+  deleteRoom(appId: string, roomId: string): Promise<void>
+}
