@@ -1,0 +1,220 @@
+import { ErrorCode } from '@minirtc/protocol'
+import { probeFirstKeyframe } from '@minirtc/headless'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningServer } from '../src/index'
+import { Client, eventually, joined, sleep, start } from './helpers'
+import { FIXTURES, Viewer, flvBytes, mediaAuthCount, push, rtmpMediaTags } from './mediaHelpers'
+
+let srv: RunningServer
+beforeAll(async () => {
+  srv = await start()
+})
+afterAll(() => srv?.close())
+
+describe('embedded media path (node-media-server 4.4.3)', () => {
+  it('goes live only when the push starts; viewers read keyframes over HTTP-FLV and RTMP; disconnect → DELETE at once', async () => {
+    const owner = await joined(srv, 'm-path', 'owner')
+    const viewer = await joined(srv, 'm-path', 'viewer')
+    const pub = await owner.c.request('publish', { streamId: 'cam/1', extraInfo: 'front' })
+    expect(pub.ok).toBe(true)
+    // Reserved, not visible yet.
+    await sleep(200)
+    expect(viewer.c.pushes.some((p) => p.ev === 'stream')).toBe(false)
+
+    const pusher = await push(pub.d.pushUrl)
+    expect(pusher.publishing).toBe(true)
+    expect((await owner.c.waitPush((p) => p.ev === 'publishState')).d).toEqual({ streamId: 'cam/1', state: 'PUBLISHING' })
+    const add = await viewer.c.waitPush((p) => p.ev === 'stream')
+    expect(add.d).toEqual({ type: 'ADD', streams: [{ streamId: 'cam/1', user: { userId: 'owner', userName: 'name-owner' }, extraInfo: 'front' }] })
+
+    const play = await viewer.c.request('play', { streamId: 'cam/1' })
+    expect(play.ok).toBe(true)
+    expect(play.d.urls.flv).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/[A-Za-z0-9_-]{20}\.flv\?/)
+    const flv = await probeFirstKeyframe(play.d.urls.flv, 10_000)
+    expect([flv.width, flv.height]).toEqual([640, 360])
+    const rtmp = await probeFirstKeyframe(play.d.urls.rtmp, 10_000)
+    expect([rtmp.width, rtmp.height]).toEqual([640, 360])
+
+    // A late joiner sees the live stream in its RoomSync.
+    const late = await joined(srv, 'm-path', 'late')
+    expect(late.login.room.streams.map((s) => s.streamId)).toEqual(['cam/1'])
+
+    // Publisher drops: DELETE well before NMS's own 30 s donePublish.
+    const t0 = Date.now()
+    await pusher.stop()
+    const del = await viewer.c.waitPush((p) => p.ev === 'stream' && p.d.type === 'DELETE', 5000)
+    expect(del.d.streams[0].streamId).toBe('cam/1')
+    expect(Date.now() - t0).toBeLessThan(5000)
+    expect((await owner.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'STOPPED')).d.streamId).toBe('cam/1')
+
+    // The owner's pusher reconnects with a fresh URL: ADD / PUBLISHING again.
+    const again = await owner.c.request('publish', { streamId: 'cam/1' })
+    const n = viewer.c.pushes.length
+    const pusher2 = await push(again.d.pushUrl)
+    await viewer.c.waitPush((p) => p.ev === 'stream' && p.d.type === 'ADD', 10_000, n)
+    // Unpublish closes the media session and hides the stream.
+    expect((await owner.c.request('unpublish', { streamId: 'cam/1' })).ok).toBe(true)
+    await viewer.c.waitPush((p) => p.ev === 'stream' && p.d.type === 'DELETE', 5000, n)
+    await eventually(() => !pusher2.publishing, 5000, 'pusher closed by unpublish')
+    for (const x of [owner, viewer, late]) x.c.close()
+  })
+
+  it('a kicked viewer loses its media connection', async () => {
+    const owner = await joined(srv, 'm-kick', 'o')
+    const viewer = await joined(srv, 'm-kick', 'v')
+    const pub = await owner.c.request('publish', { streamId: 'kick-cam' })
+    const pusher = await push(pub.d.pushUrl)
+    await viewer.c.waitPush((p) => p.ev === 'stream')
+    const play = await viewer.c.request('play', { streamId: 'kick-cam' })
+    const v = new Viewer(play.d.urls.rtmp)
+    await v.start()
+    await eventually(() => v.mediaTags > 0, 10_000, 'viewer receiving')
+    viewer.c.close()
+    const res = await fetch(`${srv.httpUrl}/admin/rooms/m-kick/users/v/kick`, {
+      method: 'POST',
+      headers: { authorization: 'Basic ' + Buffer.from('app-test:test-secret-0123456789abcdef').toString('base64') },
+    })
+    expect(res.status).toBe(200)
+    await eventually(() => v.ended, 5000, 'viewer media closed')
+    await pusher.stop()
+    owner.c.close()
+  })
+})
+
+describe('media security matrix (embedded)', () => {
+  it('refuses forged, unsigned, cross-room and duplicate media URLs with 0 media bytes', async () => {
+    const a = await joined(srv, 'sec-a', 'a-owner')
+    const av = await joined(srv, 'sec-a', 'a-viewer')
+    const b = await joined(srv, 'sec-b', 'b-owner')
+    const pa = await a.c.request('publish', { streamId: 'sec-a-cam' })
+    const pb = await b.c.request('publish', { streamId: 'sec-b-cam' })
+    const pusherA = await push(pa.d.pushUrl)
+    const pusherB = await push(pb.d.pushUrl)
+    await av.c.waitPush((p) => p.ev === 'stream')
+    const playA = await av.c.request('play', { streamId: 'sec-a-cam' })
+    expect((await flvBytes(playA.d.urls.flv, 3000)).bytes).toBeGreaterThan(0)
+
+    const mediaNameB = new URL(pb.d.pushUrl).pathname.split('/').pop()!
+    const mediaNameA = new URL(playA.d.urls.flv).pathname.split('/').pop()!.replace('.flv', '')
+    // Room A viewer asks for room B's stream through signaling: it does not exist for them.
+    expect((await av.c.request('play', { streamId: 'sec-b-cam' })).error?.code).toBe(ErrorCode.STREAM_NOT_FOUND)
+
+    const cases: [string, string, string, number][] = [
+      ['unsigned play (flv)', 'play', playA.d.urls.flv.split('?')[0], ErrorCode.MEDIA_URL_UNSIGNED],
+      ['forged signature (flv)', 'play', playA.d.urls.flv.replace(/s=[^&]+/, 's=AAAAAAAAAAAAAAAAAAAAAAAA'), ErrorCode.MEDIA_URL_INVALID],
+      ['play URL for another room (flv)', 'play', playA.d.urls.flv.replace(mediaNameA, mediaNameB), ErrorCode.MEDIA_URL_INVALID],
+      ['play URL for another room (rtmp)', 'play', playA.d.urls.rtmp.replace(mediaNameA, mediaNameB), ErrorCode.MEDIA_URL_INVALID],
+      ['push URL used to play', 'play', pa.d.pushUrl, ErrorCode.MEDIA_URL_INVALID],
+    ]
+    for (const [name, kind, url, code] of cases) {
+      const before = await mediaAuthCount(srv, kind, reasonOf(code))
+      const delivered = url.startsWith('http') ? (await flvBytes(url)).bytes : await rtmpMediaTags(url)
+      expect(delivered, name).toBe(0)
+      expect(await mediaAuthCount(srv, kind, reasonOf(code)), name).toBe(before + 1)
+    }
+
+    // Publish refusals: unsigned, forged, and a second publisher with a valid URL (duplicate).
+    const pushCases: [string, string, number][] = [
+      ['unsigned push URL', pa.d.pushUrl.split('?')[0], ErrorCode.MEDIA_URL_UNSIGNED],
+      ['forged push URL', pa.d.pushUrl.replace(/s=[^&]+/, 's=AAAAAAAAAAAAAAAAAAAAAAAA'), ErrorCode.MEDIA_URL_INVALID],
+      ['push to another room with own signature', pa.d.pushUrl.replace(mediaNameA, mediaNameB), ErrorCode.MEDIA_URL_INVALID],
+      ['duplicate publisher', (await a.c.request('publish', { streamId: 'sec-a-cam' })).d.pushUrl, ErrorCode.MEDIA_DUPLICATE_PUBLISH],
+    ]
+    for (const [name, url, code] of pushCases) {
+      const before = await mediaAuthCount(srv, 'publish', reasonOf(code))
+      const intruder = await push(url, FIXTURES.camera320x240)
+      await eventually(async () => (await mediaAuthCount(srv, 'publish', reasonOf(code))) === before + 1, 5000, name)
+      await eventually(() => !intruder.publishing, 5000, `${name}: intruder disconnected`)
+    }
+    // The real publishers were not affected.
+    expect(pusherA.publishing && pusherB.publishing).toBe(true)
+    const after = await probeFirstKeyframe(playA.d.urls.flv, 10_000)
+    expect([after.width, after.height]).toEqual([640, 360])
+    await pusherA.stop()
+    await pusherB.stop()
+    for (const x of [a, av, b]) x.c.close()
+  })
+
+  it('a play URL stops working when its session ends', async () => {
+    const a = await joined(srv, 'sec-end', 'o')
+    const v = await joined(srv, 'sec-end', 'v')
+    const pa = await a.c.request('publish', { streamId: 'sec-end-cam' })
+    const pusher = await push(pa.d.pushUrl)
+    await v.c.waitPush((p) => p.ev === 'stream')
+    const play = await v.c.request('play', { streamId: 'sec-end-cam' })
+    await v.c.request('logout', {})
+    expect((await flvBytes(play.d.urls.flv)).bytes).toBe(0)
+    await pusher.stop()
+    a.c.close()
+    v.c.close()
+  })
+})
+
+describe('NMS 4.4.3 header corruption regression', () => {
+  it('refused and duplicate publishers never reach viewers of the real stream', async () => {
+    const o = await joined(srv, 'nms-bug', 'owner')
+    const v = await joined(srv, 'nms-bug', 'viewer')
+    const pub = await o.c.request('publish', { streamId: 'bug-cam' })
+    const real = await push(pub.d.pushUrl, FIXTURES.camera640x360)
+    await v.c.waitPush((p) => p.ev === 'stream')
+    const play = await v.c.request('play', { streamId: 'bug-cam' })
+    const before = new Viewer(play.d.urls.flv)
+    await before.start()
+    await eventually(() => before.seqHeaders.length > 0, 10_000, 'first viewer got the AVC header')
+    const header = before.seqHeaders[0]!
+    expect(before.resolutions[0]).toEqual({ width: 640, height: 360 })
+
+    // Intruders at 320x240: a bad signature, then a valid URL while the real publisher is live.
+    const forged = await push(pub.d.pushUrl.replace(/s=[^&]+/, 's=BBBBBBBBBBBBBBBBBBBBBBBB'), FIXTURES.camera320x240)
+    const fresh = await o.c.request('publish', { streamId: 'bug-cam' })
+    const dup = await push(fresh.d.pushUrl, FIXTURES.camera320x240)
+    await sleep(2500) // let the intruders try to stream (NMS said Publish.Start to both)
+    await forged.stop()
+    await dup.stop()
+
+    const afterFlv = new Viewer(play.d.urls.flv)
+    const afterRtmp = new Viewer(play.d.urls.rtmp)
+    await Promise.all([afterFlv.start(), afterRtmp.start()])
+    await eventually(() => afterFlv.seqHeaders.length > 0 && afterRtmp.seqHeaders.length > 0, 10_000, 'new viewers got the AVC header')
+    for (const w of [before, afterFlv, afterRtmp]) {
+      expect(w.resolutions.every((r) => r.width === 640 && r.height === 360)).toBe(true)
+      expect(w.seqHeaders.every((h) => h.equals(header))).toBe(true)
+    }
+    expect(real.publishing).toBe(true)
+    for (const w of [before, afterFlv, afterRtmp]) w.stop()
+    await real.stop()
+    o.c.close()
+    v.c.close()
+  })
+})
+
+describe('expired media URLs', () => {
+  let short: RunningServer
+  beforeAll(async () => {
+    await srv.close()
+    short = await start({ mediaUrlTtlSeconds: 1 })
+  })
+  afterAll(() => short?.close())
+
+  it('refuses an expired push URL and an expired play URL', async () => {
+    const o = await joined(short, 'exp', 'owner')
+    const v = await joined(short, 'exp', 'viewer')
+    const pub = await o.c.request('publish', { streamId: 'exp-cam' })
+    const play = await v.c.request('play', { streamId: 'exp-cam' })
+    await sleep(2200)
+    const before = await mediaAuthCount(short, 'publish', 'MEDIA_URL_EXPIRED')
+    const p = await push(pub.d.pushUrl)
+    await eventually(async () => (await mediaAuthCount(short, 'publish', 'MEDIA_URL_EXPIRED')) === before + 1, 5000, 'expired push refused')
+    await eventually(() => !p.publishing, 5000, 'expired pusher dropped')
+    expect(v.c.pushes.some((x) => x.ev === 'stream')).toBe(false)
+    expect((await flvBytes(play.d.urls.flv)).bytes).toBe(0)
+    expect(await mediaAuthCount(short, 'play', 'MEDIA_URL_EXPIRED')).toBe(1)
+    o.c.close()
+    v.c.close()
+  })
+})
+
+function reasonOf(code: number): string {
+  return Object.entries(ErrorCode).find(([, c]) => c === code)![0]
+}
+void Client
