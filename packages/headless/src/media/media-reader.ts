@@ -59,6 +59,8 @@ export interface MediaReaderEvents {
   resolution: [info: { width: number; height: number; previousWidth: number; previousHeight: number }]
   /** A `sendMessage` text from the pusher (SEI): WeChat 2012. */
   message: [text: string]
+  /** One wall-clock latency sample (ms), for frames the publisher stamped. */
+  latency: [ms: number]
   /** Only emitted when someone listens (an unheard 'error' would throw); `close` always carries it. */
   error: [error: MediaError]
   /** Ended; `error` is undefined after `stop()`. */
@@ -169,6 +171,11 @@ export class MediaReader extends EventEmitter<MediaReaderEvents> {
     }
     this.rtmp = c
     c.on('tag', (t) => this.onTag(t))
+    // Synchronously on the status message: NMS writes Play.Start and its GOP cache in one burst,
+    // so waiting for the play() promise (a microtask later) would report tags before "started".
+    c.on('status', (s) => {
+      if (s.code === 'NetStream.Play.Start') this.onStarted()
+    })
     c.on('close', (err) => this.finish(err))
     void (async () => {
       await c.connect()
@@ -180,7 +187,7 @@ export class MediaReader extends EventEmitter<MediaReaderEvents> {
   }
 
   private onStarted(): void {
-    if (this.closed) return
+    if (this.closed || this.stallTimer) return
     this.lastByteAt = Date.now()
     this.emit('started')
     const w = this.startWaiter
@@ -246,7 +253,10 @@ export class MediaReader extends EventEmitter<MediaReaderEvents> {
     for (const m of readSeiMessages(payload, this.nalLengthSize)) {
       if (m.uuid === SEI_UUID_WALLCLOCK.toString('hex')) {
         const stamp = Number(m.payload.toString('ascii'))
-        if (Number.isFinite(stamp) && stamp > 0) this.latencyStats.add(now - stamp)
+        if (Number.isFinite(stamp) && stamp > 0) {
+          this.latencyStats.add(now - stamp)
+          this.emit('latency', now - stamp)
+        }
       } else if (m.uuid === SEI_UUID_MESSAGE.toString('hex')) {
         this.emit('message', m.payload.toString('utf8'))
       }

@@ -48,10 +48,11 @@ export interface TestMediaServer {
   stop(): Promise<void>
 }
 
-export async function startMediaServer(): Promise<TestMediaServer> {
+/** Starts NMS on free ports, or on given ones (to restart a "killed" server in place). */
+export async function startMediaServer(ports?: { rtmpPort: number; httpPort: number }): Promise<TestMediaServer> {
   const NodeMediaServer = require('node-media-server') as new (config: object) => NmsInstance
-  const rtmpPort = await freePort()
-  let httpPort = await freePort()
+  const rtmpPort = ports?.rtmpPort ?? (await freePort())
+  let httpPort = ports?.httpPort ?? (await freePort())
   while (httpPort === rtmpPort) httpPort = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'minirtc-nms-'))
   // NMS forces its logger to "debug" in its constructor; pin it to "error" to keep test logs readable.

@@ -1,0 +1,327 @@
+/**
+ * A Node stand-in for WeChat's native `<live-player>`: pulls HTTP-FLV or RTMP for real and
+ * reports through the component's events and status codes (bindstatechange / bindnetstatus /
+ * bindaudiovolumenotify / bindmetadatachange).
+ */
+import type { ContextCallOptions, LivePlayerContextLike, NativeEventDetail, NativeEventKind, PlayerViewModel } from '@minirtc/core'
+import { MediaError } from './media/errors.js'
+import { isAudioFrame, isVideoFrame, type FlvTag } from './media/flv.js'
+import { LatencyStats, type LatencySummary } from './media/latency.js'
+import { MediaReader } from './media/media-reader.js'
+import { StreamStats, type StreamCounters } from './media/stream-stats.js'
+import { settle, type NativeEventCallback } from './wx-callback.js'
+
+export interface VirtualPlayerOptions {
+  onEvent: NativeEventCallback
+  /** Reconnect attempts per outage before -2301 (the native player retries 3 times, 3 s apart). */
+  retries?: number
+  retryDelayMs?: number
+  netstatusIntervalMs?: number
+  audioVolumeIntervalMs?: number
+  /**
+   * Treat this long without data as a broken connection (3005 then 2103). NMS keeps a player's
+   * connection open, silent, when the publisher goes away, so silence is the only signal.
+   * Default 6000.
+   */
+  stallTimeoutMs?: number
+  connectTimeoutMs?: number
+}
+
+export type VirtualPlayerAttributes = Partial<PlayerViewModel>
+
+type Phase = 'idle' | 'connecting' | 'playing' | 'retrying' | 'failed'
+
+/** Counters for tests and benchmarks (all connections of this player). */
+export interface VirtualPlayerCounters extends StreamCounters {
+  /** Video frames received. */
+  framesReceived: number
+  /** Milliseconds from play to the first keyframe of the first connection, null before. */
+  firstKeyframeMs: number | null
+  /** Latency of the last wall-clock-stamped frame (FlvSource `stampWallClock`), null if none. */
+  lastLatencyMs: number | null
+  latency: LatencySummary | null
+  /** Connections that reached 2004. */
+  playCount: number
+}
+
+/**
+ * @example
+ * const player = new VirtualPlayer({ onEvent: (kind, detail) => console.log(kind, detail) })
+ * player.update({ src: 'http://127.0.0.1:8000/live/s1.flv', autoplay: true })
+ * // statechange 2001, 2002, 2008, 2003, 2004; netstatus every 2 s
+ * player.counters.framesReceived
+ */
+export class VirtualPlayer {
+  readonly context: Required<LivePlayerContextLike>
+  readonly stats = new StreamStats()
+  private readonly latencyStats = new LatencyStats()
+  private readonly opts: Required<VirtualPlayerOptions>
+  private vm: VirtualPlayerAttributes = { src: '', autoplay: false, muteAudio: false, muteVideo: false, muted: false }
+  private phase: Phase = 'idle'
+  private gen = 0
+  private reader: MediaReader | null = null
+  private bytesBefore = 0
+  private retriesLeft = 0
+  private timers = new Set<NodeJS.Timeout>()
+  private destroyed = false
+  private playStartedAt = 0
+  private firstKeyframeMs: number | null = null
+  private playCount = 0
+  private maxAudioFrameAvg = 1
+  private lastAudio = { bytes: 0, frames: 0 }
+
+  constructor(options: VirtualPlayerOptions) {
+    this.opts = {
+      onEvent: options.onEvent,
+      retries: options.retries ?? 3,
+      retryDelayMs: options.retryDelayMs ?? 3000,
+      netstatusIntervalMs: options.netstatusIntervalMs ?? 2000,
+      audioVolumeIntervalMs: options.audioVolumeIntervalMs ?? 300,
+      stallTimeoutMs: options.stallTimeoutMs ?? 6000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    }
+    this.context = {
+      play: (o?: ContextCallOptions) => {
+        if (!this.vm.src) return settle(o, 'play', { ok: false, reason: 'no src' })
+        this.startPlay()
+        settle(o, 'play', { ok: true })
+      },
+      stop: (o?: ContextCallOptions) => {
+        this.stopPlay()
+        settle(o, 'stop', { ok: true })
+      },
+      snapshot: (o?: ContextCallOptions) => {
+        if (this.phase !== 'playing') return settle(o, 'snapshot', { ok: false, reason: 'not playing' })
+        settle(o, 'snapshot', {
+          ok: true,
+          res: { tempImagePath: `headless://snapshot/${Date.now()}.jpg`, width: this.stats.counters.width, height: this.stats.counters.height },
+        })
+      },
+    }
+  }
+
+  get state(): Phase {
+    return this.phase
+  }
+
+  get counters(): VirtualPlayerCounters {
+    this.syncBytes()
+    const latency = this.latencyStats.summary()
+    return {
+      ...this.stats.counters,
+      framesReceived: this.stats.counters.videoFrames,
+      firstKeyframeMs: this.firstKeyframeMs,
+      lastLatencyMs: latency ? latency.last : null,
+      latency,
+      playCount: this.playCount,
+    }
+  }
+
+  /**
+   * Applies re-rendered attributes: `src` with `autoplay` starts, a new `src` restarts,
+   * `src: ''` stops. mute-audio / mute-video stop reporting that track (the data still flows:
+   * HTTP-FLV cannot drop a track server-side).
+   */
+  update(vm: VirtualPlayerAttributes): void {
+    if (this.destroyed) return
+    const prev = this.vm
+    this.vm = { ...prev, ...vm }
+    const next = this.vm
+    if (next.src !== prev.src) {
+      if (this.phase !== 'idle') this.stopPlay()
+      if (next.src && next.autoplay) this.startPlay()
+    } else if (next.autoplay && !prev.autoplay && next.src && this.phase === 'idle') {
+      this.startPlay()
+    }
+  }
+
+  destroy(): void {
+    this.stopPlay()
+    this.destroyed = true
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private emit(kind: NativeEventKind, detail: NativeEventDetail): void {
+    if (this.destroyed) return
+    this.opts.onEvent(kind, detail)
+  }
+
+  private stateChange(code: number, message: string): void {
+    this.emit('statechange', { code, message })
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const gen = this.gen
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      if (gen === this.gen) fn()
+    }, ms)
+    this.timers.add(t)
+  }
+
+  private clearTimers(): void {
+    // clearTimeout also clears intervals in Node.
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+
+  private every(fn: () => void, ms: number): void {
+    const gen = this.gen
+    const t = setInterval(() => {
+      if (gen === this.gen) fn()
+    }, ms)
+    this.timers.add(t)
+  }
+
+  private startPlay(): void {
+    if (this.destroyed || this.phase !== 'idle' && this.phase !== 'failed') return
+    this.gen++
+    this.phase = 'connecting'
+    this.retriesLeft = this.opts.retries
+    this.playStartedAt = Date.now()
+    this.later(() => this.attempt(), 0)
+  }
+
+  private attempt(): void {
+    const gen = this.gen
+    const r = new MediaReader({
+      url: this.vm.src ?? '',
+      stallTimeoutMs: this.opts.stallTimeoutMs,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+    })
+    this.reader = r
+    let decoderStarted = false
+    let playing = false
+    const live = () => gen === this.gen
+    const videoOn = () => this.vm.muteVideo !== true
+    const markPlaying = () => {
+      if (playing) return
+      playing = true
+      this.phase = 'playing'
+      this.playCount++
+      this.retriesLeft = this.opts.retries
+      this.stateChange(2004, 'Playback started')
+      this.startReporting()
+    }
+    r.on('connected', () => live() && this.stateChange(2001, 'Connected to the server'))
+    r.on('started', () => live() && this.stateChange(2002, 'Connected; pulling started'))
+    r.on('tag', (tag) => {
+      if (!live()) return
+      this.onTag(tag)
+      // With video muted, audio alone starts playback.
+      if (!videoOn() && isAudioFrame(tag)) markPlaying()
+    })
+    r.on('decoderConfig', () => {
+      if (!live() || !videoOn() || decoderStarted) return
+      decoderStarted = true
+      this.stateChange(2008, 'Decoder started')
+    })
+    r.on('keyframe', (k) => {
+      if (!live() || !videoOn() || playing) return
+      if (this.firstKeyframeMs === null) this.firstKeyframeMs = Date.now() - this.playStartedAt
+      this.stateChange(2003, 'First video packet (IDR) received')
+      markPlaying()
+      void k
+    })
+    r.on('resolution', (c) => {
+      if (!live() || !videoOn()) return
+      this.stateChange(2009, `Video resolution changed to ${c.width}x${c.height}`)
+    })
+    r.on('message', (text) => {
+      // enable-recv-message defaults to false on the component: SEI messages are only delivered
+      // (as statechange 2012) when the page asked for them.
+      if (live() && this.vm.enableRecvMessage === true) this.stateChange(2012, text)
+    })
+    r.on('metadata', (md) => {
+      if (live() && this.vm.enableMetadata === true) this.emit('metadatachange', { info: md })
+    })
+    r.on('latency', (ms) => live() && this.latencyStats.add(ms))
+    r.on('close', (err) => {
+      if (!live()) return
+      this.onFailure(err ?? new MediaError('SERVER_CLOSED', 'play connection closed'))
+    })
+    r.start().catch(() => {
+      /* reported through 'close' */
+    })
+  }
+
+  private onFailure(err: MediaError): void {
+    this.retireReader()
+    this.gen++
+    this.clearTimers()
+    // The player has no 3004: a server-side close or a stall is a read failure (3005) for it.
+    const code = err.reason === 'CONNECT_FAILED' || err.reason === 'DNS_FAILED' || err.reason === 'HANDSHAKE_FAILED' ? err.wechatCode : 3005
+    this.stateChange(code, err.message)
+    if (this.retriesLeft > 0) {
+      this.retriesLeft--
+      this.phase = 'retrying'
+      this.stateChange(2103, `Network disconnected; auto-reconnect started (${this.opts.retries - this.retriesLeft}/${this.opts.retries})`)
+      this.later(() => this.attempt(), this.opts.retryDelayMs)
+    } else {
+      this.phase = 'failed'
+      this.stateChange(-2301, 'Network disconnected and several reconnect attempts failed; restart playback')
+    }
+  }
+
+  private retireReader(): void {
+    const r = this.reader
+    this.reader = null
+    if (r) {
+      this.bytesBefore += r.counters.bytes
+      r.stop()
+    }
+  }
+
+  private stopPlay(): void {
+    this.gen++
+    this.clearTimers()
+    this.retireReader()
+    this.phase = 'idle'
+  }
+
+  private syncBytes(): void {
+    this.stats.counters.bytes = this.bytesBefore + (this.reader?.counters.bytes ?? 0)
+  }
+
+  private onTag(tag: FlvTag): void {
+    if (this.vm.muteVideo === true && isVideoFrame(tag)) return
+    this.stats.record(tag)
+  }
+
+  private startReporting(): void {
+    this.syncBytes()
+    this.stats.rates()
+    this.every(() => {
+      this.syncBytes()
+      const r = this.stats.rates()
+      this.emit('netstatus', {
+        info: {
+          videoBitrate: r.videoBitrate,
+          audioBitrate: r.audioBitrate,
+          videoFPS: r.videoFPS,
+          videoGOP: r.videoGOP,
+          netSpeed: r.netSpeed,
+          netJitter: r.netJitter,
+          videoWidth: r.videoWidth,
+          videoHeight: r.videoHeight,
+          // A headless player renders as it receives: nothing is buffered.
+          videoCache: 0,
+          audioCache: 0,
+        },
+      })
+    }, this.opts.netstatusIntervalMs)
+    this.lastAudio = { bytes: this.stats.counters.audioBytes, frames: this.stats.counters.audioFrames }
+    this.every(() => {
+      if (this.vm.muteAudio === true || this.vm.muted === true) return
+      // Level estimated from AAC frame sizes (no audio decode here), 0-100.
+      const c = this.stats.counters
+      const frames = c.audioFrames - this.lastAudio.frames
+      const bytes = c.audioBytes - this.lastAudio.bytes
+      this.lastAudio = { bytes: c.audioBytes, frames: c.audioFrames }
+      const avg = frames > 0 ? bytes / frames : 0
+      this.maxAudioFrameAvg = Math.max(this.maxAudioFrameAvg, avg)
+      this.emit('audiovolumenotify', { volume: Math.round((100 * avg) / this.maxAudioFrameAvg) })
+    }, this.opts.audioVolumeIntervalMs)
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * A Node stand-in for WeChat's native `<live-pusher>`: it "captures" an FLV fixture, pushes it
+ * over real RTMP, and reports through the same events and status codes the component does
+ * (bindstatechange / bindnetstatus / binderror / bindaudiovolumenotify).
+ */
+import type { ContextCallOptions, LivePusherContextLike, NativeEventDetail, NativeEventKind, PusherViewModel } from '@minirtc/core'
+import { FIXTURES } from './media/fixtures.js'
+import { FlvSource } from './media/flv-source.js'
+import { MediaError } from './media/errors.js'
+import { RtmpPublisher } from './media/rtmp-publisher.js'
+import { StreamStats, type StreamCounters } from './media/stream-stats.js'
+import type { FlvTag } from './media/flv.js'
+import { settle, type NativeEventCallback } from './wx-callback.js'
+
+export interface VirtualPusherOptions {
+  onEvent: NativeEventCallback
+  /** FLV file the "camera" produces (looped). Default `FIXTURES.camera640x360`. */
+  source?: string
+  /** Stamp the wall-clock time into every video frame (SEI) for latency benchmarks. */
+  stampWallClock?: boolean
+  /**
+   * Reconnect attempts per outage before -1307. The native pusher (TXLivePusher underneath)
+   * retries 3 times, 3 s apart, by default.
+   */
+  retries?: number
+  retryDelayMs?: number
+  /** WeChat fires bindnetstatus about every 2 s. */
+  netstatusIntervalMs?: number
+  /** Interval of bindaudiovolumenotify while the mic is on. Default 300 ms. */
+  audioVolumeIntervalMs?: number
+  /** Simulate the user refusing the permission: binderror 10001/10002 and -1301/-1302, no push. */
+  deny?: 'camera' | 'microphone'
+  connectTimeoutMs?: number
+}
+
+/** The attributes the virtual pusher reads; anything else in the view model is ignored. */
+export type VirtualPusherAttributes = Partial<PusherViewModel>
+
+type Phase = 'idle' | 'starting' | 'pushing' | 'retrying' | 'failed'
+
+/**
+ * @example
+ * const pusher = new VirtualPusher({ onEvent: (kind, detail) => engine.handle(kind, detail) })
+ * pusher.update({ url: 'rtmp://127.0.0.1:1935/live/s1', autopush: true, enableCamera: true, enableMic: true })
+ * // statechange 1003, 1007, 1008, 1001, 1002; netstatus every 2 s
+ * pusher.context.sendMessage({ msg: 'hi', success() {} })
+ * pusher.destroy()
+ */
+export class VirtualPusher {
+  /** The context `wx.createLivePusherContext()` would return. */
+  readonly context: Required<LivePusherContextLike>
+  /** Everything actually sent, across reconnects. */
+  readonly stats = new StreamStats()
+  /** Successful publishes (1002) so far. */
+  publishCount = 0
+  private readonly opts: Required<Omit<VirtualPusherOptions, 'deny'>> & Pick<VirtualPusherOptions, 'deny'>
+  private vm: VirtualPusherAttributes = { url: '', autopush: false, enableCamera: true, enableMic: true, muted: false }
+  private phase: Phase = 'idle'
+  private gen = 0
+  private source: FlvSource
+  private publisher: RtmpPublisher | null = null
+  private bytesBefore = 0
+  private retriesLeft = 0
+  private timers = new Set<NodeJS.Timeout>()
+  private destroyed = false
+  private maxAudioFrameAvg = 1
+  private lastAudio = { bytes: 0, frames: 0 }
+
+  constructor(options: VirtualPusherOptions) {
+    this.opts = {
+      onEvent: options.onEvent,
+      source: options.source ?? FIXTURES.camera640x360,
+      stampWallClock: options.stampWallClock ?? false,
+      retries: options.retries ?? 3,
+      retryDelayMs: options.retryDelayMs ?? 3000,
+      netstatusIntervalMs: options.netstatusIntervalMs ?? 2000,
+      audioVolumeIntervalMs: options.audioVolumeIntervalMs ?? 300,
+      deny: options.deny,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+    }
+    this.source = new FlvSource(this.opts.source, { stampWallClock: this.opts.stampWallClock })
+    this.context = {
+      start: (o?: ContextCallOptions) => {
+        if (!this.vm.url) return settle(o, 'start', { ok: false, reason: 'no url' })
+        this.startPush()
+        settle(o, 'start', { ok: true })
+      },
+      stop: (o?: ContextCallOptions) => {
+        this.stopPush()
+        settle(o, 'stop', { ok: true })
+      },
+      switchCamera: (o?: ContextCallOptions) => {
+        this.vm = { ...this.vm, devicePosition: this.vm.devicePosition === 'back' ? 'front' : 'back' }
+        settle(o, 'switchCamera', { ok: true })
+      },
+      snapshot: (o?: ContextCallOptions) => {
+        if (this.vm.enableCamera === false) return settle(o, 'snapshot', { ok: false, reason: 'camera is off' })
+        // No pixels here: report the frame size the camera produces, with a placeholder path.
+        settle(o, 'snapshot', {
+          ok: true,
+          res: { tempImagePath: `headless://snapshot/${Date.now()}.jpg`, width: this.source.width, height: this.source.height },
+        })
+      },
+      sendMessage: (o: ContextCallOptions & { msg: string }) => {
+        if (this.phase !== 'pushing' || !this.publisher) return settle(o, 'sendMessage', { ok: false, reason: 'not pushing' })
+        if (typeof o?.msg !== 'string') return settle(o, 'sendMessage', { ok: false, reason: 'msg must be a string' })
+        this.publisher.sendMessage(o.msg)
+        settle(o, 'sendMessage', { ok: true })
+      },
+      toggleTorch: (o?: ContextCallOptions) => settle(o, 'toggleTorch', { ok: true }),
+    }
+  }
+
+  /** Current push state, for tests. */
+  get state(): Phase {
+    return this.phase
+  }
+
+  /** Counters of what was actually sent (all connections). */
+  get counters(): StreamCounters {
+    this.syncBytes()
+    return this.stats.counters
+  }
+
+  /**
+   * Applies re-rendered attributes. Like the component: setting `url` with `autopush` starts
+   * pushing, changing `url` restarts, `url: ''` stops; enable-camera / enable-mic (and the
+   * deprecated `muted`) switch video / audio sending on the live stream.
+   */
+  update(vm: VirtualPusherAttributes): void {
+    if (this.destroyed) return
+    const prev = this.vm
+    this.vm = { ...prev, ...vm }
+    const next = this.vm
+    this.publisher?.setVideo(next.enableCamera !== false)
+    this.publisher?.setAudio(this.micOn())
+    if (next.url !== prev.url) {
+      if (this.phase !== 'idle') this.stopPush()
+      if (next.url && next.autopush) this.startPush()
+    } else if (next.autopush && !prev.autopush && next.url && this.phase === 'idle') {
+      this.startPush()
+    }
+  }
+
+  /**
+   * Switches the "camera" to another fixture mid-stream (new SPS and metadata, timestamps
+   * continue): a player sees a resolution change.
+   */
+  switchSource(file: string): void {
+    this.source.switchClip(file)
+  }
+
+  /** Stops everything; the instance cannot be reused (the element was removed). */
+  destroy(): void {
+    this.stopPush()
+    this.destroyed = true
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private micOn(): boolean {
+    return this.vm.enableMic !== false && this.vm.muted !== true
+  }
+
+  private emit(kind: NativeEventKind, detail: NativeEventDetail): void {
+    if (this.destroyed) return
+    this.opts.onEvent(kind, detail)
+  }
+
+  private stateChange(code: number, message: string): void {
+    this.emit('statechange', { code, message })
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const gen = this.gen
+    const t = setTimeout(() => {
+      this.timers.delete(t)
+      if (gen === this.gen) fn()
+    }, ms)
+    this.timers.add(t)
+  }
+
+  private clearTimers(): void {
+    // clearTimeout also clears intervals in Node.
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+  }
+
+  private every(fn: () => void, ms: number): void {
+    const gen = this.gen
+    const t = setInterval(() => {
+      if (gen === this.gen) fn()
+    }, ms)
+    this.timers.add(t)
+  }
+
+  private startPush(): void {
+    if (this.destroyed || this.phase === 'starting' || this.phase === 'pushing' || this.phase === 'retrying') return
+    this.gen++
+    this.phase = 'starting'
+    // Device permission comes first: the native component reports binderror and the fatal
+    // statechange and never connects.
+    if (this.opts.deny === 'camera' && this.vm.enableCamera !== false) {
+      this.later(() => {
+        this.emit('error', { errCode: 10001, errMsg: 'user denied the camera (authorize scope.camera)' })
+        this.stateChange(-1301, 'Failed to open the camera')
+        this.phase = 'failed'
+      }, 0)
+      return
+    }
+    if (this.opts.deny === 'microphone' && this.micOn()) {
+      this.later(() => {
+        this.emit('error', { errCode: 10002, errMsg: 'user denied the microphone (authorize scope.record)' })
+        this.stateChange(-1302, 'Failed to open the microphone')
+        this.phase = 'failed'
+      }, 0)
+      return
+    }
+    this.retriesLeft = this.opts.retries
+    this.later(() => {
+      if (this.vm.enableCamera !== false) {
+        this.stateChange(1003, 'Camera opened')
+        this.stateChange(1007, 'First frame captured')
+      }
+      this.stateChange(1008, 'Encoder started')
+      this.attempt()
+    }, 0)
+  }
+
+  private attempt(): void {
+    const gen = this.gen
+    const url = this.vm.url ?? ''
+    const pub = new RtmpPublisher({
+      url,
+      source: this.source,
+      audio: this.micOn(),
+      video: this.vm.enableCamera !== false,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+    })
+    this.publisher = pub
+    pub.on('tag', (tag) => this.onTag(tag))
+    pub.on('connected', () => {
+      if (gen === this.gen) this.stateChange(1001, 'Connected to the push server')
+    })
+    pub.on('close', (err) => {
+      if (gen !== this.gen) return
+      this.onFailure(err ?? new MediaError('SERVER_CLOSED', 'push connection closed'))
+    })
+    pub.start().then(
+      () => {
+        if (gen !== this.gen) return void pub.stop()
+        this.phase = 'pushing'
+        this.publishCount++
+        this.retriesLeft = this.opts.retries
+        this.stateChange(1002, 'Push started')
+        this.startReporting()
+      },
+      (err: unknown) => {
+        if (gen !== this.gen) return
+        this.onFailure(err instanceof MediaError ? err : new MediaError('IO_ERROR', String(err), { cause: err }))
+      },
+    )
+  }
+
+  private onFailure(err: MediaError): void {
+    this.retirePublisher()
+    this.gen++
+    this.clearTimers() // drop the reporting timers of the lost connection
+    // Like TXLivePusher: the 300x warning names the cause, 1102 announces the automatic retry,
+    // -1307 says the retries ran out and the app must restart the push itself.
+    this.stateChange(err.wechatCode, err.message)
+    if (this.retriesLeft > 0) {
+      this.retriesLeft--
+      this.phase = 'retrying'
+      this.stateChange(1102, `Network disconnected; auto-reconnect started (${this.opts.retries - this.retriesLeft}/${this.opts.retries})`)
+      this.later(() => this.attempt(), this.opts.retryDelayMs)
+    } else {
+      this.phase = 'failed'
+      this.stateChange(-1307, 'Network disconnected and several reconnect attempts failed; restart the push')
+    }
+  }
+
+  private retirePublisher(): void {
+    const p = this.publisher
+    this.publisher = null
+    if (p) {
+      this.bytesBefore += p.counters.bytes
+      void p.stop()
+    }
+  }
+
+  private stopPush(): void {
+    this.gen++
+    this.clearTimers()
+    this.retirePublisher()
+    this.phase = 'idle'
+  }
+
+  private syncBytes(): void {
+    this.stats.counters.bytes = this.bytesBefore + (this.publisher?.counters.bytes ?? 0)
+  }
+
+  private onTag(tag: FlvTag): void {
+    this.stats.record(tag)
+  }
+
+  private startReporting(): void {
+    this.stats.rates() // restart the interval at "push started"
+    this.every(() => {
+      this.syncBytes()
+      const r = this.stats.rates()
+      this.emit('netstatus', {
+        info: {
+          videoBitrate: r.videoBitrate,
+          audioBitrate: r.audioBitrate,
+          videoFPS: r.videoFPS,
+          videoGOP: r.videoGOP,
+          netSpeed: r.netSpeed,
+          netJitter: r.netJitter,
+          videoWidth: r.videoWidth,
+          videoHeight: r.videoHeight,
+        },
+      })
+    }, this.opts.netstatusIntervalMs)
+    this.lastAudio = { bytes: this.stats.counters.audioBytes, frames: this.stats.counters.audioFrames }
+    this.every(() => {
+      if (!this.micOn()) return
+      // No PCM here: the level is estimated from AAC frame sizes over the interval (louder
+      // passages cost more bits), scaled to 0-100 against the largest average seen.
+      const c = this.stats.counters
+      const frames = c.audioFrames - this.lastAudio.frames
+      const bytes = c.audioBytes - this.lastAudio.bytes
+      this.lastAudio = { bytes: c.audioBytes, frames: c.audioFrames }
+      const avg = frames > 0 ? bytes / frames : 0
+      this.maxAudioFrameAvg = Math.max(this.maxAudioFrameAvg, avg)
+      this.emit('audiovolumenotify', { volume: Math.round((100 * avg) / this.maxAudioFrameAvg) })
+    }, this.opts.audioVolumeIntervalMs)
+  }
+}

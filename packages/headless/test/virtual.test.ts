@@ -1,0 +1,237 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { FIXTURES, VirtualPlayer, VirtualPusher, type VirtualPlayerOptions, type VirtualPusherOptions } from '../src/index.js'
+import { inOrder, recorder } from './helpers/events.js'
+import { freePort, startMediaServer, streamName, waitUntil, type TestMediaServer } from './helpers/nms.js'
+
+let nms: TestMediaServer
+const cleanups: Array<() => unknown> = []
+
+beforeAll(async () => {
+  nms = await startMediaServer()
+})
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+afterAll(async () => {
+  await nms.stop()
+})
+
+function makePusher(opts: Partial<VirtualPusherOptions> = {}) {
+  const rec = recorder()
+  const pusher = new VirtualPusher({ onEvent: rec.onEvent, netstatusIntervalMs: 1000, retryDelayMs: 200, ...opts })
+  cleanups.push(() => pusher.destroy())
+  return { pusher, rec }
+}
+
+function makePlayer(opts: Partial<VirtualPlayerOptions> = {}) {
+  const rec = recorder()
+  const player = new VirtualPlayer({ onEvent: rec.onEvent, netstatusIntervalMs: 1000, retryDelayMs: 200, ...opts })
+  cleanups.push(() => player.destroy())
+  return { player, rec }
+}
+
+async function livePusher(name: string, opts: Partial<VirtualPusherOptions> = {}) {
+  const p = makePusher(opts)
+  p.pusher.update({ url: nms.rtmpUrl(name), autopush: true, enableCamera: true, enableMic: true })
+  await p.rec.waitCode(1002)
+  return p
+}
+
+describe('VirtualPusher (live-pusher codes) against node-media-server', () => {
+  it('autopush: 1003, 1007, 1008, 1001, 1002 in order, then netstatus from what was sent', async () => {
+    const { pusher, rec } = await livePusher(streamName())
+    expect(rec.codes()).toEqual([1003, 1007, 1008, 1001, 1002])
+    expect(pusher.state).toBe('pushing')
+    await rec.waitKind('netstatus', 2)
+    const info = rec.of('netstatus').at(-1)!.detail.info as Record<string, number>
+    expect(info.videoBitrate).toBeGreaterThan(100)
+    expect(info.audioBitrate).toBeGreaterThan(20)
+    expect(info.videoWidth).toBe(640)
+    expect(info.videoHeight).toBe(360)
+    expect(info.videoFPS).toBeGreaterThan(10)
+    expect(info.videoFPS).toBeLessThan(20)
+    expect(info.videoGOP).toBeCloseTo(1, 0)
+    expect(info.netSpeed).toBeGreaterThan(info.videoBitrate!)
+    expect(rec.of('audiovolumenotify').length).toBeGreaterThan(0)
+    expect(rec.of('audiovolumenotify')[0]!.detail.volume).toBeGreaterThanOrEqual(0)
+  })
+
+  it('without autopush nothing happens until context.start(); stop() ends the push', async () => {
+    const name = streamName()
+    const { pusher, rec } = makePusher()
+    pusher.update({ url: nms.rtmpUrl(name), autopush: false, enableCamera: true, enableMic: true })
+    await new Promise((r) => setTimeout(r, 300))
+    expect(rec.codes()).toEqual([])
+    const calls: string[] = []
+    pusher.context.start({ success: () => calls.push('success'), complete: () => calls.push('complete') })
+    await rec.waitCode(1002)
+    expect(calls).toEqual(['success', 'complete'])
+    pusher.context.stop({ success: () => calls.push('stopped') })
+    await waitUntil(() => calls.includes('stopped'), 2000)
+    expect(pusher.state).toBe('idle')
+  })
+
+  it('enableCamera false: no 1003 and no video sent; enableMic false: no audio, no volume events', async () => {
+    const { pusher, rec } = makePusher()
+    pusher.update({ url: nms.rtmpUrl(streamName()), autopush: true, enableCamera: false, enableMic: true })
+    await rec.waitCode(1002)
+    expect(rec.codes()).not.toContain(1003)
+    await rec.waitKind('netstatus', 1)
+    expect(pusher.counters.videoFrames).toBe(0)
+    expect(pusher.counters.audioFrames).toBeGreaterThan(0)
+
+    pusher.update({ enableCamera: true, enableMic: false })
+    await waitUntil(() => pusher.counters.videoFrames > 15, 5000, 'video after enabling the camera')
+    const audioBefore = pusher.counters.audioFrames
+    const volumesBefore = rec.of('audiovolumenotify').length
+    await rec.waitKind('netstatus', 3)
+    const info = rec.of('netstatus').at(-1)!.detail.info as Record<string, number>
+    expect(info.audioBitrate).toBe(0)
+    expect(info.videoBitrate).toBeGreaterThan(100)
+    expect(pusher.counters.audioFrames).toBe(audioBefore)
+    expect(rec.of('audiovolumenotify').length).toBe(volumesBefore)
+  })
+
+  it('camera denied: binderror 10001 and -1301, no push', async () => {
+    const name = streamName()
+    const { pusher, rec } = makePusher({ deny: 'camera' })
+    pusher.update({ url: nms.rtmpUrl(name), autopush: true, enableCamera: true, enableMic: true })
+    await rec.waitCode(-1301)
+    expect(rec.of('error').map((e) => e.detail.errCode)).toEqual([10001])
+    expect(rec.codes()).toEqual([-1301])
+    await new Promise((r) => setTimeout(r, 300))
+    expect(nms.events.filter((e) => e.streamPath === `/live/${name}`)).toEqual([])
+  })
+
+  it('microphone denied: binderror 10002 and -1302', async () => {
+    const { pusher, rec } = makePusher({ deny: 'microphone' })
+    pusher.update({ url: nms.rtmpUrl(streamName()), autopush: true, enableCamera: true, enableMic: true })
+    await rec.waitCode(-1302)
+    expect(rec.of('error').map((e) => e.detail.errCode)).toEqual([10002])
+  })
+
+  it('a port nobody listens on: 3002 and 1102 per retry, then -1307', async () => {
+    const port = await freePort()
+    const { pusher, rec } = makePusher({ retries: 2, retryDelayMs: 100 })
+    pusher.update({ url: `rtmp://127.0.0.1:${port}/live/x`, autopush: true, enableCamera: true, enableMic: true })
+    await rec.waitCode(-1307)
+    expect(rec.codes()).toEqual([1003, 1007, 1008, 3002, 1102, 3002, 1102, 3002, -1307])
+    expect(pusher.state).toBe('failed')
+  })
+
+  it('context.sendMessage reaches a player with enable-recv-message as statechange 2012', async () => {
+    const name = streamName()
+    const { pusher } = await livePusher(name)
+    const { player, rec } = makePlayer()
+    player.update({ src: nms.flvUrl(name), autoplay: true, enableRecvMessage: true })
+    await rec.waitCode(2004)
+    const sent: string[] = []
+    pusher.context.sendMessage({ msg: '{"type":"hello","n":1}', success: () => sent.push('ok') })
+    await rec.waitCode(2012)
+    expect(sent).toEqual(['ok'])
+    expect(rec.of('statechange').find((e) => e.detail.code === 2012)!.detail.message).toBe('{"type":"hello","n":1}')
+  })
+
+  it('sendMessage fails while not pushing', async () => {
+    const { pusher } = makePusher()
+    const res = await new Promise<{ errMsg: string }>((resolve) => pusher.context.sendMessage({ msg: 'x', fail: resolve }))
+    expect(res.errMsg).toMatch(/^sendMessage:fail/)
+  })
+})
+
+describe('VirtualPlayer (live-player codes) against node-media-server', () => {
+  for (const protocol of ['flv', 'rtmp'] as const) {
+    it(`${protocol}: 2001, 2002, 2008, 2003, 2004, then netstatus at ~15 fps, 640x360`, async () => {
+      const name = streamName()
+      await livePusher(name)
+      const { player, rec } = makePlayer()
+      player.update({ src: protocol === 'flv' ? nms.flvUrl(name) : nms.rtmpUrl(name), autoplay: true })
+      await rec.waitCode(2004)
+      expect(rec.codes()).toEqual([2001, 2002, 2008, 2003, 2004])
+      await rec.waitKind('netstatus', 2)
+      const info = rec.of('netstatus').at(-1)!.detail.info as Record<string, number>
+      expect(info.videoFPS).toBeGreaterThan(10)
+      expect(info.videoFPS).toBeLessThan(20)
+      expect(info.videoWidth).toBe(640)
+      expect(info.videoHeight).toBe(360)
+      expect(info.videoBitrate).toBeGreaterThan(100)
+      expect(info.audioBitrate).toBeGreaterThan(20)
+      expect(rec.of('audiovolumenotify').length).toBeGreaterThan(0)
+      const c = player.counters
+      expect(c.framesReceived).toBeGreaterThan(15)
+      expect(c.keyframes).toBeGreaterThanOrEqual(1)
+      expect(c.firstKeyframeMs).not.toBeNull()
+    })
+  }
+
+  it('a resolution change of the pushed stream gives 2009', async () => {
+    const name = streamName()
+    const { pusher } = await livePusher(name)
+    const { player, rec } = makePlayer()
+    player.update({ src: nms.flvUrl(name), autoplay: true })
+    await rec.waitCode(2004)
+    pusher.switchSource(FIXTURES.camera320x240)
+    await rec.waitCode(2009)
+    expect(rec.of('statechange').find((e) => e.detail.code === 2009)!.detail.message).toMatch(/320x240/)
+    await waitUntil(() => player.counters.width === 320, 5000)
+    expect(player.counters.height).toBe(240)
+  })
+
+  it('SEI messages are not delivered without enable-recv-message (WeChat default false)', async () => {
+    const name = streamName()
+    const { pusher } = await livePusher(name)
+    const { player, rec } = makePlayer()
+    player.update({ src: nms.flvUrl(name), autoplay: true })
+    await rec.waitCode(2004)
+    pusher.context.sendMessage({ msg: 'ignored' })
+    await waitUntil(() => player.counters.framesReceived > 20, 5000)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(rec.codes()).not.toContain(2012)
+  })
+
+  it('exposes wall-clock latency when the pusher stamps frames', async () => {
+    const name = streamName()
+    await livePusher(name, { stampWallClock: true })
+    const { player, rec } = makePlayer()
+    player.update({ src: nms.rtmpUrl(name), autoplay: true })
+    await rec.waitCode(2004)
+    await waitUntil(() => (player.counters.latency?.count ?? 0) >= 15, 5000, '15 latency samples')
+    const c = player.counters
+    expect(c.lastLatencyMs).not.toBeNull()
+    expect(c.latency!.p50).toBeGreaterThanOrEqual(0)
+    console.log('virtual player RTMP relay latency (ms)', c.latency)
+  })
+
+  it('a port nobody listens on: 3002 and 2103 per retry, then -2301', async () => {
+    const port = await freePort()
+    const { player, rec } = makePlayer({ retries: 2, retryDelayMs: 100 })
+    player.update({ src: `http://127.0.0.1:${port}/live/x.flv`, autoplay: true })
+    await rec.waitCode(-2301)
+    expect(rec.codes()).toEqual([3002, 2103, 3002, 2103, 3002, -2301])
+    expect(player.state).toBe('failed')
+  })
+
+  it('a silent stream (publisher gone) counts as a read failure: 3005, 2103 ... -2301', async () => {
+    const { player, rec } = makePlayer({ retries: 1, retryDelayMs: 100, stallTimeoutMs: 600 })
+    player.update({ src: nms.flvUrl(streamName('ghost')), autoplay: true })
+    await rec.waitCode(-2301)
+    expect(inOrder(rec.codes(), [2001, 2002, 3005, 2103, 2001, 2002, 3005, -2301])).toBe(true)
+  })
+
+  it('context.stop stops and context.play restarts', async () => {
+    const name = streamName()
+    await livePusher(name)
+    const { player, rec } = makePlayer()
+    player.update({ src: nms.flvUrl(name), autoplay: false })
+    await new Promise((r) => setTimeout(r, 200))
+    expect(rec.codes()).toEqual([])
+    player.context.play()
+    await rec.waitCode(2004)
+    player.context.stop()
+    expect(player.state).toBe('idle')
+    const n = rec.codes().length
+    player.context.play()
+    await waitUntil(() => rec.codes().filter((c) => c === 2004).length === 2, 5000)
+    expect(rec.codes().slice(n)).toEqual([2001, 2002, 2008, 2003, 2004])
+  })
+})
