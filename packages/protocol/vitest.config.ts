@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
+  // Read workspace packages from src (the `minirtc-source` export condition), in SSR mode too.
   resolve: { conditions: ['minirtc-source'] },
-  test: { include: ['src/**/*.test.ts'], typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] } },
+  ssr: { resolve: { conditions: ['minirtc-source'] } },
+  test: { include: ['src/**/*.test.ts'], typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' } },
 })

@@ -132,7 +132,7 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
     const s = this.state
     if (s.phase !== 'idle') {
       if (s.roomId === roomId && s.loggedIn) return Promise.resolve()
-      return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Already in room "' + s.roomId + '"; call logoutRoom() first.'))
+      return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Call logoutRoom() before joining another room.'))
     }
     const bad = checkIds({ roomId, userId: user && user.userId, userName: user && user.userName })
     if (bad !== null) return Promise.reject(new RtcError(bad))
@@ -236,7 +236,7 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
 
   /** @internal */
   emitEvent<K extends keyof EngineEvents>(name: K, args: Parameters<EngineEvents[K]>): void {
-    this.emit(name, args, (e) => this.log.error('[minirtc] listener for ' + String(name) + ' threw', e))
+    this.emit(name, args, (e) => this.log.error('[minirtc] ' + String(name) + ' listener threw', e))
   }
 
   /** @internal */
@@ -264,7 +264,7 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
   }
 
   private inRoom(roomId: string): Promise<never> | null {
-    return roomId && roomId !== this.state.roomId ? Promise.reject(new RtcError(ErrorCode.NOT_LOGGED_IN, 'Not logged in to room "' + roomId + '".')) : null
+    return roomId && roomId !== this.state.roomId ? Promise.reject(new RtcError(ErrorCode.NOT_LOGGED_IN)) : null
   }
 
   private run(e: Effect): void {
@@ -369,7 +369,7 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
       if (p.epoch !== epoch) return
       this.pending.delete(id)
       this.platform.clearTimeout(p.timer)
-      if (p.reject) p.reject(new RtcError(ErrorCode.NETWORK_ERROR, 'The connection dropped before the server answered; try again.'))
+      if (p.reject) p.reject(new RtcError(ErrorCode.NETWORK_ERROR, 'Connection lost before the reply; try again.'))
     })
   }
 
@@ -482,9 +482,9 @@ export class LivePusher {
   private call(method: 'sendMessage' | 'snapshot', opts: Record<string, unknown>): Promise<unknown> {
     const ctx = this.engine.pusherContext()
     const fn = ctx && (ctx[method] as ((o: object) => void) | undefined)
-    if (!fn) return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'The live-pusher is not rendered yet; render <RtcPusher> first.'))
+    if (!fn) return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Render the live-pusher first.'))
     return new Promise((resolve, reject) =>
-      fn.call(ctx, { ...opts, success: resolve, fail: (err: unknown) => reject(new RtcError(ErrorCode.DEVICE_ERROR, undefined, { cause: err })) }),
+      fn.call(ctx, Object.assign(opts, { success: resolve, fail: (err: unknown) => reject(new RtcError(ErrorCode.DEVICE_ERROR, undefined, { cause: err })) })),
     )
   }
 }

@@ -1,4 +1,4 @@
-import { ErrorCode, errorMessages, errorReason } from '@minirtc/protocol'
+import { ErrorCode, clientErrorMessages, errorReason } from '@minirtc/protocol'
 import type { ErrorInfo } from './types'
 
 /**
@@ -15,7 +15,7 @@ export class RtcError extends Error {
   readonly streamId: string | undefined
 
   constructor(code: number, message?: string, options?: { cause?: unknown; streamId?: string }) {
-    super(message || (errorMessages as Record<number, string>)[code] || 'Unknown error ' + code)
+    super(message || describe(code))
     this.name = 'RtcError'
     this.code = code
     this.reason = errorReason(code)
@@ -35,10 +35,15 @@ export function errorInfo(code: number, message?: string, streamId?: string): Er
   const info: ErrorInfo = {
     code,
     reason: errorReason(code),
-    message: message || (errorMessages as Record<number, string>)[code] || 'Unknown error ' + code,
+    message: message || describe(code),
   }
   if (streamId !== undefined) info.streamId = streamId
   return info
+}
+
+/** Client-side codes carry their own advice; server codes normally arrive with the server's message. */
+function describe(code: number): string {
+  return clientErrorMessages[code] || errorReason(code) + ' (' + code + ')'
 }
 
 export { ErrorCode }

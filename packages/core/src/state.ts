@@ -70,7 +70,7 @@ export interface EngineState {
 export const PUSHER_ELEMENT_ID = 'minirtc-pusher'
 
 export function initialPusher(attrs = DEFAULT_PUSHER_ATTRIBUTES): PusherViewModel {
-  return { ...attrs, id: PUSHER_ELEMENT_ID, url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' }
+  return Object.assign({}, attrs, { id: PUSHER_ELEMENT_ID, url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' as const })
 }
 
 export function initialState(): EngineState {

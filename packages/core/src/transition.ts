@@ -6,6 +6,7 @@
  * before and after (see `diffEvents`), so events always equal snapshot changes, once each.
  */
 import { CloseCode, ErrorCode, checkIds, type LoginResult, type PlayResult, type PublishResult, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
+import { assign, without } from './assign'
 import { errorInfo } from './errors'
 import { classifyPlayerCode, classifyPusherCode, pusherErrorCode } from './nativeCodes'
 import { initialPusher, initialState, type EngineState } from './state'
@@ -63,6 +64,11 @@ export type Effect =
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string }
   | Emit
 
+/** An `emit` effect, typed from the event map. */
+function emit<K extends keyof EngineEvents>(name: K, ...args: Parameters<EngineEvents[K]>): Effect {
+  return { type: 'emit', name, args } as Effect
+}
+
 export interface TransitionEnv {
   now: number
   reconnectPolicy: ReconnectPolicy
@@ -71,7 +77,7 @@ export interface TransitionEnv {
 /** Engine-level restarts after the native layer gives up (-1307 / -2301), before reporting failure. */
 export const MAX_MEDIA_RESTARTS = 3
 const RESTART_DELAY_MS = 1000
-const KICK_CLOSE_CODES: number[] = [CloseCode.KICKED_OUT, CloseCode.ROOM_CLOSED, CloseCode.REPLACED, CloseCode.TOKEN_EXPIRED]
+/** Close codes that end the session for good (no reconnect), and the error each means. */
 const CLOSE_TO_ERROR: Record<number, number> = {
   [CloseCode.KICKED_OUT]: ErrorCode.KICKED_OUT,
   [CloseCode.ROOM_CLOSED]: ErrorCode.ROOM_CLOSED,
@@ -94,22 +100,7 @@ function step(s: EngineState, input: Input, env: TransitionEnv, fx: Effect[]): E
       if (s.phase !== 'idle') return s
       const epoch = s.socketEpoch + 1
       fx.push({ type: 'connect', epoch })
-      return {
-        ...initialState(),
-        pusher: { ...s.pusher, url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' },
-        socketEpoch: epoch,
-        nextPlayerNo: s.nextPlayerNo,
-        appId: input.appId,
-        roomId: input.roomId,
-        token: input.token,
-        user: input.user,
-        userUpdate: input.userUpdate,
-        autoPlay: input.autoPlay,
-        playerDefaults: { ...s.playerDefaults, ...input.player },
-        roomState: 'CONNECTING',
-        roomReason: 'LOGINING',
-        phase: 'connecting',
-      }
+      return assign({}, initialState(), { pusher: assign({}, s.pusher, { url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' }), socketEpoch: epoch, nextPlayerNo: s.nextPlayerNo, appId: input.appId, roomId: input.roomId, token: input.token, user: input.user, userUpdate: input.userUpdate, autoPlay: input.autoPlay, playerDefaults: assign({}, s.playerDefaults, input.player), roomState: 'CONNECTING', roomReason: 'LOGINING', phase: 'connecting' })
     }
     case 'logout': {
       if (s.phase === 'idle') return s
@@ -119,20 +110,20 @@ function step(s: EngineState, input: Input, env: TransitionEnv, fx: Effect[]): E
       return leaveRoom(s, 'LOGOUT', 0, fx)
     }
     case 'renewToken':
-      return s.phase === 'idle' ? s : { ...s, token: input.token }
+      return s.phase === 'idle' ? s : assign({}, s, { token: input.token })
     case 'socketOpen': {
       if (input.epoch !== s.socketEpoch || s.phase !== 'connecting') return s
       if (s.loggedIn && s.sessionId) {
         fx.push({ type: 'send', op: 'resume', d: { sessionId: s.sessionId, lastSeq: s.lastSeq }, tag: { op: 'resume', epoch: s.socketEpoch } })
-        return { ...s, phase: 'resuming' }
+        return assign({}, s, { phase: 'resuming' })
       }
       sendLogin(s, fx)
-      return { ...s, phase: 'loggingIn' }
+      return assign({}, s, { phase: 'loggingIn' })
     }
     case 'socketClose': {
       if (input.epoch !== s.socketEpoch || s.phase === 'idle') return s
-      if (KICK_CLOSE_CODES.indexOf(input.code) >= 0) {
-        const code = CLOSE_TO_ERROR[input.code]!
+      const code = CLOSE_TO_ERROR[input.code]
+      if (code) {
         if (!s.loggedIn) {
           fx.push({ type: 'settleLogin', error: errorInfo(code) })
           return leaveRoom(s, 'LOGIN_FAILED', code, fx)
@@ -159,20 +150,10 @@ function step(s: EngineState, input: Input, env: TransitionEnv, fx: Effect[]): E
       return onReply(s, input, env, fx)
     case 'push':
       if (s.phase === 'idle' || input.msg.seq <= s.lastSeq) return s
-      return applyPush({ ...s, lastSeq: input.msg.seq }, input.msg, fx)
+      return applyPush(assign({}, s, { lastSeq: input.msg.seq }), input.msg, fx)
     case 'publish': {
       if (s.pusher.streamId === input.streamId && s.pusher.state !== 'NO_PUBLISH') return s
-      const s2: EngineState = {
-        ...s,
-        pusher: { ...s.pusher, streamId: input.streamId, url: '', autopush: false, state: 'PUBLISH_REQUESTING' },
-        publishExtraInfo: input.extraInfo,
-        mediaConfirmed: false,
-        nativeReconnecting: false,
-        publishRequested: false,
-        pushRestarts: 0,
-        pusherCode: 0,
-        error: null,
-      }
+      const s2: EngineState = assign({}, s, { pusher: assign({}, s.pusher, { streamId: input.streamId, url: '', autopush: false, state: 'PUBLISH_REQUESTING' }), publishExtraInfo: input.extraInfo, mediaConfirmed: false, nativeReconnecting: false, publishRequested: false, pushRestarts: 0, pusherCode: 0, error: null })
       return requestPublish(s2, fx)
     }
     case 'stopPublish': {
@@ -182,15 +163,15 @@ function step(s: EngineState, input: Input, env: TransitionEnv, fx: Effect[]): E
       return stopPusher(s)
     }
     case 'pusherAttributes': {
-      const pusher = { ...s.pusher, ...input.attrs }
+      const pusher = assign({}, s.pusher, input.attrs)
       // live-pusher's `muted` is the pre-2.10 spelling of enable-mic; keep both in step.
       if (input.attrs.enableMic !== undefined) pusher.muted = !input.attrs.enableMic
       else if (input.attrs.muted !== undefined) pusher.enableMic = !input.attrs.muted
-      return { ...s, pusher }
+      return assign({}, s, { pusher })
     }
     case 'switchCamera':
       fx.push({ type: 'pusherCall', method: 'switchCamera' })
-      return { ...s, pusher: { ...s.pusher, devicePosition: s.pusher.devicePosition === 'front' ? 'back' : 'front' } }
+      return assign({}, s, { pusher: assign({}, s.pusher, { devicePosition: s.pusher.devicePosition === 'front' ? 'back' : 'front' }) })
     case 'play': {
       const stream = s.streams.find((x) => x.streamId === input.streamId)
       if (!stream) return s
@@ -223,19 +204,14 @@ function sendLogin(s: EngineState, fx: Effect[]) {
 function reconnectNow(s: EngineState, fx: Effect[]): EngineState {
   const epoch = s.socketEpoch + 1
   fx.push({ type: 'connect', epoch })
-  return { ...s, socketEpoch: epoch, phase: 'connecting', retryCount: s.retryCount + 1 }
+  return assign({}, s, { socketEpoch: epoch, phase: 'connecting', retryCount: s.retryCount + 1 })
 }
 
 /** The socket is gone (or we declared it dead): retry per policy, or give up. */
 function connectionLost(s: EngineState, env: TransitionEnv, fx: Effect[], why: string): EngineState {
   fx.push({ type: 'clearTimer', name: 'heartbeat' }, { type: 'log', level: 'info', message: 'signaling lost: ' + why })
   // A socket of ours that we gave up on must not report again.
-  const base: EngineState = {
-    ...s,
-    socketEpoch: s.socketEpoch + 1,
-    publishRequested: false,
-    playRequested: {},
-  }
+  const base: EngineState = assign({}, s, { socketEpoch: s.socketEpoch + 1, publishRequested: false, playRequested: {} })
   if (!s.loggedIn) {
     // The first login fails fast: a wrong server URL should not keep the app waiting for a minute.
     const code = ErrorCode.NETWORK_ERROR
@@ -248,15 +224,7 @@ function connectionLost(s: EngineState, env: TransitionEnv, fx: Effect[], why: s
   if (delay === null) return leaveRoom(base, 'RECONNECT_FAILED', ErrorCode.RECONNECT_FAILED, fx)
   fx.push({ type: 'setTimer', name: 'retry', ms: delay })
   const reconnecting = s.roomState === 'CONNECTED'
-  return {
-    ...base,
-    phase: 'waitingRetry',
-    outageStartedAt,
-    retryCount,
-    roomState: 'CONNECTING',
-    roomReason: reconnecting ? 'RECONNECTING' : s.roomReason,
-    roomErrorCode: reconnecting ? ErrorCode.NETWORK_ERROR : s.roomErrorCode,
-  }
+  return assign({}, base, { phase: 'waitingRetry', outageStartedAt, retryCount, roomState: 'CONNECTING', roomReason: reconnecting ? 'RECONNECTING' : s.roomReason, roomErrorCode: reconnecting ? ErrorCode.NETWORK_ERROR : s.roomErrorCode })
 }
 
 /** Back to DISCONNECTED: everything room-scoped goes, the pusher's attributes stay. */
@@ -266,18 +234,7 @@ function leaveRoom(s: EngineState, reason: RoomStateReason, code: number, fx: Ef
   if (s.pusher.url) fx.push({ type: 'pusherCall', method: 'stop' })
   if (reason !== 'LOGOUT' && reason !== 'LOGIN_FAILED') fx.push({ type: 'disconnect', code: CloseCode.NORMAL })
   const fresh = initialState()
-  return {
-    ...fresh,
-    roomId: s.roomId,
-    user: s.user,
-    pusher: { ...s.pusher, url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' },
-    playerDefaults: s.playerDefaults,
-    socketEpoch: s.socketEpoch + 1,
-    nextPlayerNo: s.nextPlayerNo,
-    roomReason: reason,
-    roomErrorCode: code,
-    error: code ? errorInfo(code) : s.error,
-  }
+  return assign({}, fresh, { roomId: s.roomId, user: s.user, pusher: assign({}, s.pusher, { url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' }), playerDefaults: s.playerDefaults, socketEpoch: s.socketEpoch + 1, nextPlayerNo: s.nextPlayerNo, roomReason: reason, roomErrorCode: code, error: code ? errorInfo(code) : s.error })
 }
 
 function onTimer(s: EngineState, name: string, env: TransitionEnv, fx: Effect[]): EngineState {
@@ -317,7 +274,7 @@ function onReply(s: EngineState, input: Extract<Input, { type: 'reply' }>, env: 
         if (!s.loggedIn) fx.push({ type: 'settleLogin', error: input.error })
         fx.push({ type: 'disconnect', code: CloseCode.NORMAL })
         const out = leaveRoom(s, s.loggedIn ? 'RECONNECT_FAILED' : 'LOGIN_FAILED', input.error.code, fx)
-        return { ...out, error: input.error }
+        return assign({}, out, { error: input.error })
       }
       fx.push({ type: 'disconnect', code: CloseCode.NORMAL })
       return connectionLost(s, env, fx, 'login failed ' + input.error.code)
@@ -326,7 +283,7 @@ function onReply(s: EngineState, input: Extract<Input, { type: 'reply' }>, env: 
       if (!input.ok) {
         // Session gone (server restarted or window passed): log in again on the same socket.
         sendLogin(s, fx)
-        return { ...s, phase: 'loggingIn', sessionId: '' }
+        return assign({}, s, { phase: 'loggingIn', sessionId: '' })
       }
       return resumed(s, (input.data as { missed: ServerPush[] }).missed, fx)
     case 'publish':
@@ -341,27 +298,10 @@ function loggedIn(s: EngineState, r: LoginResult, fx: Effect[]): EngineState {
   if (first) fx.push({ type: 'settleLogin', error: null })
   fx.push({ type: 'setTimer', name: 'heartbeat', ms: r.heartbeatIntervalMs })
   const streams = r.room.streams.filter((x) => !s.user || x.user.userId !== s.user.userId)
-  let next: EngineState = {
-    ...s,
-    phase: 'connected',
-    loggedIn: true,
-    sessionId: r.sessionId,
-    lastSeq: r.seq,
-    heartbeatMs: r.heartbeatIntervalMs,
-    retryCount: 0,
-    roomState: 'CONNECTED',
-    roomReason: first ? 'LOGINED' : 'RECONNECTED',
-    roomErrorCode: 0,
-    users: s.userUpdate ? r.room.users.filter((u) => !s.user || u.userId !== s.user.userId) : [],
-    onlineCount: r.room.onlineCount,
-    streams,
-    roomExtraInfo: r.room.extraInfo,
-    // After a full re-login the server no longer holds our stream: it must be published again.
-    mediaConfirmed: s.mediaConfirmed && r.room.ownStreams.indexOf(s.pusher.streamId) >= 0,
-    error: null,
-  }
+  let next: EngineState = assign({}, s, { phase: 'connected', loggedIn: true, sessionId: r.sessionId, lastSeq: r.seq, heartbeatMs: r.heartbeatIntervalMs, retryCount: 0, roomState: 'CONNECTED', roomReason: first ? 'LOGINED' : 'RECONNECTED', roomErrorCode: 0, users: s.userUpdate ? r.room.users.filter((u) => !s.user || u.userId !== s.user.userId) : [], onlineCount: r.room.onlineCount, streams, roomExtraInfo: r.room.extraInfo, // After a full re-login the server no longer holds our stream: it must be published again.
+    mediaConfirmed: s.mediaConfirmed && r.room.ownStreams.indexOf(s.pusher.streamId) >= 0, error: null })
   if (s.pusher.streamId && r.room.ownStreams.indexOf(s.pusher.streamId) < 0 && s.pusher.state === 'PUBLISHING')
-    next = { ...next, pusher: { ...next.pusher, state: 'PUBLISH_REQUESTING' } }
+    next = assign({}, next, { pusher: assign({}, next.pusher, { state: 'PUBLISH_REQUESTING' }) })
   next = dropPlayersWithoutStream(next, fx)
   next = autoPlayAll(next, fx)
   return reconcileMedia(next, fx, !s.pusher.streamId || r.room.ownStreams.indexOf(s.pusher.streamId) < 0)
@@ -369,8 +309,8 @@ function loggedIn(s: EngineState, r: LoginResult, fx: Effect[]): EngineState {
 
 function resumed(s: EngineState, missed: ServerPush[], fx: Effect[]): EngineState {
   fx.push({ type: 'setTimer', name: 'heartbeat', ms: s.heartbeatMs })
-  let next: EngineState = { ...s, phase: 'connected', retryCount: 0, roomState: 'CONNECTED', roomReason: 'RECONNECTED', roomErrorCode: 0 }
-  for (const msg of missed) if (msg.seq > next.lastSeq) next = applyPush({ ...next, lastSeq: msg.seq }, msg, fx)
+  let next: EngineState = assign({}, s, { phase: 'connected', retryCount: 0, roomState: 'CONNECTED', roomReason: 'RECONNECTED', roomErrorCode: 0 })
+  for (const msg of missed) if (msg.seq > next.lastSeq) next = applyPush(assign({}, next, { lastSeq: msg.seq }), msg, fx)
   return reconcileMedia(next, fx, false)
 }
 
@@ -387,25 +327,24 @@ function onPublishReply(s: EngineState, streamId: string, input: Extract<Input, 
   if (s.pusher.streamId !== streamId || s.pusher.state === 'NO_PUBLISH') return s
   if (!input.ok) {
     fx.push({ type: 'log', level: 'warn', message: 'publish refused: ' + input.error.code })
-    return { ...stopPusher(s, input.error.code), error: { ...input.error, streamId } }
+    return assign({}, stopPusher(s, input.error.code), { error: assign({}, input.error, { streamId }) })
   }
   const r = input.data as PublishResult
   // url + autopush is how the component starts pushing (TRTC does the same); a new signed URL
   // after -1307 makes the native component reconnect.
-  return { ...s, publishRequested: false, pusher: { ...s.pusher, url: r.pushUrl, autopush: true } }
+  return assign({}, s, { publishRequested: false, pusher: assign({}, s.pusher, { url: r.pushUrl, autopush: true }) })
 }
 
 function onPlayReply(s: EngineState, streamId: string, input: Extract<Input, { type: 'reply' }>, fx: Effect[]): EngineState {
   const p = s.players[streamId]
   if (!p) return s
-  const playRequested = { ...s.playRequested }
-  delete playRequested[streamId]
+  const playRequested = without(s.playRequested, streamId)
   if (!input.ok) {
-    const out = removePlayer({ ...s, playRequested }, streamId, fx, input.error.code)
-    return { ...out, error: { ...input.error, streamId } }
+    const out = removePlayer(assign({}, s, { playRequested }), streamId, fx, input.error.code)
+    return assign({}, out, { error: assign({}, input.error, { streamId }) })
   }
   const urls = (input.data as PlayResult).urls
-  return { ...s, playRequested, players: { ...s.players, [streamId]: { ...p, src: urls[p.protocol], autoplay: true } } }
+  return assign({}, s, { playRequested, players: assign({}, s.players, { [streamId]: assign({}, p, { src: urls[p.protocol], autoplay: true }) }) })
 }
 
 // ---------------------------------------------------------------- server pushes
@@ -416,46 +355,46 @@ function applyPush(s: EngineState, msg: ServerPush, fx: Effect[]): EngineState {
     case 'user': {
       if (!s.userUpdate) return s
       const users = msg.d.users.filter((u) => u.userId !== self)
-      return { ...s, users: msg.d.type === 'ADD' ? upsert(s.users, users, 'userId') : remove(s.users, users, 'userId') }
+      return assign({}, s, { users: msg.d.type === 'ADD' ? upsert(s.users, users, 'userId') : remove(s.users, users, 'userId') })
     }
     case 'onlineCount':
-      return { ...s, onlineCount: msg.d.count }
+      return assign({}, s, { onlineCount: msg.d.count })
     case 'stream': {
       const list = msg.d.streams.filter((x) => x.user.userId !== self)
       if (msg.d.type === 'ADD') {
-        const next = { ...s, streams: upsert(s.streams, list, 'streamId') }
+        const next = assign({}, s, { streams: upsert(s.streams, list, 'streamId') })
         return s.autoPlay ? autoPlayAll(next, fx) : next
       }
-      return dropPlayersWithoutStream({ ...s, streams: remove(s.streams, list, 'streamId') }, fx)
+      return dropPlayersWithoutStream(assign({}, s, { streams: remove(s.streams, list, 'streamId') }), fx)
     }
     case 'streamExtraInfo': {
       const updated = msg.d.streams.filter((x) => s.streams.some((y) => y.streamId === x.streamId))
       if (!updated.length) return s
-      fx.push({ type: 'emit', name: 'streamExtraInfoUpdate', args: [s.roomId, updated] })
+      fx.push(emit('streamExtraInfoUpdate', s.roomId, updated))
       const streams = upsert(s.streams, updated, 'streamId')
       let players = s.players
       for (const x of updated) {
         const p = players[x.streamId]
-        if (p) players = { ...players, [x.streamId]: { ...p, stream: x } }
+        if (p) players = assign({}, players, { [x.streamId]: assign({}, p, { stream: x }) })
       }
-      return { ...s, streams, players }
+      return assign({}, s, { streams, players })
     }
     case 'roomExtraInfo':
-      fx.push({ type: 'emit', name: 'roomExtraInfoUpdate', args: [s.roomId, msg.d.extraInfo] })
-      return { ...s, roomExtraInfo: upsert(s.roomExtraInfo, msg.d.extraInfo, 'key') }
+      fx.push(emit('roomExtraInfoUpdate', s.roomId, msg.d.extraInfo))
+      return assign({}, s, { roomExtraInfo: upsert(s.roomExtraInfo, msg.d.extraInfo, 'key') })
     case 'broadcast':
-      fx.push({ type: 'emit', name: 'IMRecvBroadcastMessage', args: [s.roomId, msg.d.messages] })
+      fx.push(emit('IMRecvBroadcastMessage', s.roomId, msg.d.messages))
       return s
     case 'customCommand':
-      fx.push({ type: 'emit', name: 'IMRecvCustomCommand', args: [s.roomId, msg.d.fromUser, msg.d.command] })
+      fx.push(emit('IMRecvCustomCommand', s.roomId, msg.d.fromUser, msg.d.command))
       return s
     case 'tokenWillExpire':
-      fx.push({ type: 'emit', name: 'tokenWillExpire', args: [s.roomId] })
+      fx.push(emit('tokenWillExpire', s.roomId))
       return s
     case 'publishState': {
       if (msg.d.streamId !== s.pusher.streamId || s.pusher.state === 'NO_PUBLISH') return s
       const confirmed = msg.d.state === 'PUBLISHING'
-      return withPusherState({ ...s, mediaConfirmed: confirmed, nativeReconnecting: confirmed ? false : s.nativeReconnecting }, msg.d.code || 0)
+      return withPusherState(assign({}, s, { mediaConfirmed: confirmed, nativeReconnecting: confirmed ? false : s.nativeReconnecting }), msg.d.code || 0)
     }
     case 'kickout':
       fx.push({ type: 'disconnect', code: CloseCode.NORMAL })
@@ -483,20 +422,11 @@ function requestPublish(s: EngineState, fx: Effect[]): EngineState {
     d: s.publishExtraInfo ? { streamId: s.pusher.streamId, extraInfo: s.publishExtraInfo } : { streamId: s.pusher.streamId },
     tag: { op: 'publish', epoch: s.socketEpoch, streamId: s.pusher.streamId },
   })
-  return { ...s, publishRequested: true }
+  return assign({}, s, { publishRequested: true })
 }
 
 function stopPusher(s: EngineState, errorCode = 0): EngineState {
-  return {
-    ...s,
-    pusher: { ...s.pusher, url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' },
-    mediaConfirmed: false,
-    nativeReconnecting: false,
-    publishRequested: false,
-    pushRestarts: 0,
-    pusherCode: errorCode,
-    error: errorCode ? errorInfo(errorCode, undefined, s.pusher.streamId) : s.error,
-  }
+  return assign({}, s, { pusher: assign({}, s.pusher, { url: '', autopush: false, streamId: '', state: 'NO_PUBLISH' }), mediaConfirmed: false, nativeReconnecting: false, publishRequested: false, pushRestarts: 0, pusherCode: errorCode, error: errorCode ? errorInfo(errorCode, undefined, s.pusher.streamId) : s.error })
 }
 
 /**
@@ -508,17 +438,17 @@ function withPusherState(s: EngineState, code: number): EngineState {
   if (s.pusher.state === 'NO_PUBLISH') return s
   const state = s.pusher.url && s.mediaConfirmed && !s.nativeReconnecting ? 'PUBLISHING' : 'PUBLISH_REQUESTING'
   if (state === s.pusher.state) return s
-  return { ...s, pusher: { ...s.pusher, state }, pushRestarts: state === 'PUBLISHING' ? 0 : s.pushRestarts, pusherCode: code }
+  return assign({}, s, { pusher: assign({}, s.pusher, { state }), pushRestarts: state === 'PUBLISHING' ? 0 : s.pushRestarts, pusherCode: code })
 }
 
 function onPusherEvent(s: EngineState, kind: NativeEventKind, d: NativeEventDetail, fx: Effect[]): EngineState {
   const streamId = s.pusher.streamId
   if (kind === 'netstatus') {
-    if (streamId && d.info) fx.push({ type: 'emit', name: 'publishQualityUpdate', args: [streamId, qualityFromInfo(d.info)] })
+    if (streamId && d.info) fx.push(emit('publishQualityUpdate', streamId, qualityFromInfo(d.info)))
     return s
   }
   if (kind === 'audiovolumenotify') {
-    fx.push({ type: 'emit', name: 'capturedSoundLevelUpdate', args: [Number(d.volume) || 0] })
+    fx.push(emit('capturedSoundLevelUpdate', Number(d.volume) || 0))
     return s
   }
   if (kind === 'error') {
@@ -529,17 +459,16 @@ function onPusherEvent(s: EngineState, kind: NativeEventKind, d: NativeEventDeta
   }
   if (kind !== 'statechange' || typeof d.code !== 'number') return s
   const code = d.code
-  fx.push({ type: 'log', level: 'debug', message: 'pusher ' + code + ' ' + (d.message || '') })
   if (!streamId || s.pusher.state === 'NO_PUBLISH') {
     // Camera denial is reported even while only previewing.
-    return classifyPusherCode(code) === 'fatal' ? { ...s, error: errorInfo(pusherErrorCode(code)) } : s
+    return classifyPusherCode(code) === 'fatal' ? assign({}, s, { error: errorInfo(pusherErrorCode(code)) }) : s
   }
   switch (classifyPusherCode(code)) {
     case 'pushing':
     case 'progress':
-      return s.nativeReconnecting ? withPusherState({ ...s, nativeReconnecting: false }, 0) : s
+      return s.nativeReconnecting ? withPusherState(assign({}, s, { nativeReconnecting: false }), 0) : s
     case 'reconnecting':
-      return withPusherState({ ...s, nativeReconnecting: true }, code)
+      return withPusherState(assign({}, s, { nativeReconnecting: true }), code)
     case 'gaveUp':
     case 'restartRoom':
       return restartPush(s, code, fx)
@@ -560,57 +489,34 @@ function failPusher(s: EngineState, code: number, fx: Effect[]): EngineState {
 function restartPush(s: EngineState, code: number, fx: Effect[]): EngineState {
   if (s.pushRestarts >= MAX_MEDIA_RESTARTS) return failPusher(s, ErrorCode.PUSH_FAILED, fx)
   fx.push({ type: 'setTimer', name: 'pushRestart', ms: RESTART_DELAY_MS * (s.pushRestarts + 1) })
-  return {
-    ...s,
-    pushRestarts: s.pushRestarts + 1,
-    mediaConfirmed: false,
-    pusher: { ...s.pusher, url: '', autopush: false, state: 'PUBLISH_REQUESTING' },
-    pusherCode: code,
-  }
+  return assign({}, s, { pushRestarts: s.pushRestarts + 1, mediaConfirmed: false, pusher: assign({}, s.pusher, { url: '', autopush: false, state: 'PUBLISH_REQUESTING' }), pusherCode: code })
 }
 
 // ---------------------------------------------------------------- players
 
 function addPlayer(s: EngineState, stream: StreamInfo, attrs?: Partial<PlayerAttributes>): EngineState {
-  const vm: PlayerViewModel = {
-    ...s.playerDefaults,
-    ...attrs,
-    id: 'minirtc-player-' + s.nextPlayerNo,
-    streamId: stream.streamId,
-    src: '',
-    autoplay: false,
-    state: 'PLAY_REQUESTING',
-    stream,
-  }
-  return {
-    ...s,
-    nextPlayerNo: s.nextPlayerNo + 1,
-    players: { ...s.players, [stream.streamId]: vm },
-    playerCodes: { ...s.playerCodes, [stream.streamId]: 0 },
-  }
+  const vm: PlayerViewModel = Object.assign({}, s.playerDefaults, attrs, { id: 'minirtc-player-' + s.nextPlayerNo, streamId: stream.streamId, src: '', autoplay: false, state: 'PLAY_REQUESTING' as const, stream })
+  return assign({}, s, { nextPlayerNo: s.nextPlayerNo + 1, players: assign({}, s.players, { [stream.streamId]: vm }), playerCodes: assign({}, s.playerCodes, { [stream.streamId]: 0 }) })
 }
 
 function requestPlay(s: EngineState, streamId: string, fx: Effect[]): EngineState {
   if (s.phase !== 'connected') return s
   fx.push({ type: 'send', op: 'play', d: { streamId }, tag: { op: 'play', epoch: s.socketEpoch, streamId } })
-  return { ...s, playRequested: { ...s.playRequested, [streamId]: true } }
+  return assign({}, s, { playRequested: assign({}, s.playRequested, { [streamId]: true }) })
 }
 
 function setPlayer(s: EngineState, streamId: string, patch: Partial<PlayerViewModel>): EngineState {
   const p = s.players[streamId]!
-  return { ...s, players: { ...s.players, [streamId]: { ...p, ...patch } } }
+  return assign({}, s, { players: assign({}, s.players, { [streamId]: assign({}, p, patch) }) })
 }
 
 function removePlayer(s: EngineState, streamId: string, fx: Effect[], errorCode = 0): EngineState {
   if (!s.players[streamId]) return s
-  const players = { ...s.players }
-  delete players[streamId]
-  const playRestarts = { ...s.playRestarts }
-  delete playRestarts[streamId]
-  const playRequested = { ...s.playRequested }
-  delete playRequested[streamId]
+  const players = without(s.players, streamId)
+  const playRestarts = without(s.playRestarts, streamId)
+  const playRequested = without(s.playRequested, streamId)
   fx.push({ type: 'clearTimer', name: 'playRestart:' + streamId })
-  return { ...s, players, playRestarts, playRequested, playerCodes: { ...s.playerCodes, [streamId]: errorCode } }
+  return assign({}, s, { players, playRestarts, playRequested, playerCodes: assign({}, s.playerCodes, { [streamId]: errorCode }) })
 }
 
 function dropPlayersWithoutStream(s: EngineState, fx: Effect[]): EngineState {
@@ -632,23 +538,22 @@ function onPlayerEvent(s: EngineState, streamId: string, kind: NativeEventKind, 
   if (kind === 'netstatus') {
     if (!d.info) return s
     const stats = qualityFromInfo(d.info)
-    fx.push({ type: 'emit', name: 'playQualityUpdate', args: [streamId, stats] })
+    fx.push(emit('playQualityUpdate', streamId, stats))
     // RTC-mode players on some WeChat versions never send 2003/2004: media flowing is proof enough.
     if (p.state === 'PLAY_REQUESTING' && p.src && (stats.videoFPS > 0 || stats.videoBitrate > 0 || stats.audioBitrate > 0))
       return playing(s, streamId)
     return s
   }
   if (kind === 'audiovolumenotify') {
-    fx.push({ type: 'emit', name: 'soundLevelUpdate', args: [streamId, Number(d.volume) || 0] })
+    fx.push(emit('soundLevelUpdate', streamId, Number(d.volume) || 0))
     return s
   }
   if (kind === 'metadatachange') {
     const data = typeof d.sei === 'string' ? d.sei : typeof d.message === 'string' ? d.message : ''
-    if (data) fx.push({ type: 'emit', name: 'recvSEI', args: [streamId, data] })
+    if (data) fx.push(emit('recvSEI', streamId, data))
     return s
   }
   if (kind !== 'statechange' || typeof d.code !== 'number') return s
-  fx.push({ type: 'log', level: 'debug', message: 'player ' + streamId + ' ' + d.code })
   switch (classifyPlayerCode(d.code)) {
     case 'playing':
       return p.src ? playing(s, streamId) : s
@@ -658,14 +563,14 @@ function onPlayerEvent(s: EngineState, streamId: string, kind: NativeEventKind, 
       const n = s.playRestarts[streamId] || 0
       if (n >= MAX_MEDIA_RESTARTS) {
         const out = removePlayer(s, streamId, fx, ErrorCode.PLAY_FAILED)
-        return { ...out, error: errorInfo(ErrorCode.PLAY_FAILED, undefined, streamId) }
+        return assign({}, out, { error: errorInfo(ErrorCode.PLAY_FAILED, undefined, streamId) })
       }
       fx.push({ type: 'setTimer', name: 'playRestart:' + streamId, ms: RESTART_DELAY_MS * (n + 1) })
       const next = setPlayer(s, streamId, { src: '', autoplay: false })
-      return setPlayerState({ ...next, playRestarts: { ...s.playRestarts, [streamId]: n + 1 } }, streamId, 'PLAY_REQUESTING', d.code)
+      return setPlayerState(assign({}, next, { playRestarts: assign({}, s.playRestarts, { [streamId]: n + 1 }) }), streamId, 'PLAY_REQUESTING', d.code)
     }
     case 'sei':
-      if (typeof d.message === 'string') fx.push({ type: 'emit', name: 'recvSEI', args: [streamId, d.message] })
+      if (typeof d.message === 'string') fx.push(emit('recvSEI', streamId, d.message))
       return s
     default:
       return s
@@ -673,15 +578,13 @@ function onPlayerEvent(s: EngineState, streamId: string, kind: NativeEventKind, 
 }
 
 function playing(s: EngineState, streamId: string): EngineState {
-  const restarts = { ...s.playRestarts }
-  delete restarts[streamId]
-  return setPlayerState({ ...s, playRestarts: restarts }, streamId, 'PLAYING', 0)
+  return setPlayerState(assign({}, s, { playRestarts: without(s.playRestarts, streamId) }), streamId, 'PLAYING', 0)
 }
 
 function setPlayerState(s: EngineState, streamId: string, state: PlayerViewModel['state'], code: number): EngineState {
   const p = s.players[streamId]!
   if (p.state === state) return s
-  return { ...setPlayer(s, streamId, { state }), playerCodes: { ...s.playerCodes, [streamId]: code } }
+  return assign({}, setPlayer(s, streamId, { state }), { playerCodes: assign({}, s.playerCodes, { [streamId]: code }) })
 }
 
 // ---------------------------------------------------------------- quality
@@ -723,44 +626,44 @@ function diffEvents(prev: EngineState, next: EngineState, fx: Effect[]): Effect[
   const out: Effect[] = []
   if (prev.roomState !== next.roomState) {
     out.push(
-      { type: 'emit', name: 'roomStateChanged', args: [roomId, next.roomReason, next.roomErrorCode, ''] },
-      { type: 'emit', name: 'roomStateUpdate', args: [roomId, next.roomState, next.roomErrorCode, ''] },
+      emit('roomStateChanged', roomId, next.roomReason, next.roomErrorCode, ''),
+      emit('roomStateUpdate', roomId, next.roomState, next.roomErrorCode, ''),
     )
   }
   if (prev.users !== next.users) {
     const del = added(next.users, prev.users, 'userId')
     const add = added(prev.users, next.users, 'userId')
-    if (del.length) out.push({ type: 'emit', name: 'roomUserUpdate', args: [roomId, 'DELETE', del] })
-    if (add.length) out.push({ type: 'emit', name: 'roomUserUpdate', args: [roomId, 'ADD', add] })
+    if (del.length) out.push(emit('roomUserUpdate', roomId, 'DELETE', del))
+    if (add.length) out.push(emit('roomUserUpdate', roomId, 'ADD', add))
   }
   if (prev.onlineCount !== next.onlineCount && next.roomState !== 'DISCONNECTED')
-    out.push({ type: 'emit', name: 'roomOnlineUserCountUpdate', args: [roomId, next.onlineCount] })
+    out.push(emit('roomOnlineUserCountUpdate', roomId, next.onlineCount))
   if (prev.streams !== next.streams) {
     const del = added(next.streams, prev.streams, 'streamId')
     const add = added(prev.streams, next.streams, 'streamId')
-    if (del.length) out.push({ type: 'emit', name: 'roomStreamUpdate', args: [roomId, 'DELETE', del, ''] })
-    if (add.length) out.push({ type: 'emit', name: 'roomStreamUpdate', args: [roomId, 'ADD', add, ''] })
+    if (del.length) out.push(emit('roomStreamUpdate', roomId, 'DELETE', del, ''))
+    if (add.length) out.push(emit('roomStreamUpdate', roomId, 'ADD', add, ''))
   }
   const pp = prev.pusher
   const np = next.pusher
   if (pp.state !== np.state || (pp.streamId !== np.streamId && pp.state !== 'NO_PUBLISH')) {
     const code = next.pusherCode
     if (pp.streamId && pp.streamId !== np.streamId && pp.state !== 'NO_PUBLISH')
-      out.push({ type: 'emit', name: 'publisherStateUpdate', args: [{ streamId: pp.streamId, state: 'NO_PUBLISH', errorCode: code, extendedData: '' }] })
+      out.push(emit('publisherStateUpdate', { streamId: pp.streamId, state: 'NO_PUBLISH', errorCode: code, extendedData: '' }))
     if (np.streamId)
-      out.push({ type: 'emit', name: 'publisherStateUpdate', args: [{ streamId: np.streamId, state: np.state, errorCode: code, extendedData: '' }] })
+      out.push(emit('publisherStateUpdate', { streamId: np.streamId, state: np.state, errorCode: code, extendedData: '' }))
   }
   if (prev.players !== next.players) {
     const codes = next.playerCodes
     for (const id of Object.keys(prev.players)) {
       if (!next.players[id] && prev.players[id]!.state !== 'NO_PLAY')
-        out.push({ type: 'emit', name: 'playerStateUpdate', args: [{ streamId: id, state: 'NO_PLAY', errorCode: codes[id] || 0, extendedData: '' }] })
+        out.push(emit('playerStateUpdate', { streamId: id, state: 'NO_PLAY', errorCode: codes[id] || 0, extendedData: '' }))
     }
     for (const id of Object.keys(next.players)) {
       const a = prev.players[id]
       const b = next.players[id]!
       if (!a || a.state !== b.state)
-        out.push({ type: 'emit', name: 'playerStateUpdate', args: [{ streamId: id, state: b.state, errorCode: codes[id] || 0, extendedData: '' }] })
+        out.push(emit('playerStateUpdate', { streamId: id, state: b.state, errorCode: codes[id] || 0, extendedData: '' }))
     }
   }
   return fx.concat(out)

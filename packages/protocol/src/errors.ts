@@ -71,23 +71,44 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 export type ErrorReason = keyof typeof ErrorCode
 
-/** What each code means and what the developer should do about it. */
-export const errorMessages: { readonly [C in ErrorCode]: string } = {
-  1001: 'The message is not valid protocol JSON; send {v, id, op, d} objects.',
-  1002: 'Unknown operation; check that client and server speak the same protocol version.',
-  1003: 'A field is missing or has the wrong type; see the protocol reference.',
+/**
+ * What each code means and what the developer should do about it. Split in two so the
+ * mini-program bundle carries only the messages the client can raise itself; for everything
+ * else the server's reply carries the message.
+ */
+export const clientErrorMessages: { readonly [code: number]: string } = {
   1004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   1005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   1006: 'Invalid userName: at most 256 bytes of UTF-8.',
   1007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  1010: 'Not logged in; await loginRoom() first.',
+  2001: 'No token; mint one with createToken() on your app server.',
+  7001: 'Cannot reach the signaling server; check the URL and the network.',
+  7002: 'The server did not answer in time.',
+  7003: 'Gave up reconnecting; call loginRoom() again.',
+  7004: 'Camera denied; let the user allow it (wx.openSetting), then publish again.',
+  7005: 'Microphone denied; let the user allow it (wx.openSetting), then publish again.',
+  7006: 'Push failed after retries; check the network, then publish again.',
+  7007: 'Play failed after retries; check the network, then play again.',
+  7008: 'Cancelled by logoutRoom().',
+  7009: 'Not allowed in the current state.',
+  7010: 'The camera, microphone or encoder failed.',
+}
+
+export const serverErrorMessages: { readonly [code: number]: string } = {
+  2003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
+  3001: 'Kicked out of the room by the app server.',
+  3002: 'The room was closed by the app server.',
+  3004: 'The same userId logged in to this room from another connection.',
+  4002: 'No such stream in the room.',
+  1001: 'The message is not valid protocol JSON; send {v, id, op, d} objects.',
+  1002: 'Unknown operation; check that client and server speak the same protocol version.',
+  1003: 'A field is missing or has the wrong type; see the protocol reference.',
   1008: 'The frame exceeds the maximum message size; send smaller messages.',
   1009: 'Unsupported protocol version; upgrade the client or the server.',
-  1010: 'Not logged in; call loginRoom() and wait for it to resolve first.',
   1011: 'Already logged in to a room on this connection; call logoutRoom() first.',
   1012: 'A message, command or extra info is larger than its limit.',
-  2001: 'No token; mint one on your app server with createToken().',
   2002: 'The token is malformed or its signature does not match the app secret.',
-  2003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
   2004: 'Unknown appId; check the appId the engine and the token were created with.',
   2005: 'The token does not grant this room.',
   2006: 'The token does not grant publishing.',
@@ -95,15 +116,11 @@ export const errorMessages: { readonly [C in ErrorCode]: string } = {
   2008: 'The token only grants streamIds with another prefix.',
   2009: 'Admin API: missing or wrong app secret.',
   2010: 'The token does not grant login.',
-  3001: 'Kicked out of the room by the app server.',
-  3002: 'The room was closed by the app server.',
   3003: 'The room is full.',
-  3004: 'The same userId logged in to this room from another connection.',
   3005: 'The session expired while disconnected; the client logs in again.',
   3006: 'No such user in the room.',
   3007: 'No heartbeat within the timeout; the connection was closed.',
   4001: 'The streamId is already being published in this app; choose another streamId.',
-  4002: 'No such stream in the room.',
   4003: 'The stream belongs to another user.',
   4004: 'Too many streams for this user.',
   5001: 'The media URL is not signed; use the URL the server returned.',
@@ -113,18 +130,11 @@ export const errorMessages: { readonly [C in ErrorCode]: string } = {
   5005: 'This media feature is not available on this server.',
   5006: 'Another publisher is already pushing this stream.',
   6001: 'Too many requests; slow down.',
-  7001: 'Could not reach the signaling server; check the server URL and the network.',
-  7002: 'The server did not answer in time.',
-  7003: 'Gave up reconnecting; call loginRoom() again.',
-  7004: 'Camera permission denied; ask the user to allow it (wx.openSetting) and publish again.',
-  7005: 'Microphone permission denied; ask the user to allow it (wx.openSetting) and publish again.',
-  7006: 'Pushing failed after the native retries; check the network, then publish again.',
-  7007: 'Playing failed after the native retries; check the network, then play again.',
-  7008: 'Cancelled by logoutRoom().',
-  7009: 'Not allowed in the current state.',
-  7010: 'The camera, microphone or encoder failed.',
   9001: 'Internal server error.',
 }
+
+/** Every code's message (server, docs and tests). */
+export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
 
 const reasons: Record<number, ErrorReason> = {}
 for (const k of Object.keys(ErrorCode) as ErrorReason[]) reasons[ErrorCode[k]] = k

@@ -1,5 +1,4 @@
 import { ErrorCode } from './errors'
-import { Limits } from './limits'
 
 /**
  * Characters allowed in roomId, userId and streamId besides ASCII letters and digits: the set
@@ -7,6 +6,12 @@ import { Limits } from './limits'
  * would end a URL).
  */
 export const ID_PUNCTUATION = "~!@$%^&*()_+=-`;',.<>/\\"
+
+/** ID byte limits (also in `Limits`); plain constants so a client bundle does not carry the whole table. */
+export const ROOM_ID_BYTES = 128
+export const USER_ID_BYTES = 64
+export const USER_NAME_BYTES = 256
+export const STREAM_ID_BYTES = 256
 
 const ID_RE = /^[A-Za-z0-9~!@$%^&*()_+=\-`;',.<>/\\]+$/
 
@@ -17,10 +22,10 @@ export function utf8Length(s: string): number {
     const c = s.charCodeAt(i)
     if (c < 0x80) n += 1
     else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4 // a surrogate pair is one 4-byte code point
       i++
-    } else n += 3
+    } else n += 3 // BMP, or a lone surrogate (encoded as U+FFFD)
   }
   return n
 }
@@ -30,16 +35,16 @@ function idOk(v: unknown, max: number): boolean {
 }
 
 export function isValidRoomId(v: unknown): v is string {
-  return idOk(v, Limits.roomIdBytes)
+  return idOk(v, ROOM_ID_BYTES)
 }
 export function isValidUserId(v: unknown): v is string {
-  return idOk(v, Limits.userIdBytes)
+  return idOk(v, USER_ID_BYTES)
 }
 export function isValidStreamId(v: unknown): v is string {
-  return idOk(v, Limits.streamIdBytes)
+  return idOk(v, STREAM_ID_BYTES)
 }
 export function isValidUserName(v: unknown): v is string {
-  return typeof v === 'string' && utf8Length(v) <= Limits.userNameBytes
+  return typeof v === 'string' && utf8Length(v) <= USER_NAME_BYTES
 }
 
 /**

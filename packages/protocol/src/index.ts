@@ -1,4 +1,4 @@
-export { ErrorCode, CloseCode, errorMessages, errorReason } from './errors'
+export { ErrorCode, CloseCode, clientErrorMessages, errorMessages, errorReason, serverErrorMessages } from './errors'
 export type { ErrorReason } from './errors'
 export { Limits } from './limits'
 export {
@@ -34,5 +34,6 @@ export type {
   StreamInfo,
   UserInfo,
 } from './messages'
-export { isOp, parseClientMessage, parseServerMessage } from './validate'
+export { isOp, parseClientMessage } from './validate'
+export { parseServerMessage } from './parseServerMessage'
 export type { ParseResult } from './validate'

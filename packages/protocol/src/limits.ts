@@ -1,11 +1,13 @@
+import { ROOM_ID_BYTES, STREAM_ID_BYTES, USER_ID_BYTES, USER_NAME_BYTES } from './ids'
+
 /** Size limits shared by client and server; the server enforces them, the client checks early. */
 export const Limits = {
   /** Largest WebSocket frame the server accepts (bytes). Larger frames close with 1009. */
   maxMessageBytes: 16 * 1024,
-  roomIdBytes: 128,
-  userIdBytes: 64,
-  userNameBytes: 256,
-  streamIdBytes: 256,
+  roomIdBytes: ROOM_ID_BYTES,
+  userIdBytes: USER_ID_BYTES,
+  userNameBytes: USER_NAME_BYTES,
+  streamIdBytes: STREAM_ID_BYTES,
   /** Broadcast message and custom command payloads (bytes of UTF-8). */
   maxImMessageBytes: 1024,
   /** Stream extra info (bytes of UTF-8). */

@@ -1,7 +1,7 @@
 import { ErrorCode } from './errors'
 import { isValidRoomId, isValidStreamId, isValidUserId, isValidUserName, utf8Length } from './ids'
 import { Limits } from './limits'
-import { PROTOCOL_VERSION, type ClientRequest, type Op, type ServerMessage } from './messages'
+import { PROTOCOL_VERSION, type ClientRequest, type Op } from './messages'
 
 export type ParseResult<T> =
   | { ok: true; value: T }
@@ -101,23 +101,4 @@ export function parseClientMessage(raw: string): ParseResult<ClientRequest> {
   const err = checkShape(m.d, schemas[m.op])
   if (err !== null) return { ok: false, code: err, id: reqId, field: 'd' }
   return { ok: true, value: msg as ClientRequest }
-}
-
-/**
- * Light structural check of a server frame on the client (the server is trusted; this guards
- * against proxies and version skew, not attackers).
- */
-export function parseServerMessage(raw: string): ServerMessage | null {
-  let m: unknown
-  try {
-    m = JSON.parse(raw)
-  } catch {
-    return null
-  }
-  if (typeof m !== 'object' || m === null) return null
-  const r = m as Record<string, unknown>
-  if (typeof r.id === 'number' && typeof r.ok === 'boolean') return m as ServerMessage
-  if (typeof r.seq === 'number' && typeof r.ev === 'string' && typeof r.d === 'object' && r.d !== null)
-    return m as ServerMessage
-  return null
 }

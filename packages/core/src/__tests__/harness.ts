@@ -240,6 +240,7 @@ export class ScriptedServer {
   }
 
   addUser(user: UserInfo) {
+    if (this.remoteUsers.some((u) => u.userId === user.userId)) return
     this.remoteUsers.push(user)
     this.push('user', { type: 'ADD', users: [user] })
     this.push('onlineCount', { count: this.remoteUsers.length + 1 })

@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+// Library hygiene for every published package: publint clean, and the shipped JS parses as
+// ES2017 (the WeChat base library runs it as is; Taro and uni-app do not transpile node_modules).
+import { publint } from 'publint'
+import { formatMessage } from 'publint/utils'
+import { parse } from 'acorn'
+import { readFileSync, readdirSync, existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+// Packages that run inside the mini-program (ES2017) vs on Node only.
+const miniProgram = new Set(['protocol', 'core', 'taro', 'uni'])
+let failed = false
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const pkgDir = join(root, 'packages', dir)
+  const pkgJson = join(pkgDir, 'package.json')
+  if (!existsSync(pkgJson)) continue
+  const pkg = JSON.parse(readFileSync(pkgJson, 'utf8'))
+  if (pkg.private) continue
+  const { messages } = await publint({ pkgDir, level: 'warning', strict: true })
+  for (const m of messages) {
+    console.log(`${pkg.name}: ${m.type}: ${formatMessage(m, pkg)}`)
+    failed = true
+  }
+  if (miniProgram.has(dir) && existsSync(join(pkgDir, 'dist'))) {
+    for (const f of readdirSync(join(pkgDir, 'dist')).filter((f) => /\.(c?js|mjs)$/.test(f))) {
+      try {
+        parse(readFileSync(join(pkgDir, 'dist', f), 'utf8'), { ecmaVersion: 2017, sourceType: f.endsWith('.cjs') ? 'script' : 'module' })
+      } catch (e) {
+        console.log(`${pkg.name}: dist/${f} is not ES2017: ${e.message}`)
+        failed = true
+      }
+    }
+  }
+  if (!failed) console.log(`${pkg.name}: publint clean${miniProgram.has(dir) ? ', ES2017 output' : ''}`)
+}
+if (failed) process.exit(1)

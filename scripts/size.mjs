@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Size budget: what a mini-program build ships for MiniRTC, minified + gzipped, framework excluded.
+// Prints a table and exits non-zero when a budget is exceeded (CI enforces it).
+import { build } from 'esbuild'
+import { gzipSync } from 'node:zlib'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const KB = 1024
+const entries = [
+  { name: 'core + protocol', entry: 'packages/core/src/index.ts', budget: 10 * KB },
+  { name: 'core + protocol + taro', entry: 'packages/taro/src/index.ts', budget: 12 * KB, external: ['react', '@tarojs/*', 'react/*'] },
+  { name: 'core + protocol + uni', entry: 'packages/uni/src/index.ts', budget: 12 * KB, external: ['vue', '@dcloudio/*'] },
+]
+
+export async function measure(entry, external = []) {
+  const out = await build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    minify: true,
+    write: false,
+    format: 'esm',
+    target: 'es2017',
+    platform: 'neutral',
+    conditions: ['minirtc-source'],
+    mainFields: ['module', 'main'],
+    external,
+    legalComments: 'none',
+    logLevel: 'silent',
+  })
+  const code = out.outputFiles[0].contents
+  return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length }
+}
+
+const rows = []
+let failed = false
+for (const e of entries) {
+  if (!existsSync(join(root, e.entry))) continue
+  const { minified, gzipped } = await measure(e.entry, e.external)
+  const ok = gzipped <= e.budget
+  failed ||= !ok
+  rows.push({ bundle: e.name, minified, gzipped, budget: e.budget, ok })
+}
+for (const r of rows)
+  console.log(
+    `${r.ok ? 'ok  ' : 'OVER'} ${r.bundle.padEnd(26)} ${(r.minified / KB).toFixed(1).padStart(6)} KB min  ${(r.gzipped / KB).toFixed(2).padStart(6)} KB min+gz  (budget ${r.budget / KB} KB)`,
+  )
+if (process.argv.includes('--json')) {
+  const file = join(root, 'bench/results/bundle-size-minirtc.json')
+  mkdirSync(dirname(file), { recursive: true })
+  writeFileSync(file, JSON.stringify(rows, null, 2) + '\n')
+}
+if (failed) {
+  console.error('size budget exceeded')
+  process.exit(1)
+}
