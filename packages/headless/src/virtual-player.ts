@@ -29,6 +29,9 @@ export interface VirtualPlayerOptions {
 
 export type VirtualPlayerAttributes = Partial<PlayerViewModel>
 
+/** A playback that lasted this long counts as recovered: its next outage gets all retries again. */
+const STABLE_MS = 3000
+
 type Phase = 'idle' | 'connecting' | 'playing' | 'retrying' | 'failed'
 
 /** Counters for tests and benchmarks (all connections of this player). */
@@ -62,6 +65,8 @@ export class VirtualPlayer {
   private reader: MediaReader | null = null
   private bytesBefore = 0
   private retriesLeft = 0
+  /** When the current connection reached 2004 (0 when not playing). */
+  private playingSince = 0
   private timers = new Set<NodeJS.Timeout>()
   private destroyed = false
   private playStartedAt = 0
@@ -200,7 +205,7 @@ export class VirtualPlayer {
       playing = true
       this.phase = 'playing'
       this.playCount++
-      this.retriesLeft = this.opts.retries
+      this.playingSince = Date.now()
       this.stateChange(2004, 'Playback started')
       this.startReporting()
     }
@@ -253,6 +258,10 @@ export class VirtualPlayer {
     // The player has no 3004: a server-side close or a stall is a read failure (3005) for it.
     const code = err.reason === 'CONNECT_FAILED' || err.reason === 'DNS_FAILED' || err.reason === 'HANDSHAKE_FAILED' ? err.wechatCode : 3005
     this.stateChange(code, err.message)
+    // Full retry budget again only after a stable playback: a server that sends the GOP cache
+    // and then drops the player (NMS closing a denied player) must not loop forever.
+    if (this.playingSince > 0 && Date.now() - this.playingSince >= STABLE_MS) this.retriesLeft = this.opts.retries
+    this.playingSince = 0
     if (this.retriesLeft > 0) {
       this.retriesLeft--
       this.phase = 'retrying'

@@ -36,6 +36,9 @@ export interface VirtualPusherOptions {
 /** The attributes the virtual pusher reads; anything else in the view model is ignored. */
 export type VirtualPusherAttributes = Partial<PusherViewModel>
 
+/** A push that lasted this long counts as recovered: its next outage gets all retries again. */
+const STABLE_MS = 3000
+
 type Phase = 'idle' | 'starting' | 'pushing' | 'retrying' | 'failed'
 
 /**
@@ -61,6 +64,8 @@ export class VirtualPusher {
   private publisher: RtmpPublisher | null = null
   private bytesBefore = 0
   private retriesLeft = 0
+  /** When the current connection reached 1002 (0 when not pushing). */
+  private pushingSince = 0
   private timers = new Set<NodeJS.Timeout>()
   private destroyed = false
   private maxAudioFrameAvg = 1
@@ -251,7 +256,7 @@ export class VirtualPusher {
         if (gen !== this.gen) return void pub.stop()
         this.phase = 'pushing'
         this.publishCount++
-        this.retriesLeft = this.opts.retries
+        this.pushingSince = Date.now()
         this.stateChange(1002, 'Push started')
         this.startReporting()
       },
@@ -269,6 +274,11 @@ export class VirtualPusher {
     // Like TXLivePusher: the 300x warning names the cause, 1102 announces the automatic retry,
     // -1307 says the retries ran out and the app must restart the push itself.
     this.stateChange(err.wechatCode, err.message)
+    // A new outage gets the full retry budget, but only if the push had been up for a while:
+    // NMS 4.4.3 answers a refused publish (duplicate name, bad characters) with Publish.Start
+    // and then closes, and resetting on every 1002 would retry such a URL forever.
+    if (this.pushingSince > 0 && Date.now() - this.pushingSince >= STABLE_MS) this.retriesLeft = this.opts.retries
+    this.pushingSince = 0
     if (this.retriesLeft > 0) {
       this.retriesLeft--
       this.phase = 'retrying'

@@ -54,8 +54,9 @@ describe('RtmpPublisher + MediaReader against node-media-server 4.4.3', () => {
     r.rates()
     await new Promise((res) => setTimeout(res, 2000))
     const rates = r.rates()
-    expect(rates.videoFPS).toBeGreaterThan(10)
-    expect(rates.videoFPS).toBeLessThan(20)
+    // ≈15 fps, loose bounds for a busy CI machine.
+    expect(rates.videoFPS).toBeGreaterThan(8)
+    expect(rates.videoFPS).toBeLessThan(22)
     expect(rates.videoWidth).toBe(640)
     expect(r.latency?.count).toBeGreaterThan(10)
     expect(r.latency!.p50).toBeGreaterThanOrEqual(0)

@@ -16,6 +16,11 @@ afterAll(async () => {
   await nms.stop()
 })
 
+function avgFps(reports: Array<{ detail: { info?: Record<string, unknown> } }>): number {
+  const fps = reports.map((r) => Number(r.detail.info?.videoFPS ?? 0))
+  return fps.reduce((a, b) => a + b, 0) / Math.max(1, fps.length)
+}
+
 function makePusher(opts: Partial<VirtualPusherOptions> = {}) {
   const rec = recorder()
   const pusher = new VirtualPusher({ onEvent: rec.onEvent, netstatusIntervalMs: 1000, retryDelayMs: 200, ...opts })
@@ -42,14 +47,15 @@ describe('VirtualPusher (live-pusher codes) against node-media-server', () => {
     const { pusher, rec } = await livePusher(streamName())
     expect(rec.codes()).toEqual([1003, 1007, 1008, 1001, 1002])
     expect(pusher.state).toBe('pushing')
-    await rec.waitKind('netstatus', 2)
+    await rec.waitKind('netstatus', 3)
     const info = rec.of('netstatus').at(-1)!.detail.info as Record<string, number>
     expect(info.videoBitrate).toBeGreaterThan(100)
     expect(info.audioBitrate).toBeGreaterThan(20)
     expect(info.videoWidth).toBe(640)
     expect(info.videoHeight).toBe(360)
-    expect(info.videoFPS).toBeGreaterThan(10)
-    expect(info.videoFPS).toBeLessThan(20)
+    // ≈15 fps: averaged over the reports, loose bounds for a busy 2-core CI machine.
+    expect(avgFps(rec.of('netstatus').slice(1))).toBeGreaterThan(8)
+    expect(avgFps(rec.of('netstatus').slice(1))).toBeLessThan(22)
     expect(info.videoGOP).toBeCloseTo(1, 0)
     expect(info.netSpeed).toBeGreaterThan(info.videoBitrate!)
     expect(rec.of('audiovolumenotify').length).toBeGreaterThan(0)
@@ -81,10 +87,10 @@ describe('VirtualPusher (live-pusher codes) against node-media-server', () => {
     expect(pusher.counters.audioFrames).toBeGreaterThan(0)
 
     pusher.update({ enableCamera: true, enableMic: false })
-    await waitUntil(() => pusher.counters.videoFrames > 15, 5000, 'video after enabling the camera')
     const audioBefore = pusher.counters.audioFrames
     const volumesBefore = rec.of('audiovolumenotify').length
-    await rec.waitKind('netstatus', 3)
+    // The second report after the change covers an interval entirely after it.
+    await rec.waitKind('netstatus', rec.of('netstatus').length + 2)
     const info = rec.of('netstatus').at(-1)!.detail.info as Record<string, number>
     expect(info.audioBitrate).toBe(0)
     expect(info.videoBitrate).toBeGreaterThan(100)
@@ -119,6 +125,18 @@ describe('VirtualPusher (live-pusher codes) against node-media-server', () => {
     expect(pusher.state).toBe('failed')
   })
 
+  it('a publish the server refuses after Publish.Start (NMS duplicate name) ends in -1307, not an endless loop', async () => {
+    const name = streamName()
+    await livePusher(name)
+    const { pusher, rec } = makePusher({ retries: 2, retryDelayMs: 100 })
+    pusher.update({ url: nms.rtmpUrl(name), autopush: true, enableCamera: true, enableMic: true })
+    await rec.waitCode(-1307, 15000)
+    // NMS 4.4.3 says NetStream.Publish.Start before its duplicate check, then closes: 1002, 3004.
+    expect(rec.codes().filter((c) => c === 3004 || c === 3005).length).toBe(3)
+    expect(rec.codes().filter((c) => c === 1102).length).toBe(2)
+    expect(pusher.state).toBe('failed')
+  })
+
   it('context.sendMessage reaches a player with enable-recv-message as statechange 2012', async () => {
     const name = streamName()
     const { pusher } = await livePusher(name)
@@ -148,10 +166,10 @@ describe('VirtualPlayer (live-player codes) against node-media-server', () => {
       player.update({ src: protocol === 'flv' ? nms.flvUrl(name) : nms.rtmpUrl(name), autoplay: true })
       await rec.waitCode(2004)
       expect(rec.codes()).toEqual([2001, 2002, 2008, 2003, 2004])
-      await rec.waitKind('netstatus', 2)
+      await rec.waitKind('netstatus', 3)
       const info = rec.of('netstatus').at(-1)!.detail.info as Record<string, number>
-      expect(info.videoFPS).toBeGreaterThan(10)
-      expect(info.videoFPS).toBeLessThan(20)
+      expect(avgFps(rec.of('netstatus').slice(1))).toBeGreaterThan(8)
+      expect(avgFps(rec.of('netstatus').slice(1))).toBeLessThan(22)
       expect(info.videoWidth).toBe(640)
       expect(info.videoHeight).toBe(360)
       expect(info.videoBitrate).toBeGreaterThan(100)

@@ -5,7 +5,19 @@
 import { EventEmitter } from 'node:events'
 import { MediaError } from './errors.js'
 import { FlvSource } from './flv-source.js'
-import { TAG_AUDIO, TAG_SCRIPT, TAG_VIDEO, isAvcSequenceHeader, isAacSequenceHeader, type FlvTag } from './flv.js'
+import {
+  TAG_AUDIO,
+  TAG_SCRIPT,
+  TAG_VIDEO,
+  isAacSequenceHeader,
+  isAvcSequenceHeader,
+  isKeyframe,
+  isVideoFrame,
+  type FlvTag,
+} from './flv.js'
+
+/** Bytes queued in the socket beyond which video is dropped until the next keyframe. */
+const CONGESTION_BYTES = 1024 * 1024
 import { RtmpClient, type RtmpStatus } from './rtmp-client.js'
 import { StreamStats, type StreamCounters, type StreamRates } from './stream-stats.js'
 
@@ -56,6 +68,9 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private state: PublisherPhase = 'idle'
   /** The latest headers, resent when video/audio is re-enabled. */
   private lastHeaders = new Map<string, FlvTag>()
+  private dropping = false
+  /** Video frames dropped because the socket could not drain. */
+  droppedFrames = 0
 
   constructor(opts: RtmpPublisherOptions) {
     super()
@@ -162,6 +177,17 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   private write(tag: FlvTag): void {
     const c = this.client
     if (!c || this.state !== 'publishing') return
+    // Congestion: when the socket cannot drain (slow or frozen server), drop video until the
+    // next keyframe instead of queueing without bound, as a live encoder does. Audio, headers
+    // and metadata always go through.
+    if (isVideoFrame(tag)) {
+      if (this.dropping && isKeyframe(tag) && c.writableLength < CONGESTION_BYTES / 2) this.dropping = false
+      if (!this.dropping && c.writableLength > CONGESTION_BYTES) this.dropping = true
+      if (this.dropping) {
+        this.droppedFrames++
+        return
+      }
+    }
     c.writeTag(this.streamId, tag)
     this.stats.counters.bytes = c.bytesWritten
     this.stats.record(tag)

@@ -48,8 +48,24 @@ export interface TestMediaServer {
   stop(): Promise<void>
 }
 
-/** Starts NMS on free ports, or on given ones (to restart a "killed" server in place). */
+/**
+ * Starts NMS on free ports, or on given ones (to restart a "killed" server in place).
+ * NMS calls process.exit(1) when a port is taken (another test file may have grabbed the
+ * "free" port in between): process.exit is intercepted while starting and the start retried.
+ */
 export async function startMediaServer(ports?: { rtmpPort: number; httpPort: number }): Promise<TestMediaServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(ports)
+    } catch (err) {
+      if (ports || attempt >= 5 || !(err instanceof PortTakenError)) throw err
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startOnce(ports?: { rtmpPort: number; httpPort: number }): Promise<TestMediaServer> {
   const NodeMediaServer = require('node-media-server') as new (config: object) => NmsInstance
   const rtmpPort = ports?.rtmpPort ?? (await freePort())
   let httpPort = ports?.httpPort ?? (await freePort())
@@ -70,11 +86,29 @@ export async function startMediaServer(ports?: { rtmpPort: number; httpPort: num
   for (const event of ['prePublish', 'postPublish', 'donePublish', 'prePlay', 'postPlay', 'donePlay']) {
     nms.on(event, (s) => events.push({ event, streamPath: s.streamPath, protocol: s.protocol }))
   }
-  await nms.run()
-  const deadline = Date.now() + 10000
-  while (!((await canConnect(rtmpPort)) && (await canConnect(httpPort)))) {
-    if (Date.now() > deadline) throw new Error('node-media-server did not start listening within 10 s')
+  const realExit = process.exit
+  let exitRequested = false
+  process.exit = ((code?: number) => {
+    exitRequested = true
+    void code
+  }) as typeof process.exit
+  try {
+    await nms.run()
+    const deadline = Date.now() + 10000
+    while (!((await canConnect(rtmpPort)) && (await canConnect(httpPort)))) {
+      if (exitRequested) break
+      if (Date.now() > deadline) throw new Error('node-media-server did not start listening within 10 s')
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    // A listen error arrives asynchronously: give it a moment to show up.
     await new Promise((r) => setTimeout(r, 50))
+  } finally {
+    process.exit = realExit
+  }
+  if (exitRequested) {
+    await nms.stop()
+    rmSync(dir, { recursive: true, force: true })
+    throw new PortTakenError(`port ${rtmpPort} or ${httpPort} was taken`)
   }
   let stopped = false
   return {
