@@ -37,3 +37,4 @@ export type {
 export { isOp, parseClientMessage } from './validate'
 export { parseServerMessage } from './parseServerMessage'
 export type { ParseResult } from './validate'
+export { renderErrorDocs } from './errorDocs'

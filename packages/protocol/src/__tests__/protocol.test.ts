@@ -144,3 +144,13 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage('null')).toBeNull()
   })
 })
+
+describe('docs/errors.md', () => {
+  it('is generated from the tables and up to date (run scripts/gen-error-docs.mjs)', async () => {
+    const { readFileSync } = await import('node:fs')
+    const { renderErrorDocs } = await import('../errorDocs')
+    const file = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8')
+    expect(file).toBe(renderErrorDocs())
+    for (const code of Object.values(ErrorCode)) expect(file).toContain(`| ${code} |`)
+  })
+})
