@@ -1,4 +1,3 @@
-import type { ServerPush } from '@minirtc/protocol'
 import WebSocket from 'ws'
 import { createToken, startServer, type RunningServer, type ServerOptions } from '../src/index'
 
@@ -27,6 +26,13 @@ export function token(userId: string, roomId: string | undefined, o: Partial<Par
     ttlSeconds: 600,
     ...o,
   })
+}
+
+/** A push as the tests read it (payload loosely typed: tests assert its shape). */
+export interface ServerPush {
+  seq: number
+  ev: string
+  d: any
 }
 
 export interface Reply {

@@ -39,6 +39,9 @@ interface NmsInstance {
   httpServer: { httpServer?: NetServer; wsServer?: { on(ev: string, fn: (...a: unknown[]) => void): void }; handleFlv: (req: unknown, res: unknown) => void }
 }
 
+/** The only HTTP paths NMS serves for us: `/<app>/<name>.flv` with NMS's own name rule. */
+const FLV_PATH = /^\/[A-Za-z0-9_-]+\/[A-Za-z0-9_-]+\.flv$/
+
 /** NMS keeps its state in module globals (Context), so only one can run per process. */
 let running = false
 
@@ -144,6 +147,25 @@ export class EmbeddedMedia implements MediaBackend {
           }
         })
       }
+    })
+    // NMS 4.4.3 crashes the process when an HTTP-FLV or WS-FLV connection with an unsafe stream
+    // name closes (its close handler dereferences a broadcast it never created). Only let
+    // well-formed `/<app>/<name>.flv` requests through to it; answer everything else here.
+    const flvPathOk = (req: { url?: string; method?: string }) => {
+      const path = (req.url ?? '').split('?')[0]!
+      return FLV_PATH.test(path) && (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS')
+    }
+    const onRequest = http.listeners('request') as ((...a: unknown[]) => void)[]
+    http.removeAllListeners('request')
+    http.on('request', (req: { url?: string; method?: string }, res: { writeHead(n: number): { end(): void } }) => {
+      if (!flvPathOk(req)) return res.writeHead(404).end()
+      for (const l of onRequest) l.call(http, req, res)
+    })
+    const onUpgrade = http.listeners('upgrade') as ((...a: unknown[]) => void)[]
+    http.removeAllListeners('upgrade')
+    http.on('upgrade', (req: { url?: string; method?: string }, socket: Socket, head: Buffer) => {
+      if (!flvPathOk(req)) return socket.destroy()
+      for (const l of onUpgrade) l.call(http, req, socket, head)
     })
     const handleFlv = nms.httpServer.handleFlv
     nms.httpServer.handleFlv = (req, res) => {
