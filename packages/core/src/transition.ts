@@ -5,7 +5,7 @@
  * are not emitted ad hoc: they are computed at the end from the difference between the state
  * before and after (see `diffEvents`), so events always equal snapshot changes, once each.
  */
-import { CloseCode, ErrorCode, checkIds, type LoginResult, type PlayResult, type PublishResult, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
+import { CloseCode, ErrorCode, type LoginResult, type PlayResult, type PublishResult, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
 import { assign, without } from './assign'
 import { errorInfo } from './errors'
 import { classifyPlayerCode, classifyPusherCode, pusherErrorCode } from './nativeCodes'
@@ -18,7 +18,6 @@ import type {
   PlayerAttributes,
   PlayerViewModel,
   PusherAttributes,
-  PusherViewModel,
   QualityStats,
   ReconnectPolicy,
   RoomStateReason,
