@@ -1,0 +1,206 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { generateNginxConfig } from './media/nginxConfig'
+import type { AppCredentials, ServerOptions } from './options'
+import { startServer } from './startServer'
+import { createToken } from './token'
+
+const HELP = `minirtc-server: MiniRTC signaling + media authorization
+
+Usage:
+  minirtc-server [serve] [options]       start the server
+  minirtc-server token [options]         mint an access token
+  minirtc-server nginx-config [options]  write an nginx-rtmp config that calls this server
+
+serve options (flag > environment > config file > default):
+  --config <file>        JSON file with ServerOptions (apps, media, ports, ...)   MINIRTC_CONFIG
+  --host <addr>          listen address (127.0.0.1)                               MINIRTC_HOST
+  --port <n>             signaling/HTTP port (8090; 0 = any free)                 MINIRTC_PORT
+  --rtmp-port <n>        embedded RTMP port (1935)                                MINIRTC_RTMP_PORT
+  --flv-port <n>         embedded HTTP-FLV port (8000)                            MINIRTC_FLV_PORT
+  --public-host <name>   host put into media URLs                                 MINIRTC_PUBLIC_HOST
+  --trust-proxy          client address from X-Forwarded-For                      MINIRTC_TRUST_PROXY=1
+  --log-level <level>    trace|debug|info|warn|error|silent (info)                MINIRTC_LOG_LEVEL
+  --app <id:secret>      an app (repeatable)                                      MINIRTC_APPS=id:secret,id2:secret2
+  --dev                  create a dev app, print its secret, serve GET /dev/token (never in production)
+
+token options:
+  --app-id <id> --secret <s> --user <userId> [--room <roomId>] [--ttl <seconds>=3600]
+  [--no-publish] [--stream-prefix <prefix>]
+
+nginx-config options:
+  --hook-base-url <url>   where nginx reaches this server (http://127.0.0.1:8090)
+  --hook-secret <s>       the media.hookSecret of the server config (required)
+  --rtmp-listen <addr>    (1935)   --control-listen <addr> (127.0.0.1:8081)
+  --module-path <path>    (/usr/lib/nginx/modules/ngx_rtmp_module.so)   --out <file> (stdout)
+`
+
+function fail(msg: string): never {
+  process.stderr.write(`minirtc-server: ${msg}\n`)
+  process.exit(2)
+}
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined || v === '') return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`${name} must be a port number, got "${v}"`)
+  return n
+}
+
+function parseApps(list: string[]): AppCredentials[] {
+  return list.map((s) => {
+    const i = s.indexOf(':')
+    if (i <= 0) fail(`app must look like id:secret, got "${s}"`)
+    return { appId: s.slice(0, i), secret: s.slice(i + 1) }
+  })
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const t0 = performance.now()
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'rtmp-port': { type: 'string' },
+      'flv-port': { type: 'string' },
+      'public-host': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      app: { type: 'string', multiple: true },
+      dev: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) return void process.stdout.write(HELP)
+  const env = process.env
+  const configPath = values.config ?? env.MINIRTC_CONFIG
+  let file: Partial<ServerOptions> = {}
+  if (configPath) {
+    try {
+      file = JSON.parse(readFileSync(configPath, 'utf8')) as Partial<ServerOptions>
+    } catch (e) {
+      fail(`cannot read config ${configPath}: ${(e as Error).message}`)
+    }
+  }
+  const apps = [
+    ...(file.apps ?? []),
+    ...parseApps(env.MINIRTC_APPS ? env.MINIRTC_APPS.split(',').filter(Boolean) : []),
+    ...parseApps(values.app ?? []),
+  ]
+  let devApp: AppCredentials | undefined
+  if (values.dev) {
+    devApp = { appId: 'dev', secret: randomBytes(24).toString('base64url') }
+    apps.unshift(devApp)
+  }
+  if (apps.length === 0) fail('no apps configured: pass --app id:secret, MINIRTC_APPS, a config file with "apps", or --dev')
+  const opts: ServerOptions = {
+    ...file,
+    apps,
+    host: values.host ?? env.MINIRTC_HOST ?? file.host,
+    port: num(values.port ?? env.MINIRTC_PORT, 'port') ?? file.port,
+    rtmpPort: num(values['rtmp-port'] ?? env.MINIRTC_RTMP_PORT, 'rtmp-port') ?? file.rtmpPort,
+    flvPort: num(values['flv-port'] ?? env.MINIRTC_FLV_PORT, 'flv-port') ?? file.flvPort,
+    publicHost: values['public-host'] ?? env.MINIRTC_PUBLIC_HOST ?? file.publicHost,
+    trustProxy: values['trust-proxy'] ?? (env.MINIRTC_TRUST_PROXY ? env.MINIRTC_TRUST_PROXY === '1' : file.trustProxy),
+    logger: { level: values['log-level'] ?? env.MINIRTC_LOG_LEVEL ?? (file.logger as { level?: string } | undefined)?.level ?? 'info' },
+    dev: values.dev === true || file.dev === true,
+  }
+  const srv = await startServer(opts)
+  const ms = Math.round(performance.now() - t0)
+  const startupMs = Math.round(process.uptime() * 1000)
+  const lines = [
+    `MiniRTC server ready in ${startupMs} ms (startServer ${ms} ms)`,
+    `  signaling  ${srv.url}`,
+    `  rtmp       ${srv.rtmpUrl}`,
+    `  http-flv   ${srv.flvUrl || '(none)'}`,
+    `  http       ${srv.httpUrl}  (/healthz, /metrics, /admin)`,
+  ]
+  if (devApp)
+    lines.push(
+      `  dev app    appId=${devApp.appId} secret=${devApp.secret}`,
+      `  dev token  ${srv.httpUrl}/dev/token?roomId=room1&userId=user1`,
+    )
+  process.stderr.write(lines.join('\n') + '\n')
+  let closing = false
+  const stop = async () => {
+    if (closing) return
+    closing = true
+    await srv.close()
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void stop())
+  process.on('SIGTERM', () => void stop())
+}
+
+async function token(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'app-id': { type: 'string' },
+      secret: { type: 'string' },
+      user: { type: 'string' },
+      room: { type: 'string' },
+      ttl: { type: 'string' },
+      'no-publish': { type: 'boolean' },
+      'stream-prefix': { type: 'string' },
+    },
+  })
+  const appId = values['app-id']
+  const secret = values.secret ?? process.env.MINIRTC_SECRET
+  if (!appId || !secret || !values.user) fail('token needs --app-id, --secret (or MINIRTC_SECRET) and --user')
+  const ttlSeconds = values.ttl ? Number(values.ttl) : 3600
+  if (!(ttlSeconds > 0)) fail('--ttl must be a positive number of seconds')
+  const t = await createToken({
+    appId,
+    secret,
+    userId: values.user,
+    ...(values.room ? { roomId: values.room } : {}),
+    ...(values['stream-prefix'] ? { streamIdPrefix: values['stream-prefix'] } : {}),
+    privileges: { login: true, publish: !values['no-publish'] },
+    ttlSeconds,
+  })
+  process.stdout.write(t + '\n')
+}
+
+function nginxConfig(argv: string[]): void {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'hook-base-url': { type: 'string' },
+      'hook-secret': { type: 'string' },
+      'rtmp-listen': { type: 'string' },
+      'control-listen': { type: 'string' },
+      'module-path': { type: 'string' },
+      out: { type: 'string' },
+    },
+  })
+  const hookSecret = values['hook-secret'] ?? process.env.MINIRTC_HOOK_SECRET
+  if (!hookSecret) fail('nginx-config needs --hook-secret (the media.hookSecret of your server config)')
+  const text = generateNginxConfig({
+    hookBaseUrl: values['hook-base-url'] ?? 'http://127.0.0.1:8090',
+    hookSecret,
+    rtmpListen: values['rtmp-listen'] ?? '1935',
+    controlListen: values['control-listen'] ?? '127.0.0.1:8081',
+    ...(values['module-path'] ? { modulePath: values['module-path'] } : {}),
+  })
+  if (values.out) {
+    writeFileSync(values.out, text, { mode: 0o600 })
+    process.stderr.write(`wrote ${values.out}\n`)
+  } else process.stdout.write(text)
+}
+
+/** Entry point of the `minirtc-server` binary. */
+export async function main(argv = process.argv.slice(2)): Promise<void> {
+  const [cmd, ...rest] = argv
+  try {
+    if (cmd === 'token') return await token(rest)
+    if (cmd === 'nginx-config') return nginxConfig(rest)
+    if (cmd === 'help' || cmd === '--help' || cmd === '-h') return void process.stdout.write(HELP)
+    return await serve(cmd === 'serve' ? rest : argv)
+  } catch (e) {
+    fail((e as Error).message)
+  }
+}

@@ -1,0 +1,86 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'tsup'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { verifyToken } from '../src/index'
+import { Client } from './helpers'
+
+const pkg = fileURLToPath(new URL('..', import.meta.url))
+const out = join(pkg, '.test-build')
+const runner = join(out, 'run.mjs')
+
+// Build the CLI from source into a private directory (not dist/, which `build` owns) and run
+// it as a real process, the way bin/minirtc-server.js runs dist/cli.js.
+beforeAll(async () => {
+  await build({ entry: { cli: join(pkg, 'src/cli.ts') }, outDir: out, format: ['esm'], platform: 'node', target: 'node20', dts: false, clean: true, silent: true, config: false })
+  writeFileSync(runner, "import { main } from './cli.js'\nmain()\n")
+}, 120_000)
+afterAll(() => rmSync(out, { recursive: true, force: true }))
+
+function run(args: string[]) {
+  return spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8', timeout: 30_000 })
+}
+
+describe('minirtc-server CLI', () => {
+  it('mints tokens', async () => {
+    const r = run(['token', '--app-id', 'cli-app', '--secret', 'cli-secret-0123456789', '--user', 'u1', '--room', 'r1', '--ttl', '60'])
+    expect(r.status).toBe(0)
+    const v = await verifyToken(r.stdout.trim(), { secretFor: (id) => (id === 'cli-app' ? 'cli-secret-0123456789' : undefined) })
+    expect(v).toMatchObject({ ok: true, claims: { appId: 'cli-app', userId: 'u1', roomId: 'r1', grants: { login: true, publish: true } } })
+    expect(run(['token', '--user', 'u1']).status).toBe(2)
+  })
+
+  it('writes an nginx config', () => {
+    const r = run(['nginx-config', '--hook-secret', 'hook-secret-0123456789', '--hook-base-url', 'http://127.0.0.1:9999'])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toContain('on_publish http://127.0.0.1:9999/hooks/nginx/hook-secret-0123456789/publish;')
+    expect(r.stdout).toContain('rtmp_control all;')
+  })
+
+  it('serves in dev mode: prints URLs and a dev app, serves /dev/token, starts within 10 s, exits on SIGTERM', async () => {
+    const t0 = Date.now()
+    const p = spawn(process.execPath, [runner, '--dev', '--port', '0', '--rtmp-port', '0', '--flv-port', '0', '--log-level', 'warn'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let err = ''
+    p.stderr.on('data', (d) => (err += d))
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`not ready within 10 s:\n${err}`)), 10_000)
+      p.stderr.on('data', () => {
+        if (err.includes('dev token')) {
+          clearTimeout(t)
+          resolve()
+        }
+      })
+    })
+    const readyMs = Date.now() - t0
+    console.log(`CLI ready after ${readyMs} ms (wall, process spawn included)`)
+    const ws = err.match(/signaling +(ws:\/\/\S+)/)![1]!
+    expect(err).toMatch(/rtmp +rtmp:\/\/127\.0\.0\.1:\d+\/live/)
+    expect(err).toMatch(/http-flv +http:\/\/127\.0\.0\.1:\d+\/live/)
+    const tokenUrl = err.match(/dev token +(\S+)/)![1]!
+    const tk = (await (await fetch(tokenUrl)).json()) as { appId: string; token: string }
+    expect(tk.appId).toBe('dev')
+    const c = await Client.open(ws)
+    const login = await c.login('room1', 'user1', { token: tk.token, appId: 'dev' })
+    expect(login.ok).toBe(true)
+    c.close()
+    const exited = new Promise<number | null>((r) => p.on('exit', (code) => r(code)))
+    p.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  })
+
+  it('refuses to start without apps and keeps /dev/token off outside dev mode', async () => {
+    expect(run(['--port', '0']).status).toBe(2)
+    const p = spawn(process.execPath, [runner, '--app', 'a1:secret-0123456789abcdef', '--port', '0', '--rtmp-port', '0', '--flv-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    await new Promise<void>((resolve) => p.stderr.on('data', (d) => ((err += d), err.includes('http ') && resolve())))
+    const http = err.match(/http +(http:\/\/\S+)/)![1]!
+    expect((await fetch(`${http}/dev/token?roomId=r&userId=u`)).status).toBe(404)
+    const exited = new Promise((r) => p.on('exit', r))
+    p.kill('SIGTERM')
+    await exited
+  })
+})
