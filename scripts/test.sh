@@ -3,6 +3,8 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 install_deps
 cd "$ROOT"
+# The server's production-mode tests run a real nginx + libnginx-mod-rtmp.
+bash scripts/install-nginx.sh >/dev/null
 log "build + typecheck + test (turbo)"
 pnpm exec turbo run build typecheck test --output-logs=errors-only --concurrency=2
 log "lint (oxlint)"
