@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { VirtualPlayer, VirtualPusher } from '../src/index.js'
 import { inOrder, recorder } from './helpers/events.js'
-import { startMediaServer, streamName, waitUntil, type TestMediaServer } from './helpers/nms.js'
+import { startMediaServer, streamName, waitUntil } from './helpers/nms.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {

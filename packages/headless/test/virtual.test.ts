@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { ContextCallOptions } from '@minirtc/core'
 import { FIXTURES, VirtualPlayer, VirtualPusher, type VirtualPlayerOptions, type VirtualPusherOptions } from '../src/index.js'
 import { inOrder, recorder } from './helpers/events.js'
 import { freePort, startMediaServer, streamName, waitUntil, type TestMediaServer } from './helpers/nms.js'
@@ -137,6 +138,25 @@ describe('VirtualPusher (live-pusher codes) against node-media-server', () => {
     expect(pusher.state).toBe('failed')
   })
 
+  it('a server that is not RTMP (the HTTP port): 3003 handshake failed, then -1307', async () => {
+    const { pusher, rec } = makePusher({ retries: 0 })
+    pusher.update({ url: `rtmp://127.0.0.1:${nms.httpPort}/live/x`, autopush: true, enableCamera: true, enableMic: true })
+    await rec.waitCode(-1307)
+    expect(rec.codes()).toEqual([1003, 1007, 1008, 3003, -1307])
+  })
+
+  it('switchCamera, snapshot and toggleTorch answer WeChat-style', async () => {
+    const { pusher } = makePusher()
+    const call = (fn: (o: ContextCallOptions) => void) =>
+      new Promise<{ errMsg: string; width?: number }>((resolve) => fn({ success: resolve, fail: resolve }))
+    expect((await call(pusher.context.switchCamera)).errMsg).toBe('switchCamera:ok')
+    expect((await call(pusher.context.toggleTorch)).errMsg).toBe('toggleTorch:ok')
+    const snap = await call(pusher.context.snapshot)
+    expect(snap).toMatchObject({ errMsg: 'snapshot:ok', width: 640 })
+    const start = await call(pusher.context.start)
+    expect(start.errMsg).toBe('start:fail no url')
+  })
+
   it('context.sendMessage reaches a player with enable-recv-message as statechange 2012', async () => {
     const name = streamName()
     const { pusher } = await livePusher(name)
@@ -234,6 +254,27 @@ describe('VirtualPlayer (live-player codes) against node-media-server', () => {
     player.update({ src: nms.flvUrl(streamName('ghost')), autoplay: true })
     await rec.waitCode(-2301)
     expect(inOrder(rec.codes(), [2001, 2002, 3005, 2103, 2001, 2002, 3005, -2301])).toBe(true)
+  })
+
+  it('mute-video: playback starts on audio, no video codes or frames; mute-audio: no volume events', async () => {
+    const name = streamName()
+    await livePusher(name)
+    const { player, rec } = makePlayer({ audioVolumeIntervalMs: 100 })
+    player.update({ src: nms.flvUrl(name), autoplay: true, muteVideo: true, muteAudio: true })
+    await rec.waitCode(2004)
+    expect(rec.codes()).toEqual([2001, 2002, 2004])
+    await waitUntil(() => player.counters.audioFrames > 20, 5000)
+    expect(player.counters.framesReceived).toBe(0)
+    expect(rec.of('audiovolumenotify')).toEqual([])
+  })
+
+  it('enable-metadata delivers onMetaData as metadatachange', async () => {
+    const name = streamName()
+    await livePusher(name)
+    const { player, rec } = makePlayer()
+    player.update({ src: nms.flvUrl(name), autoplay: true, enableMetadata: true })
+    await rec.waitKind('metadatachange')
+    expect(rec.of('metadatachange')[0]!.detail.info).toMatchObject({ width: 640, height: 360, framerate: 15 })
   })
 
   it('context.stop stops and context.play restarts', async () => {
