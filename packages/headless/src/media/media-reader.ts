@@ -59,7 +59,7 @@ export interface MediaReaderEvents {
   resolution: [info: { width: number; height: number; previousWidth: number; previousHeight: number }]
   /** A `sendMessage` text from the pusher (SEI): WeChat 2012. */
   message: [text: string]
-  /** One wall-clock latency sample (ms), for frames the publisher stamped. */
+  /** One wall-clock latency sample (ms), for live frames the publisher stamped (join burst excluded). */
   latency: [ms: number]
   /** Only emitted when someone listens (an unheard 'error' would throw); `close` always carries it. */
   error: [error: MediaError]
@@ -109,7 +109,10 @@ export class MediaReader extends EventEmitter<MediaReaderEvents> {
     }
   }
 
-  /** Per-frame relay latency, when the publisher stamped wall-clock times (FlvSource `stampWallClock`). */
+  /**
+   * Per-frame relay latency (receive time minus the publisher's wall-clock stamp), when the
+   * publisher stamped frames (FlvSource `stampWallClock`). The join burst is excluded.
+   */
   get latency(): LatencySummary | null {
     return this.latencyStats.summary()
   }
@@ -249,11 +252,13 @@ export class MediaReader extends EventEmitter<MediaReaderEvents> {
 
   private readSei(tag: FlvTag, now: number): void {
     const payload = avcPayload(tag)
-    // Cheap pre-check: SEI NAL type 6 somewhere among the NAL headers is rare except for ours.
     for (const m of readSeiMessages(payload, this.nalLengthSize)) {
       if (m.uuid === SEI_UUID_WALLCLOCK.toString('hex')) {
         const stamp = Number(m.payload.toString('ascii'))
-        if (Number.isFinite(stamp) && stamp > 0) {
+        // Frames before the second keyframe are the server's GOP cache, sent in a burst at join
+        // (NMS keeps everything since the last keyframe): they waited up to a GOP by design,
+        // which is join time (see firstKeyframeMs), not relay latency. Count live frames only.
+        if (Number.isFinite(stamp) && stamp > 0 && this.stats.counters.keyframes >= 2) {
           this.latencyStats.add(now - stamp)
           this.emit('latency', now - stamp)
         }

@@ -1,0 +1,51 @@
+/**
+ * The Node `Platform` for `@minirtc/core`: WebSockets through `ws`, timers and clock from Node,
+ * and live contexts from the headless renderer's virtual components (what
+ * `wx.createLivePusherContext()` / `wx.createLivePlayerContext(id)` return in a mini-program).
+ */
+import WebSocket from 'ws'
+import type { LivePlayerContextLike, LivePusherContextLike, Platform } from '@minirtc/core'
+
+export interface NodePlatformOptions {
+  /** Where live contexts come from; the headless renderer provides them. */
+  contexts?: {
+    pusherContext(id: string): LivePusherContextLike | null
+    playerContext(id: string): LivePlayerContextLike | null
+  }
+  /** Extra `ws` client options (headers, agent...). */
+  wsOptions?: WebSocket.ClientOptions
+}
+
+export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
+  return {
+    connect(url, handlers) {
+      // permessage-deflate costs far more than it saves on small signaling frames.
+      const ws = new WebSocket(url, { perMessageDeflate: false, ...options.wsOptions })
+      let closed = false
+      const close = (code: number, reason: string) => {
+        if (closed) return
+        closed = true
+        handlers.onClose(code, reason)
+      }
+      ws.on('open', () => handlers.onOpen())
+      ws.on('message', (data, isBinary) => {
+        if (!isBinary) handlers.onMessage(data.toString())
+      })
+      ws.on('close', (code, reason) => close(code, reason.toString()))
+      // 'close' follows 'error' in ws; keep the error from being thrown as unhandled.
+      ws.on('error', () => undefined)
+      return {
+        send: (data) => ws.send(data),
+        close: (code = 1000, reason = '') => {
+          if (ws.readyState === WebSocket.CONNECTING) ws.terminate()
+          else ws.close(code, reason)
+        },
+      }
+    },
+    createPusherContext: (id) => (options.contexts ? options.contexts.pusherContext(id) : null),
+    createPlayerContext: (id) => (options.contexts ? options.contexts.playerContext(id) : null),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+    now: () => Date.now(),
+  }
+}
