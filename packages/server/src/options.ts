@@ -55,6 +55,11 @@ export interface ServerOptions {
   mediaUrlTtlSeconds?: number
   /** Host name put into media URLs (defaults to `host`, or 127.0.0.1 for a wildcard host). */
   publicHost?: string
+  /**
+   * Public bases of the embedded media server's URLs when clients reach it through a proxy,
+   * e.g. `{ flv: 'https://rtc.example.com/live' }` behind TLS. Default: publicHost + ports.
+   */
+  publicMediaUrls?: { rtmp?: string; flv?: string }
   /** Take the client address from X-Forwarded-For (only behind a proxy you control). */
   trustProxy?: boolean
   /** Log level (`silent` in tests) or a ready pino logger. */

@@ -80,6 +80,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       rtmpPort: opts.rtmpPort ?? defaults.rtmpPort,
       flvPort: opts.flvPort ?? defaults.flvPort,
       publicHost,
+      publicMediaUrls: opts.publicMediaUrls,
       app: mediaApp,
       gate: rooms,
       log,

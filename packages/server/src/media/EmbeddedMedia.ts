@@ -50,6 +50,7 @@ export interface EmbeddedMediaOptions {
   rtmpPort: number
   flvPort: number
   publicHost: string
+  publicMediaUrls?: { rtmp?: string; flv?: string } | undefined
   app: string
   gate: MediaGate
   log: Logger
@@ -255,10 +256,10 @@ export class EmbeddedMedia implements MediaBackend {
 
   urls(mediaName: string): { rtmp: string; flv: string } {
     const h = this.opts.publicHost
-    return {
-      rtmp: `rtmp://${h}:${this.rtmpPort}/${this.opts.app}/${mediaName}`,
-      flv: `http://${h}:${this.flvPort}/${this.opts.app}/${mediaName}.flv`,
-    }
+    const pub = this.opts.publicMediaUrls
+    const rtmp = pub?.rtmp?.replace(/\/+$/, '') ?? `rtmp://${h}:${this.rtmpPort}/${this.opts.app}`
+    const flv = pub?.flv?.replace(/\/+$/, '') ?? `http://${h}:${this.flvPort}/${this.opts.app}`
+    return { rtmp: `${rtmp}/${mediaName}`, flv: `${flv}/${mediaName}.flv` }
   }
 
   closeSession(id: string): void {
