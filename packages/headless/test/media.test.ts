@@ -1,5 +1,15 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { FIXTURES, FlvSource, MediaError, MediaReader, RtmpPublisher, probeFirstKeyframe } from '../src/index.js'
+import {
+  FIXTURES,
+  FlvSource,
+  MediaError,
+  MediaReader,
+  RtmpPublisher,
+  isKeyframe,
+  isVideoFrame,
+  probeFirstKeyframe,
+  type FlvTag,
+} from '../src/index.js'
 import { freePort, startMediaServer, streamName, waitUntil, type TestMediaServer } from './helpers/nms.js'
 
 let nms: TestMediaServer
@@ -78,6 +88,21 @@ describe('RtmpPublisher + MediaReader against node-media-server 4.4.3', () => {
     source.switchClip(FIXTURES.camera320x240)
     await waitUntil(() => changes.length >= 2, 5000, 'resolution change on both readers')
     expect(changes.sort()).toEqual(['http 640x360->320x240', 'rtmp 640x360->320x240'])
+  })
+
+  it('audio-only publishing; re-enabling video starts with a keyframe', async () => {
+    const name = streamName()
+    const pub = new RtmpPublisher({ url: nms.rtmpUrl(name), source: FIXTURES.camera640x360, video: false })
+    cleanups.push(() => pub.stop())
+    const sent: FlvTag[] = []
+    pub.on('tag', (t) => sent.push(t))
+    await pub.start()
+    await waitUntil(() => pub.counters.audioFrames > 40, 5000, 'audio')
+    expect(pub.counters.videoFrames).toBe(0)
+    await new Promise((r) => setTimeout(r, 400)) // land mid-GOP
+    pub.setVideo(true)
+    await waitUntil(() => pub.counters.videoFrames > 0, 5000, 'video')
+    expect(isKeyframe(sent.find(isVideoFrame)!)).toBe(true)
   })
 
   it('publishing to a port nobody listens on fails with CONNECT_FAILED', async () => {

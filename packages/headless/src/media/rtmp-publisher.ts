@@ -69,6 +69,7 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
   /** The latest headers, resent when video/audio is re-enabled. */
   private lastHeaders = new Map<string, FlvTag>()
   private dropping = false
+  private waitKeyframe = false
   /** Video frames dropped because the socket could not drain. */
   droppedFrames = 0
 
@@ -131,7 +132,12 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
 
   /** Enables/disables sending video (live-pusher `enable-camera`). */
   setVideo(on: boolean): void {
-    if (on && !this.video) this.resendHeader('video')
+    if (on && !this.video) {
+      this.resendHeader('video')
+      // A camera that comes back starts with a keyframe (the encoder restarts); sending the
+      // clip's next P-frame would leave players with undecodable frames until the next GOP.
+      this.waitKeyframe = true
+    }
     this.video = on
   }
 
@@ -167,6 +173,10 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     if (isAacSequenceHeader(tag)) this.lastHeaders.set('audio', tag)
     if (tag.type === TAG_AUDIO && !this.audio) return
     if (tag.type === TAG_VIDEO && !this.video) return
+    if (this.waitKeyframe && isVideoFrame(tag)) {
+      if (!isKeyframe(tag)) return
+      this.waitKeyframe = false
+    }
     if (tag.type === TAG_SCRIPT) {
       // RTMP publishers wrap onMetaData in @setDataFrame; servers strip it before relaying.
       tag = { ...tag, data: Buffer.concat([Buffer.from([0x02, 0x00, 0x0d]), Buffer.from('@setDataFrame'), tag.data]) }
