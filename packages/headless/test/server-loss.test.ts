@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { VirtualPlayer, VirtualPusher } from '../src/index.js'
 import { inOrder, recorder } from './helpers/events.js'
-import { startMediaServer, streamName, waitUntil } from './helpers/nms.js'
+import { startChildMediaServer, startMediaServer, streamName, waitUntil } from './helpers/nms.js'
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
@@ -73,5 +73,35 @@ describe('media server killed mid-stream', () => {
     const rtmp = players.find((p) => p.protocol === 'rtmp')!
     await waitUntil(() => rtmp.rec.codes().filter((c) => c === 2004).length === 2, 15000, 'rtmp plays again')
     expect(inOrder(rtmp.rec.codes(), [2004, 3005, 2103, 2001, 2002, 2004])).toBe(true)
+  })
+
+  it('SIGKILL of a media server process: pusher 3004/3005, 1102 ... -1307; both players 3005, 2103 ... -2301 without waiting for a stall', async () => {
+    const server = await startChildMediaServer()
+    cleanups.push(() => server.kill())
+    const name = streamName()
+    const pub = recorder()
+    const pusher = new VirtualPusher({ onEvent: pub.onEvent, retries: 2, retryDelayMs: 300 })
+    cleanups.push(() => pusher.destroy())
+    pusher.update({ url: server.rtmpUrl(name), autopush: true, enableCamera: true, enableMic: true })
+    await pub.waitCode(1002)
+    const players = (['flv', 'rtmp'] as const).map((protocol) => {
+      const rec = recorder()
+      // A stall timeout far above the test's waits: the loss must be seen from the socket.
+      const player = new VirtualPlayer({ onEvent: rec.onEvent, retries: 2, retryDelayMs: 300, stallTimeoutMs: 60000 })
+      cleanups.push(() => player.destroy())
+      player.update({ src: protocol === 'flv' ? server.flvUrl(name) : server.rtmpUrl(name), autoplay: true })
+      return { protocol, rec }
+    })
+    for (const p of players) await p.rec.waitCode(2004)
+    await server.kill()
+
+    await pub.waitCode(-1307, 15000)
+    const after = pub.codes().slice(pub.codes().indexOf(1002) + 1)
+    expect([3004, 3005]).toContain(after[0])
+    expect(after.slice(1)).toEqual([1102, 3002, 1102, 3002, -1307])
+    for (const { protocol, rec } of players) {
+      await rec.waitCode(-2301, 15000)
+      expect(rec.codes().slice(rec.codes().indexOf(2004) + 1), protocol).toEqual([3005, 2103, 3002, 2103, 3002, -2301])
+    }
   })
 })

@@ -2,11 +2,13 @@
  * Runs the real node-media-server 4.4.3 in-process for tests, as media-servers.md recommends:
  * bound to 127.0.0.1, free ports, webadmin off, store in a temp dir, no auth, no recording.
  */
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
 
@@ -139,5 +141,57 @@ export async function waitUntil(pred: () => boolean, timeoutMs = 10000, what = '
   while (!pred()) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+export interface ChildMediaServer {
+  rtmpPort: number
+  httpPort: number
+  rtmpUrl(name: string): string
+  flvUrl(name: string): string
+  /** SIGKILL: the OS closes every socket at once, as when the media server crashes. */
+  kill(): Promise<void>
+}
+
+/** node-media-server in a child process (test/helpers/nms-child.cjs), killable for real. */
+export async function startChildMediaServer(): Promise<ChildMediaServer> {
+  const rtmpPort = await freePort()
+  let httpPort = await freePort()
+  while (httpPort === rtmpPort) httpPort = await freePort()
+  const dir = mkdtempSync(join(tmpdir(), 'minirtc-nms-child-'))
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'nms-child.cjs')
+  // cwd = the package, so the child resolves node-media-server from its node_modules.
+  const child = spawn(process.execPath, [script, String(rtmpPort), String(httpPort), dir], {
+    cwd: join(dirname(fileURLToPath(import.meta.url)), '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('child node-media-server not ready within 15 s')), 15000)
+    child.stdout!.on('data', (d: Buffer) => {
+      if (d.toString().includes('ready')) {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`child node-media-server exited with ${code}`))
+    })
+  })
+  let killed = false
+  return {
+    rtmpPort,
+    httpPort,
+    rtmpUrl: (name) => `rtmp://127.0.0.1:${rtmpPort}/live/${name}`,
+    flvUrl: (name) => `http://127.0.0.1:${httpPort}/live/${name}.flv`,
+    async kill() {
+      if (!killed) {
+        killed = true
+        child.kill('SIGKILL')
+      }
+      await exited
+      rmSync(dir, { recursive: true, force: true })
+    },
   }
 }
