@@ -9,7 +9,9 @@ import { startChildMediaServer, startMediaServer, streamName, waitUntil } from '
 
 const cleanups: Array<() => unknown> = []
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
+  // Last registered, first cleaned (players before pushers before servers).
+  const list = cleanups.splice(0)
+  while (list.length > 0) await list.pop()!()
 })
 
 async function setup(retries: number, retryDelayMs: number) {

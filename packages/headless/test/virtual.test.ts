@@ -11,7 +11,9 @@ beforeAll(async () => {
   nms = await startMediaServer()
 })
 afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
+  // Last registered, first cleaned (players before pushers before servers).
+  const list = cleanups.splice(0)
+  while (list.length > 0) await list.pop()!()
 })
 afterAll(async () => {
   await nms.stop()
