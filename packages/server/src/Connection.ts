@@ -32,7 +32,12 @@ export class Connection implements SessionSink {
   private timer: NodeJS.Timeout | undefined
   private closed = false
 
-  constructor(
+  /** Take over a freshly upgraded socket; the connection lives as long as the socket does. */
+  static accept(ws: WebSocket, address: string, deps: ConnectionDeps): Connection {
+    return new Connection(ws, address, deps)
+  }
+
+  private constructor(
     private readonly ws: WebSocket,
     readonly address: string,
     private readonly deps: ConnectionDeps,

@@ -259,8 +259,9 @@ export class Rooms implements MediaGate {
     const members = this.members(s.appId, s.roomId)
     members.delete(s)
     if (members.size === 0) this.local.delete(this.roomKey(s.appId, s.roomId))
-    for (const streamId of [...s.streams]) await this.removeStream(s, streamId, false)
-    for (const id of [...s.mediaSessions]) this.media?.closeSession(id)
+    // Snapshots: removing a stream or a media connection edits these sets.
+    for (const streamId of Array.from(s.streams)) await this.removeStream(s, streamId, false)
+    for (const id of Array.from(s.mediaSessions)) this.media?.closeSession(id)
     const removed = await this.store.removeUser(s.appId, s.roomId, s.user.userId, s.id)
     this.log.info({ ref: s.ref, userId: s.user.userId, reason }, 'session ended')
     if (!removed || reason === 'replaced') return
@@ -480,7 +481,7 @@ export class Rooms implements MediaGate {
 
   /** Server shutdown: close every socket with 4008 (clients reconnect later). */
   shutdown(): void {
-    for (const s of [...this.sessions.values()]) {
+    for (const s of Array.from(this.sessions.values())) {
       s.clearTimers()
       s.sink?.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
       s.sink = undefined

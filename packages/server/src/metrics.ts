@@ -39,11 +39,16 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  /** Sampled from the room logic at scrape time rather than tracked on every change. */
+  readonly rooms: Gauge
+  readonly users: Gauge
+  readonly streams: Gauge
+
   constructor(sample: () => { rooms: number; sessions: number; streams: number }) {
     const reg = this.registry
-    new Gauge({ name: 'minirtc_rooms', help: 'Rooms with users on this node', registers: [reg], collect() { this.set(sample().rooms) } })
-    new Gauge({ name: 'minirtc_users', help: 'Sessions (users in rooms) on this node', registers: [reg], collect() { this.set(sample().sessions) } })
-    new Gauge({ name: 'minirtc_streams', help: 'Live streams on this node', registers: [reg], collect() { this.set(sample().streams) } })
+    this.rooms = new Gauge({ name: 'minirtc_rooms', help: 'Rooms with users on this node', registers: [reg], collect() { this.set(sample().rooms) } })
+    this.users = new Gauge({ name: 'minirtc_users', help: 'Sessions (users in rooms) on this node', registers: [reg], collect() { this.set(sample().sessions) } })
+    this.streams = new Gauge({ name: 'minirtc_streams', help: 'Live streams on this node', registers: [reg], collect() { this.set(sample().streams) } })
     collectDefaultMetrics({ register: reg, prefix: 'minirtc_' })
   }
 }

@@ -117,7 +117,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      new Connection(ws, addr, {
+      Connection.accept(ws, addr, {
         rooms,
         secretFor: (id) => apps.get(id),
         log,

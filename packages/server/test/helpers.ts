@@ -159,7 +159,7 @@ export async function eventually<T>(fn: () => T | Promise<T>, ms = 10_000, what 
 export async function adminFetch(srv: RunningServer, path: string, init: RequestInit = {}, app = APP) {
   const res = await fetch(srv.httpUrl + path, {
     ...init,
-    headers: { authorization: `Bearer ${app.secret}`, 'x-minirtc-app-id': app.appId, ...(init.headers ?? {}) },
+    headers: { authorization: `Bearer ${app.secret}`, 'x-minirtc-app-id': app.appId, ...(init.headers as Record<string, string> | undefined) },
   })
   return { status: res.status, body: (await res.json()) as any }
 }

@@ -176,7 +176,8 @@ export class EmbeddedMedia implements MediaBackend {
         // e.g. an unsafe stream name over WS-FLV: NMS closes the socket, then dereferences undefined.
         opts.log.debug({ err: String(e) }, 'flv session failed')
         const r = res as { terminate?: () => void; destroy?: () => void }
-        r.terminate?.() ?? r.destroy?.()
+        if (r.terminate) r.terminate()
+        else r.destroy?.()
       }
     }
     this.on('prePublish', (s) => this.gate(s, 'publish'))
@@ -218,13 +219,14 @@ export class EmbeddedMedia implements MediaBackend {
         kind,
         app: s.streamApp,
         mediaName: s.streamName,
-        query: { ...(s.streamQuery ?? {}) },
+        query: { ...s.streamQuery },
         mediaSessionId: s.id,
         protocol: s.protocol,
       })
       ok = d.ok
       if (ok && kind === 'publish' && s.broadcast) {
         const b = s.broadcast
+        // oxlint-disable-next-line no-underscore-dangle -- NMS internal (pinned 4.4.3)
         if (b.publisher !== null && b._publishGraceTimer === null) {
           // NMS would refuse it as a second publisher after letting its packets through.
           ok = false
@@ -238,7 +240,7 @@ export class EmbeddedMedia implements MediaBackend {
     } finally {
       const exp = Math.floor(Date.now() / 1000) + 60
       const sign = ok ? `${exp}-${createHash('md5').update(`${s.streamPath}-${exp}-${this.secret}`).digest('hex')}` : '0-refused'
-      s.streamQuery = { ...(s.streamQuery ?? {}), sign }
+      s.streamQuery = { ...s.streamQuery, sign }
       if (!ok && kind === 'publish' && s.rtmp) s.rtmp.onPacketCallback = () => {}
       this.opts.metrics.hookLatency.observe({ backend: 'embedded', kind }, Number(process.hrtime.bigint() - t0) / 1e9)
     }
@@ -274,7 +276,7 @@ export class EmbeddedMedia implements MediaBackend {
     if (this.closed) return
     this.closed = true
     for (const [ev, fn] of this.listeners) this.context.eventEmitter.off(ev, fn)
-    for (const id of [...this.context.sessions.keys()]) this.closeSession(id)
+    for (const id of Array.from(this.context.sessions.keys())) this.closeSession(id)
     await this.nms.stop()
     this.context.sessions.clear()
     this.context.broadcasts.clear()

@@ -7,8 +7,10 @@ interface Room {
 }
 
 /**
- * Single-process RoomStore. Entries are copied in and out so callers can never mutate the
+ * Single-process RoomStore (the default). Entries are copied in and out so callers can never mutate the
  * store behind its back (the same contract a Redis store gives for free).
+ * @example
+ * await startServer({ apps, store: new MemoryRoomStore() })
  */
 export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, Room>()
@@ -133,7 +135,7 @@ export class MemoryRoomStore implements RoomStore {
 
   async deleteRoom(appId: string, roomId: string): Promise<void> {
     this.rooms.delete(this.key(appId, roomId))
-    for (const s of [...this.streams.values()])
+    for (const s of Array.from(this.streams.values()))
       if (s.appId === appId && s.roomId === roomId) await this.deleteStream(appId, s.streamId)
   }
 }
