@@ -153,6 +153,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     flvUrl: base.flv.replace(/\/\.flv$/, ''),
     async close() {
       clearInterval(sweep)
+      // Stop listening first: clients told 4008 reconnect at once, and must not land on this
+      // dying server (their resume would fail and a re-publish would meet our stale streams).
+      const stopped = new Promise<void>((r) => http.close(() => r()))
       rooms.shutdown()
       for (const ws of wss.clients) ws.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
       // Give close frames a moment to go out, then cut whatever is left.
@@ -160,10 +163,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
       for (const ws of wss.clients) ws.terminate()
       wss.close()
-      await new Promise<void>((r) => {
-        http.close(() => r())
-        http.closeAllConnections()
-      })
+      http.closeAllConnections()
+      await stopped
       await media.close()
       log.info('server closed')
     },
