@@ -83,7 +83,12 @@ describe('security matrix', () => {
     ]
     for (const [name, url, reason] of plays) {
       const before = await mediaAuthCount(srv, 'play', reason)
-      const bytes = url.startsWith('http') ? (await flvBytes(url)).bytes : await rtmpMediaTags(url)
+      let bytes: number
+      if (url.startsWith('http')) {
+        const r = await flvBytes(url)
+        expect(r.status, name).toBe(403) // an honest HTTP refusal, not an empty 200
+        bytes = r.bytes
+      } else bytes = await rtmpMediaTags(url)
       row(name, 'media play', ErrorCode[reason as keyof typeof ErrorCode], await refusedWith(srv, 'play', reason, before), bytes)
     }
     const pushes: [string, string, string][] = [

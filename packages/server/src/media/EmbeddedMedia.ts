@@ -242,6 +242,9 @@ export class EmbeddedMedia implements MediaBackend {
       const sign = ok ? `${exp}-${createHash('md5').update(`${s.streamPath}-${exp}-${this.secret}`).digest('hex')}` : '0-refused'
       s.streamQuery = { ...s.streamQuery, sign }
       if (!ok && kind === 'publish' && s.rtmp) s.rtmp.onPacketCallback = () => {}
+      // A refused HTTP-FLV play would end as an empty 200; make it an honest 403 for players.
+      const res = s.res as { status?: (n: number) => unknown; headersSent?: boolean } | undefined
+      if (!ok && s.protocol === 'flv' && typeof res?.status === 'function' && !res.headersSent) res.status(403)
       this.opts.metrics.hookLatency.observe({ backend: 'embedded', kind }, Number(process.hrtime.bigint() - t0) / 1e9)
     }
   }
@@ -251,8 +254,10 @@ export class EmbeddedMedia implements MediaBackend {
     const ended = () => this.opts.gate.mediaEnded(s.id)
     const target: { once(ev: string, fn: () => void): unknown } | undefined =
       s.socket ?? (typeof s.res?.terminate === 'function' ? (s.res as never) : s.req?.socket)
-    if (!target || this.tracked.has(target)) return
-    this.tracked.add(target)
+    // Keyed by session: one RTMP connection may both play and publish (one report is enough),
+    // while one keep-alive HTTP socket may carry several FLV sessions (each needs its report).
+    if (!target || this.tracked.has(s)) return
+    this.tracked.add(s)
     target.once('close', ended)
   }
 
