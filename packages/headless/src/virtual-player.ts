@@ -140,6 +140,14 @@ export class VirtualPlayer {
     }
   }
 
+  /**
+   * Simulate the network failing under the current playback (a read/write error, as when a phone
+   * leaves Wi-Fi): the component reports it and reconnects by itself, as WeChat's does.
+   */
+  interruptNetwork(): void {
+    if (this.phase === 'playing') this.onFailure(new MediaError('IO_ERROR', 'network interrupted'))
+  }
+
   destroy(): void {
     this.stopPlay()
     this.destroyed = true

@@ -156,6 +156,14 @@ export class VirtualPusher {
   }
 
   /** Stops everything; the instance cannot be reused (the element was removed). */
+  /**
+   * Simulate the network failing under the current push (a read/write error, as when a phone
+   * leaves Wi-Fi): the component reports it and reconnects by itself, as WeChat's does.
+   */
+  interruptNetwork(): void {
+    if (this.phase === 'pushing') this.onFailure(new MediaError('IO_ERROR', 'network interrupted'))
+  }
+
   destroy(): void {
     this.stopPush()
     this.destroyed = true

@@ -1,0 +1,42 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { RunningServer } from '@minirtc/server'
+import { waitFor } from '@minirtc/headless'
+import { bot, start } from './helpers'
+
+let srv: RunningServer | null = null
+const cleanups: Array<() => unknown> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+  await srv?.close()
+  srv = null
+})
+
+describe('media connection cut', () => {
+  it("A's pusher retries and recovers; B's player recovers with frames flowing again", async () => {
+    srv = await start()
+    const a = await bot(srv, 'alice', 'room-d')
+    cleanups.push(() => a.leave())
+    const b = await bot(srv, 'bob', 'room-d', { autoPlay: true })
+    cleanups.push(() => b.leave())
+    await a.publish('alice-cam')
+    await b.events.wait('playerStateUpdate', (info) => info.streamId === 'alice-cam' && info.state === 'PLAYING')
+    const pushesBefore = a.renderer.pusher!.publishCount
+    const mark = a.events.log.length
+    const markB = b.events.log.length
+
+    a.renderer.pusher!.interruptNetwork()
+
+    // The native pusher says it lost the network and reconnects by itself (3005, 1102).
+    await a.events.wait('publisherStateUpdate', (info) => info.state === 'PUBLISH_REQUESTING', 10000, mark)
+    await a.events.wait('publisherStateUpdate', (info) => info.state === 'PUBLISHING', 20000, mark)
+    expect(a.renderer.pusher!.publishCount).toBe(pushesBefore + 1)
+    expect(a.engine.getSnapshot().pusher.state).toBe('PUBLISHING')
+
+    // B plays the stream again and frames flow after the cut.
+    await waitFor(() => b.engine.getSnapshot().players['alice-cam']?.state === 'PLAYING' && b.events.log.length > markB, 20000, 'B playing again')
+    const player = () => b.renderer.players.get('alice-cam')!
+    const frames = player().counters.framesReceived
+    await waitFor(() => player().counters.framesReceived > frames + 10, 10000, 'frames after recovery')
+    expect(b.engine.getSnapshot().streams.map((s) => s.streamId)).toEqual(['alice-cam'])
+  })
+})
