@@ -76,19 +76,3 @@ export interface ServerOptions {
   /** Serve `GET /dev/token` (never in production). */
   dev?: boolean
 }
-
-export const defaults = {
-  host: '127.0.0.1',
-  port: 8090,
-  rtmpPort: 1935,
-  flvPort: 8000,
-  resumeWindowMs: 30_000,
-  heartbeatTimeoutMs: 30_000,
-  loginTimeoutMs: 10_000,
-  tokenWillExpireSeconds: 30,
-  mediaUrlTtlSeconds: 120,
-  maxStreamsPerSession: 4,
-  maxRoomExtraInfoKeys: 16,
-  replayBufferSize: 2048,
-  rateLimit: { messagesPerSecond: 30, burst: 60, maxBadFrames: 20, connectionsPerMinute: 600 } as RateLimitOptions,
-} as const

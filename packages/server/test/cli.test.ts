@@ -72,6 +72,35 @@ describe('minirtc-server CLI', () => {
     expect(await exited).toBe(0)
   })
 
+  it('reads a JSON config file; flags and environment variables win over it', async () => {
+    const cfg = join(out, 'minirtc.json')
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        apps: [{ appId: 'file-app', secret: 'file-secret-0123456789' }],
+        port: 1, // overridden by MINIRTC_PORT below
+        media: { kind: 'nginx', rtmpUrl: 'rtmp://media.example.com:1935/live', hookSecret: 'file-hook-secret-0123' },
+      }),
+    )
+    const p = spawn(process.execPath, [runner, '--config', cfg, '--log-level', 'silent'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MINIRTC_PORT: '0' },
+    })
+    let err = ''
+    await new Promise<void>((resolve) => p.stderr.on('data', (d) => ((err += d), err.includes('http ') && resolve())))
+    expect(err).toMatch(/rtmp +rtmp:\/\/media\.example\.com:1935\/live/)
+    expect(err).toMatch(/http-flv +\(none\)/)
+    const ws = err.match(/signaling +(ws:\/\/\S+)/)![1]!
+    expect(ws).not.toContain(':1/')
+    const c = await Client.open(ws)
+    const tk = run(['token', '--app-id', 'file-app', '--secret', 'file-secret-0123456789', '--user', 'u', '--room', 'r']).stdout.trim()
+    expect((await c.login('r', 'u', { token: tk, appId: 'file-app' })).ok).toBe(true)
+    c.close()
+    const exited = new Promise((r) => p.on('exit', r))
+    p.kill('SIGTERM')
+    await exited
+  })
+
   it('refuses to start without apps and keeps /dev/token off outside dev mode', async () => {
     expect(run(['--port', '0']).status).toBe(2)
     const p = spawn(process.execPath, [runner, '--app', 'a1:secret-0123456789abcdef', '--port', '0', '--rtmp-port', '0', '--flv-port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@minirtc/protocol'
 import { probeFirstKeyframe } from '@minirtc/headless'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/index'
@@ -26,6 +27,11 @@ describe('embedded media path (node-media-server 4.4.3)', () => {
     const add = await viewer.c.waitPush((p) => p.ev === 'stream')
     expect(add.d).toEqual({ type: 'ADD', streams: [{ streamId: 'cam/1', user: { userId: 'owner', userName: 'name-owner' }, extraInfo: 'front' }] })
 
+    expect((await owner.c.request('setStreamExtraInfo', { streamId: 'cam/1', extraInfo: 'rear' })).ok).toBe(true)
+    expect((await viewer.c.waitPush((p) => p.ev === 'streamExtraInfo')).d).toEqual({
+      streams: [{ streamId: 'cam/1', user: { userId: 'owner', userName: 'name-owner' }, extraInfo: 'rear' }],
+    })
+    expect((await viewer.c.request('setStreamExtraInfo', { streamId: 'cam/1', extraInfo: 'x' })).error?.code).toBe(ErrorCode.NOT_STREAM_OWNER)
     const play = await viewer.c.request('play', { streamId: 'cam/1' })
     expect(play.ok).toBe(true)
     expect(play.d.urls.flv).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/[A-Za-z0-9_-]{20}\.flv\?/)
