@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Runs the built CLI (pnpm --filter @minirtc/headless build first when working from a checkout).
+import { main } from '../dist/cli.js'
+
+main(process.argv.slice(2)).catch((err) => {
+  process.stderr.write(`minirtc-bot: ${err && err.message ? err.message : err}\n`)
+  process.exit(1)
+})
