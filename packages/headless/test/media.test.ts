@@ -4,8 +4,10 @@ import {
   FlvSource,
   MediaError,
   MediaReader,
+  RtmpClient,
   RtmpPublisher,
   isKeyframe,
+  loadFlvClip,
   isVideoFrame,
   probeFirstKeyframe,
   type FlvTag,
@@ -105,6 +107,29 @@ describe('RtmpPublisher + MediaReader against node-media-server 4.4.3', () => {
     pub.setVideo(true)
     await waitUntil(() => pub.counters.videoFrames > 0, 5000, 'video')
     expect(isKeyframe(sent.find(isVideoFrame)!)).toBe(true)
+  })
+
+  it('extended timestamps (≥ 0xFFFFFF ms, 4.6 h into a stream) survive the round trip through NMS', async () => {
+    const name = streamName()
+    const clip = loadFlvClip(FIXTURES.camera640x360)
+    const c = new RtmpClient(nms.rtmpUrl(name))
+    cleanups.push(() => c.close())
+    await c.connect()
+    const sid = await c.createStream()
+    await c.publish(sid)
+    const base = 0x1000000 + 5
+    const r = new MediaReader({ url: nms.flvUrl(name) })
+    cleanups.push(() => r.stop())
+    const got: number[] = []
+    r.on('tag', (t) => isVideoFrame(t) && got.push(t.timestamp))
+    await r.start()
+    c.writeTag(sid, { ...clip.avcHeader!, timestamp: base })
+    const frames = clip.frames.filter(isVideoFrame).slice(0, 5)
+    for (const f of frames) c.writeTag(sid, { ...f, timestamp: base + f.timestamp })
+    await waitUntil(() => got.length >= 5, 5000, '5 frames')
+    expect(got).toEqual(frames.map((f) => base + f.timestamp))
+    expect(got[4]! - got[0]!).toBeGreaterThan(200)
+    expect(r.counters.width).toBe(640)
   })
 
   it('publishing to a port nobody listens on fails with CONNECT_FAILED', async () => {
