@@ -155,7 +155,6 @@ export class VirtualPusher {
     this.source.switchClip(file)
   }
 
-  /** Stops everything; the instance cannot be reused (the element was removed). */
   /**
    * Simulate the network failing under the current push (a read/write error, as when a phone
    * leaves Wi-Fi): the component reports it and reconnects by itself, as WeChat's does.
@@ -164,6 +163,7 @@ export class VirtualPusher {
     if (this.phase === 'pushing') this.onFailure(new MediaError('IO_ERROR', 'network interrupted'))
   }
 
+  /** Stops everything; the instance cannot be reused (the element was removed). */
   destroy(): void {
     this.stopPush()
     this.destroyed = true
