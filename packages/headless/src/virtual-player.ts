@@ -260,8 +260,9 @@ export class VirtualPlayer {
   }
 
   private onFailure(err: MediaError): void {
-    this.retireReader()
+    // Invalidate the connection's callbacks first: stopping it below emits its own 'close'.
     this.gen++
+    this.retireReader()
     this.clearTimers()
     // The player has no 3004: a server-side close or a stall is a read failure (3005) for it.
     const code = err.reason === 'CONNECT_FAILED' || err.reason === 'DNS_FAILED' || err.reason === 'HANDSHAKE_FAILED' ? err.wechatCode : 3005

@@ -276,8 +276,9 @@ export class VirtualPusher {
   }
 
   private onFailure(err: MediaError): void {
-    this.retirePublisher()
+    // Invalidate the connection's callbacks first: stopping it below emits its own 'close'.
     this.gen++
+    this.retirePublisher()
     this.clearTimers() // drop the reporting timers of the lost connection
     // Like TXLivePusher: the 300x warning names the cause, 1102 announces the automatic retry,
     // -1307 says the retries ran out and the app must restart the push itself.

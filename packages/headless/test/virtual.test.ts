@@ -1,6 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { ContextCallOptions } from '@minirtc/core'
-import { FIXTURES, VirtualPlayer, VirtualPusher, type VirtualPlayerOptions, type VirtualPusherOptions } from '../src/index.js'
+import {
+  FIXTURES,
+  VirtualPlayer,
+  VirtualPusher,
+  probeFirstKeyframe,
+  type VirtualPlayerOptions,
+  type VirtualPusherOptions,
+} from '../src/index.js'
 import { inOrder, recorder } from './helpers/events.js'
 import { freePort, startMediaServer, streamName, waitUntil, type TestMediaServer } from './helpers/nms.js'
 
@@ -99,6 +106,24 @@ describe('VirtualPusher (live-pusher codes) against node-media-server', () => {
     expect(info.videoBitrate).toBeGreaterThan(100)
     expect(pusher.counters.audioFrames).toBe(audioBefore)
     expect(rec.of('audiovolumenotify').length).toBe(volumesBefore)
+  })
+
+  it('a new url (re-render with a fresh signed URL) restarts the push on it', async () => {
+    const first = streamName()
+    const second = streamName()
+    const { pusher, rec } = await livePusher(first)
+    pusher.update({ url: nms.rtmpUrl(second) })
+    await waitUntil(() => rec.codes().filter((c) => c === 1002).length === 2, 10000, 'second 1002')
+    expect(rec.codes()).toEqual([1003, 1007, 1008, 1001, 1002, 1003, 1007, 1008, 1001, 1002])
+    const probe = await probeFirstKeyframe(nms.flvUrl(second), 10000)
+    expect(probe.width).toBe(640)
+  })
+
+  it('interruptNetwork(): 3005, 1102, then connected and pushing again', async () => {
+    const { pusher, rec } = await livePusher(streamName())
+    pusher.interruptNetwork()
+    await waitUntil(() => rec.codes().filter((c) => c === 1002).length === 2, 10000, 'second 1002')
+    expect(rec.codes().slice(5)).toEqual([3005, 1102, 1001, 1002])
   })
 
   it('camera denied: binderror 10001 and -1301, no push', async () => {
@@ -277,6 +302,17 @@ describe('VirtualPlayer (live-player codes) against node-media-server', () => {
     player.update({ src: nms.flvUrl(name), autoplay: true, enableMetadata: true })
     await rec.waitKind('metadatachange')
     expect(rec.of('metadatachange')[0]!.detail.info).toMatchObject({ width: 640, height: 360, framerate: 15 })
+  })
+
+  it('interruptNetwork(): 3005, 2103, then 2001, 2002, 2008, 2003, 2004 again', async () => {
+    const name = streamName()
+    await livePusher(name)
+    const { player, rec } = makePlayer()
+    player.update({ src: nms.rtmpUrl(name), autoplay: true })
+    await rec.waitCode(2004)
+    player.interruptNetwork()
+    await waitUntil(() => rec.codes().filter((c) => c === 2004).length === 2, 10000, 'second 2004')
+    expect(rec.codes().slice(5)).toEqual([3005, 2103, 2001, 2002, 2008, 2003, 2004])
   })
 
   it('context.stop stops and context.play restarts', async () => {
