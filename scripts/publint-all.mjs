@@ -18,10 +18,11 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   if (!existsSync(pkgJson)) continue
   const pkg = JSON.parse(readFileSync(pkgJson, 'utf8'))
   if (pkg.private) continue
+  let ok = true
   const { messages } = await publint({ pkgDir, level: 'warning', strict: true })
   for (const m of messages) {
     console.log(`${pkg.name}: ${m.type}: ${formatMessage(m, pkg)}`)
-    failed = true
+    ok = false
   }
   if (miniProgram.has(dir) && existsSync(join(pkgDir, 'dist'))) {
     for (const f of readdirSync(join(pkgDir, 'dist')).filter((f) => /\.(c?js|mjs)$/.test(f))) {
@@ -29,10 +30,11 @@ for (const dir of readdirSync(join(root, 'packages'))) {
         parse(readFileSync(join(pkgDir, 'dist', f), 'utf8'), { ecmaVersion: 2017, sourceType: f.endsWith('.cjs') ? 'script' : 'module' })
       } catch (e) {
         console.log(`${pkg.name}: dist/${f} is not ES2017: ${e.message}`)
-        failed = true
+        ok = false
       }
     }
   }
-  if (!failed) console.log(`${pkg.name}: publint clean${miniProgram.has(dir) ? ', ES2017 output' : ''}`)
+  if (ok) console.log(`${pkg.name}: publint clean${miniProgram.has(dir) ? ', ES2017 output' : ''}`)
+  failed ||= !ok
 }
 if (failed) process.exit(1)
