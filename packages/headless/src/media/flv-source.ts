@@ -29,7 +29,7 @@ export interface FlvClip {
   aacHeader: FlvTag | null
   /** Audio/video frames with timestamps rebased to start at 0. */
   frames: FlvTag[]
-  /** Length of one loop in ms (last timestamp + one video frame). */
+  /** Length of one loop in ms (the video's span plus one frame interval). */
   durationMs: number
   width: number
   height: number
@@ -57,7 +57,14 @@ export function loadFlvClip(file: string): FlvClip {
   for (const f of frames) f.timestamp -= t0
   const video = frames.filter(isVideoFrame)
   const frameMs = video.length > 1 ? (video[video.length - 1]!.timestamp - video[0]!.timestamp) / (video.length - 1) : 66
-  const last = frames.reduce((m, f) => Math.max(m, f.timestamp), 0)
+  // The loop length follows the video (last frame + one frame interval), so frame spacing stays
+  // even across the loop point; audio past it (encoders flush a little extra) is cut so audio
+  // timestamps stay increasing too.
+  let loopMs = Math.round(frames.reduce((m, f) => Math.max(m, f.timestamp), 0) + frameMs)
+  if (video.length > 1) {
+    loopMs = Math.round(video[video.length - 1]!.timestamp - video[0]!.timestamp + frameMs)
+    for (let i = frames.length - 1; i >= 0; i--) if (frames[i]!.timestamp >= loopMs) frames.splice(i, 1)
+  }
   const res = avcHeader ? readAvcResolution(avcHeader) : null
   let metadataTag: FlvTag | null = null
   if (metadata) {
@@ -72,7 +79,7 @@ export function loadFlvClip(file: string): FlvClip {
     avcHeader,
     aacHeader,
     frames,
-    durationMs: Math.round(last + frameMs),
+    durationMs: loopMs,
     width: res?.width ?? Number(metadata?.width ?? 0),
     height: res?.height ?? Number(metadata?.height ?? 0),
     nalLengthSize: avcHeader ? readNalLengthSize(avcHeader) : 4,
