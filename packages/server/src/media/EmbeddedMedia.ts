@@ -86,13 +86,31 @@ export class EmbeddedMedia implements MediaBackend {
   static async start(opts: EmbeddedMediaOptions): Promise<EmbeddedMedia> {
     if (running) throw new Error('An embedded media server is already running in this process; close it first or use media: { kind: "nginx" }.')
     running = true
-    let dir: string | undefined
     try {
-      // NMS exits the process on EADDRINUSE, so make sure the ports are free (and resolve port 0).
-      const rtmpPort = await ensureFreePort(opts.host, opts.rtmpPort)
-      const flvPort = await ensureFreePort(opts.host, opts.flvPort)
-      if (rtmpPort === flvPort) throw new Error('rtmpPort and flvPort must differ')
-      dir = await mkdtemp(join(tmpdir(), 'minirtc-nms-'))
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await EmbeddedMedia.attempt(opts)
+        } catch (e) {
+          // Port 0: another process may take the port between our check and NMS's listen. Retry.
+          const raced = (e as NodeJS.ErrnoException).code === 'EADDRINUSE' && (opts.rtmpPort === 0 || opts.flvPort === 0)
+          if (!raced || attempt >= 3) throw e
+        }
+      }
+    } catch (e) {
+      running = false
+      throw e
+    }
+  }
+
+  private static async attempt(opts: EmbeddedMediaOptions): Promise<EmbeddedMedia> {
+    // NMS exits the process on EADDRINUSE, so make sure the ports are free (and resolve port 0).
+    const rtmpPort = await ensureFreePort(opts.host, opts.rtmpPort)
+    let flvPort = await ensureFreePort(opts.host, opts.flvPort)
+    for (let i = 0; flvPort === rtmpPort && opts.flvPort === 0 && i < 5; i++) flvPort = await ensureFreePort(opts.host, 0)
+    if (rtmpPort === flvPort) throw new Error('rtmpPort and flvPort must differ')
+    const dir = await mkdtemp(join(tmpdir(), 'minirtc-server-nms-'))
+    let media: EmbeddedMedia | undefined
+    try {
       const nmsLogger = require('node-media-server/src/core/logger.js') as { log: (m: string, l?: string) => void }
       const log = opts.log.child({ component: 'nms' })
       // NMS logs every connection to stdout at debug level; route it into our logger instead.
@@ -108,12 +126,12 @@ export class EmbeddedMedia implements MediaBackend {
         // no auth.jwt → REST API off; no record.path → recording off; no https/rtmps → no TLS.
         auth: { play: true, publish: true, secret },
       })
-      const media = new EmbeddedMedia(nms, opts, secret, dir, rtmpPort, flvPort)
+      media = new EmbeddedMedia(nms, opts, secret, dir, rtmpPort, flvPort)
       await media.run()
       return media
     } catch (e) {
-      running = false
-      if (dir) await rm(dir, { recursive: true, force: true })
+      if (media) await media.shutdown().catch(() => {})
+      await rm(dir, { recursive: true, force: true })
       throw e
     }
   }
@@ -130,7 +148,7 @@ export class EmbeddedMedia implements MediaBackend {
         srv.once('listening', resolve)
         srv.once('error', reject)
       })
-    const ready = Promise.all([listening(tcp), listening(http)])
+    const httpReady = listening(http)
     // Harden NMS against input that makes its handlers throw (it would crash our process).
     const handleRequest = nms.rtmpServer.handleRequest
     tcp.removeAllListeners('connection')
@@ -190,8 +208,10 @@ export class EmbeddedMedia implements MediaBackend {
       })
     })
     const started = nms.run()
+    // NMS attached its exit-on-error handler to the RTMP server inside run(); swap it for ours
+    // (listen errors are emitted asynchronously, so nothing can have fired yet).
     tcp.removeAllListeners('error')
-    await Promise.race([ready, ready.then(() => started)])
+    await Promise.all([listening(tcp), httpReady])
     tcp.on('error', (e) => opts.log.error({ err: String(e) }, 'rtmp server error'))
     http.on('error', (e) => opts.log.error({ err: String(e) }, 'flv server error'))
     await started
@@ -279,6 +299,12 @@ export class EmbeddedMedia implements MediaBackend {
 
   async close(): Promise<void> {
     if (this.closed) return
+    await this.shutdown()
+    running = false
+  }
+
+  /** Stop NMS and remove its files (also after a failed start). */
+  private async shutdown(): Promise<void> {
     this.closed = true
     for (const [ev, fn] of this.listeners) this.context.eventEmitter.off(ev, fn)
     for (const id of Array.from(this.context.sessions.keys())) this.closeSession(id)
@@ -286,6 +312,5 @@ export class EmbeddedMedia implements MediaBackend {
     this.context.sessions.clear()
     this.context.broadcasts.clear()
     await rm(this.dir, { recursive: true, force: true })
-    running = false
   }
 }
