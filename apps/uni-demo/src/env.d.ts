@@ -1,0 +1,10 @@
+/// <reference types="vite/client" />
+declare module '*.vue' {
+  import { DefineComponent } from 'vue'
+  const component: DefineComponent<{}, {}, any>
+  export default component
+}
+/** Signaling URL, from MINIRTC_SERVER at build time (vite `define`). */
+declare const __MINIRTC_SERVER__: string
+/** App id, from MINIRTC_APP_ID at build time. */
+declare const __MINIRTC_APP_ID__: string

@@ -1,0 +1,6 @@
+export { useRoom } from './useRoom'
+export type { MaybeReactive, Room, UseRoomOptions } from './useRoom'
+export { createUniPlatform } from './createUniPlatform'
+export type { UniPlatform } from './createUniPlatform'
+export { ROOM_CONTEXT_KEY } from './roomContext'
+export type { RoomContext } from './roomContext'

@@ -1,0 +1,17 @@
+import type { ComponentInternalInstance, ShallowRef } from 'vue'
+import type { EngineSnapshot, RtcEngine } from '@minirtc/core'
+
+/**
+ * What `useRoom()` provides to `<rtc-pusher>` / `<rtc-player>` / `<rtc-players>` below it.
+ * The components inject it by this string key (not a Symbol) because uni-app compiles their
+ * `.vue` files itself and may load this module twice (src in a workspace, dist from npm).
+ */
+export const ROOM_CONTEXT_KEY = 'minirtc:room'
+
+export interface RoomContext {
+  engine: RtcEngine
+  /** The engine snapshot, replaced on every change. */
+  snapshot: Readonly<ShallowRef<EngineSnapshot>>
+  /** Tell the platform which component renders element `id` (see `UniPlatform.own`). */
+  own(id: string, instance: ComponentInternalInstance): () => void
+}
