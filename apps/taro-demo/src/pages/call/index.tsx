@@ -1,0 +1,31 @@
+import { useState } from 'react'
+import { Button, Input, View } from '@tarojs/components'
+import { RtcPermissionPrompt, RtcPlayers, RtcPusher, RtcStatusBanner, useRtcRoom } from '@minirtc/taro'
+import { APP_ID, DEMO_USER, SERVER, fetchDevToken } from '../../devServer'
+import './index.css'
+
+export default function CallPage() {
+  const [roomId, setRoomId] = useState('demo-room')
+  const room = useRtcRoom({ server: SERVER, appId: APP_ID, roomId, user: DEMO_USER, token: () => fetchDevToken(roomId, DEMO_USER.userId) })
+  const inRoom = room.roomState !== 'DISCONNECTED'
+  // Errors (denied camera, refused login...) land in room.error, which the banner shows.
+  const join = () => room.login().then(() => room.publish()).catch(() => undefined)
+  const { enableMic, enableCamera } = room.pusher
+  return (
+    <View className='call'>
+      <RtcStatusBanner room={room} />
+      <RtcPermissionPrompt room={room} />
+      <View className='row'>
+        <Input className='room-id' value={roomId} disabled={inRoom} onInput={(e) => setRoomId(e.detail.value)} />
+        <Button id='join' size='mini' onClick={inRoom ? room.logout : join}>{inRoom ? 'Leave' : 'Join'}</Button>
+      </View>
+      {inRoom && <RtcPusher room={room} className='preview' />}
+      <RtcPlayers room={room} />
+      <View className='row'>
+        <Button id='mic' size='mini' onClick={() => room.setMute({ audio: enableMic })}>{enableMic ? 'Mute mic' : 'Unmute mic'}</Button>
+        <Button id='camera' size='mini' onClick={() => room.setMute({ video: enableCamera })}>{enableCamera ? 'Camera off' : 'Camera on'}</Button>
+        <Button id='flip' size='mini' onClick={room.switchCamera}>Switch camera</Button>
+      </View>
+    </View>
+  )
+}

@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  // Read workspace packages from src (the `minirtc-source` export condition), in SSR mode too.
+  resolve: { conditions: ['minirtc-source'] },
+  ssr: { resolve: { conditions: ['minirtc-source'] } },
+  test: { environment: 'happy-dom', include: ['src/**/*.test.{ts,tsx}'], testTimeout: 20000 },
+})
