@@ -5,7 +5,7 @@
  */
 import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { RtmpClient, encodeAmf0Values, type FlvTag } from '../src/index.js'
+import { FIXTURES, MediaReader, RtmpClient, RtmpPublisher, encodeAmf0Values, type FlvTag, type MediaError } from '../src/index.js'
 import { waitUntil } from './helpers/nms.js'
 
 const servers: net.Server[] = []
@@ -222,6 +222,25 @@ describe('RtmpClient chunk stream', () => {
     const err = await c.connect().catch((e: Error & { reason?: string }) => e)
     expect((err as { reason?: string }).reason).toBe('HANDSHAKE_FAILED')
     expect(String((err as Error).message)).toMatch(/not an RTMP server/)
+  })
+
+  it('publisher and reader time out when the server never answers createStream', async () => {
+    const port = await scriptedServer(async (sock, received) => {
+      await waitUntil(() => received().includes(Buffer.from('connect')), 5000, 'connect')
+      sock.write(
+        chunk(
+          [{ csid: 3, fmt: 0, ts: 0, type: 20, streamId: 0, body: encodeAmf0Values('_result', 1, null, { level: 'status', code: 'NetConnection.Connect.Success' }) }],
+          128,
+        ),
+      )
+    })
+    const pub = new RtmpPublisher({ url: `rtmp://127.0.0.1:${port}/live/x`, source: FIXTURES.camera320x240, connectTimeoutMs: 400 })
+    const perr = (await pub.start().catch((e: unknown) => e)) as MediaError
+    expect(perr.reason).toBe('TIMEOUT')
+    const reader = new MediaReader({ url: `rtmp://127.0.0.1:${port}/live/x`, connectTimeoutMs: 400 })
+    const rerr = (await reader.start().catch((e: unknown) => e)) as MediaError
+    expect(rerr.reason).toBe('TIMEOUT')
+    expect(reader.isClosed).toBe(true)
   })
 
   it('a connect that never completes times out', async () => {

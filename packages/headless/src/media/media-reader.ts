@@ -180,13 +180,20 @@ export class MediaReader extends EventEmitter<MediaReaderEvents> {
       if (s.code === 'NetStream.Play.Start') this.onStarted()
     })
     c.on('close', (err) => this.finish(err))
+    // One deadline from TCP connect to Play.Start (RtmpClient's own covers only `connect`).
+    const timer = setTimeout(
+      () => c.destroy(new MediaError('TIMEOUT', `${this.url} did not answer play within ${this.connectTimeoutMs} ms`)),
+      this.connectTimeoutMs,
+    )
     void (async () => {
       await c.connect()
       this.emit('connected')
       const sid = await c.createStream()
       await c.play(sid)
       this.onStarted()
-    })().catch((err: MediaError) => this.finish(err))
+    })()
+      .catch((err: MediaError) => this.finish(err))
+      .finally(() => clearTimeout(timer))
   }
 
   private onStarted(): void {

@@ -245,6 +245,11 @@ export class RtmpClient extends EventEmitter<RtmpClientEvents> {
     this.finish(undefined)
   }
 
+  /** Closes the connection as failed: pending commands reject and `close` carries `error`. */
+  destroy(error: MediaError): void {
+    this.fail(error)
+  }
+
   // ---- internals ---------------------------------------------------------------------------
 
   private openSocket(): Promise<void> {

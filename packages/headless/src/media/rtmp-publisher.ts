@@ -114,10 +114,23 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
       this.stats.counters.bytes = client.bytesWritten
       if (wasPublishing) this.emit('close', err)
     })
-    await client.connect()
-    this.emit('connected')
-    this.streamId = await client.createStream()
-    await client.publish(this.streamId)
+    // One deadline for the whole sequence: a server that accepts the connection but never
+    // answers createStream/publish must not leave the pusher waiting forever.
+    const timer = setTimeout(
+      () =>
+        client.destroy(
+          new MediaError('TIMEOUT', `${this.url} did not answer publish within ${this.connectTimeoutMs} ms`),
+        ),
+      this.connectTimeoutMs,
+    )
+    try {
+      await client.connect()
+      this.emit('connected')
+      this.streamId = await client.createStream()
+      await client.publish(this.streamId)
+    } finally {
+      clearTimeout(timer)
+    }
     if (this.currentState() !== 'starting') throw new MediaError('SERVER_CLOSED', `${this.url} closed right after Publish.Start`)
     this.state = 'publishing'
     this.emit('publishing')
