@@ -31,6 +31,8 @@ export class Connection implements SessionSink {
   private readonly bad = new WindowCounter(10_000)
   private timer: NodeJS.Timeout | undefined
   private closed = false
+  /** Runs right after the next reply is sent (attaching a session once its login/resume reply is out). */
+  private afterReply: (() => void) | undefined
 
   /** Take over a freshly upgraded socket; the connection lives as long as the socket does. */
   static accept(ws: WebSocket, address: string, deps: ConnectionDeps): Connection {
@@ -116,7 +118,11 @@ export class Connection implements SessionSink {
     try {
       const d = await this.handle(req)
       this.reply(req.id, d)
+      const after = this.afterReply
+      this.afterReply = undefined
+      after?.()
     } catch (e) {
+      this.afterReply = undefined
       if (e instanceof ServerError) {
         // 2xxx = token or grant refused: count them, they are what an attacker produces.
         if (e.code >= 2000 && e.code < 3000) {
@@ -144,20 +150,17 @@ export class Connection implements SessionSink {
       case 'login': {
         if (s) throw new ServerError(ErrorCode.ALREADY_LOGGED_IN)
         const claims = await this.verify(req.d.token, req.d.appId, true)
-        const { session, result } = await rooms.login(claims, req.d, this, this.address)
-        if (this.closed) {
-          rooms.detach(session, this)
-          return result
-        }
+        const { session, result } = await rooms.login(claims, req.d, this.address)
         this.session = session
-        this.heartbeat()
+        this.afterReply = () => this.bind(session, result.seq)
         return result
       }
       case 'resume': {
         if (s) throw new ServerError(ErrorCode.ALREADY_LOGGED_IN)
-        const { session, result } = rooms.resume(req.d.sessionId, req.d.lastSeq, this)
+        const { session, result } = rooms.resume(req.d.sessionId, req.d.lastSeq)
         this.session = session
-        this.heartbeat()
+        const last = result.missed[result.missed.length - 1]
+        this.afterReply = () => this.bind(session, last ? last.seq : req.d.lastSeq)
         return result
       }
     }
@@ -186,6 +189,16 @@ export class Connection implements SessionSink {
         return rooms.customCommand(s, req.d)
     }
     throw new ServerError(ErrorCode.UNKNOWN_OPERATION)
+  }
+
+  /** Attach the session after its login/resume reply; a socket that closed meanwhile detaches it. */
+  private bind(session: Session, afterSeq: number): void {
+    if (this.closed) {
+      this.deps.rooms.detach(session, undefined)
+      return
+    }
+    session.attach(this, afterSeq)
+    this.heartbeat()
   }
 
   private async verify(token: string, appId: string, login: boolean) {

@@ -158,7 +158,6 @@ export class Rooms implements MediaGate {
   async login(
     claims: TokenClaims,
     req: OpRequest<'login'>,
-    sink: SessionSink,
     address: string,
   ): Promise<{ session: Session; result: LoginResult }> {
     this.checkLoginGrants(claims, req)
@@ -186,7 +185,7 @@ export class Rooms implements MediaGate {
       let set = this.local.get(key)
       if (!set) this.local.set(key, (set = new Set()))
       set.add(s)
-      s.sink = sink
+      // No sink yet: the connection attaches one after sending the reply (see Session.attach).
       this.armTokenTimers(s)
       const room = await this.buildSync(s)
       for (const o of this.others(s)) {
@@ -209,8 +208,11 @@ export class Rooms implements MediaGate {
     })
   }
 
-  /** Attach an existing session to a new socket and return the pushes it missed. */
-  resume(sessionId: string, lastSeq: number, sink: SessionSink): { session: Session; result: ResumeResult } {
+  /**
+   * Take a session over for a new socket and return the pushes it missed. The caller attaches
+   * the socket (Session.attach) once the reply is out.
+   */
+  resume(sessionId: string, lastSeq: number): { session: Session; result: ResumeResult } {
     const s = this.sessions.get(sessionId)
     if (!s || s.state === 'ended' || s.tokenExp * 1000 <= Date.now()) throw new ServerError(ErrorCode.SESSION_EXPIRED)
     const missed = s.missedSince(lastSeq)
@@ -221,7 +223,7 @@ export class Rooms implements MediaGate {
     }
     // A resume can beat the server to noticing the old socket is dead: retire that socket.
     const oldSink = s.sink
-    s.sink = sink
+    s.sink = undefined
     oldSink?.close(CloseCode.NORMAL, 'resumed elsewhere')
     s.timers.resume?.()
     delete s.timers.resume
@@ -230,8 +232,11 @@ export class Rooms implements MediaGate {
     return { session: s, result: { missed, tokenExpiresAt: s.tokenExp * 1000 } }
   }
 
-  /** The socket of `s` went away without logout: keep the session for the resume window. */
-  detach(s: Session, sink: SessionSink): void {
+  /**
+   * The socket of `s` went away without logout: keep the session for the resume window.
+   * `sink` undefined: the connection closed before it could attach.
+   */
+  detach(s: Session, sink: SessionSink | undefined): void {
     if (s.sink !== sink || s.state !== 'active') return
     s.sink = undefined
     s.state = 'detached'

@@ -59,6 +59,16 @@ export class Session {
     this.sink?.send(JSON.stringify(msg))
   }
 
+  /**
+   * Start sending to `sink`, first the pushes after `afterSeq` that were numbered while no
+   * socket was attached. Called right after the login/resume reply went out, so a client never
+   * sees a push before the reply that tells it where the sequence stands.
+   */
+  attach(sink: SessionSink, afterSeq: number): void {
+    this.sink = sink
+    for (const m of this.buffer) if (m.seq > afterSeq) sink.send(JSON.stringify(m))
+  }
+
   /** The client applied every push up to `seq`: forget them. */
   ack(seq: number): void {
     seq = Math.min(seq, this.seq)
