@@ -47,6 +47,8 @@ export class Client {
   readonly ws: WebSocket
   readonly pushes: ServerPush[] = []
   readonly replies: Reply[] = []
+  /** Every frame in arrival order. */
+  readonly frames: (Reply | ServerPush)[] = []
   private nextId = 1
   private waiters = new Map<number, (r: Reply) => void>()
   private pushWaiters: { pred: (p: ServerPush) => boolean; resolve: (p: ServerPush) => void }[] = []
@@ -65,6 +67,7 @@ export class Client {
     this.ws.on('error', () => {})
     this.ws.on('message', (data) => {
       const m = JSON.parse(data.toString())
+      this.frames.push(m)
       if (typeof m.seq === 'number') {
         this.pushes.push(m)
         this.pushWaiters = this.pushWaiters.filter((w) => (w.pred(m) ? (w.resolve(m), false) : true))

@@ -32,6 +32,24 @@ describe('login and room sync', () => {
     b.c.close()
   })
 
+  it('never sends a push before the login reply, and numbers pushes 1, 2, 3… without gaps', async () => {
+    const a = await joined(srv, 'r-order', 'talker')
+    const b = await Client.open(srv.url)
+    const tk = await token('late', 'r-order')
+    // Broadcasts race with the login on the server.
+    const sends = Array.from({ length: 40 }, (_, i) => a.c.request('broadcast', { message: `m${i}` }))
+    const login = await b.login('r-order', 'late', { token: tk })
+    await Promise.all(sends)
+    await a.c.request('broadcast', { message: 'last' })
+    await b.waitPush((p) => p.ev === 'broadcast' && p.d.messages[0].message === 'last')
+    expect(b.frames[0]).toMatchObject({ id: 1, ok: true })
+    const seqs = b.pushes.map((p) => p.seq)
+    expect(seqs[0]).toBe(login.d.seq + 1)
+    expect(seqs).toEqual(seqs.map((_, i) => login.d.seq + 1 + i))
+    a.c.close()
+    b.close()
+  })
+
   it('refuses logins with the documented codes', async () => {
     const c = await Client.open(srv.url)
     const expired = await token('u1', 'r1', { ttlSeconds: 1, issuedAt: Math.floor(Date.now() / 1000) - 10 })
