@@ -1,0 +1,40 @@
+/**
+ * What the compiled `.wxml` of a component binds on one built-in tag: attribute → data key
+ * (`url="{{d}}"` → url: 'd') and event → handler key (`bindstatechange="{{L}}"`).
+ */
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { distRoot } from './loadCallPage'
+
+export interface TagBindings {
+  /** kebab-case attribute → key in the component's data */
+  attributes: Record<string, string>
+  /** event name (without `bind`) → key in the component's data */
+  events: Record<string, string>
+  /** the tag exactly as compiled */
+  source: string
+}
+
+export function compiledBindings(componentPath: string, tag: string): TagBindings {
+  const wxml = readFileSync(path.join(distRoot, componentPath + '.wxml'), 'utf8')
+  const match = new RegExp('<' + tag + '\\b[^>]*>').exec(wxml)
+  if (!match) throw new Error(`no <${tag}> in ${componentPath}.wxml`)
+  const source = match[0]
+  const attributes: Record<string, string> = {}
+  const events: Record<string, string> = {}
+  for (const [, name, key] of source.matchAll(/\s([a-z][a-z-]*)="\{\{([A-Za-z_$][\w$]*)\}\}"/g)) {
+    if (name!.startsWith('bind')) events[name!.slice(4)] = key!
+    else attributes[name!] = key!
+  }
+  return { attributes, events, source }
+}
+
+export const kebab = (camel: string) => camel.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
+export const camel = (kebabName: string) => kebabName.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase())
+
+/** The attributes a rendered element currently has, camelCased, read from its owner's data. */
+export function renderedAttributes(owner: { data: Record<string, unknown> }, bindings: TagBindings): Record<string, any> {
+  const out: Record<string, any> = {}
+  for (const [name, key] of Object.entries(bindings.attributes)) out[camel(name)] = owner.data[key]
+  return out
+}

@@ -1,0 +1,79 @@
+/**
+ * Load the compiled demo page (apps/uni-demo/dist/build/mp-weixin) under miniprogram-simulate:
+ * uni-app's runtime, the page and the @minirtc/uni components exactly as WeChat would run them.
+ */
+import path from 'node:path'
+import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
+
+const require = createRequire(import.meta.url)
+export const simulate = require('miniprogram-simulate')
+export const distRoot = path.resolve(__dirname, '../../../apps/uni-demo/dist/build/mp-weixin')
+
+let appLoaded = false
+const pages: any[] = []
+
+/** The globals miniprogram-simulate does not provide. */
+function installAppGlobals() {
+  const g = globalThis as any
+  let app: any = {}
+  g.App = (options: any) => {
+    app = options
+    if (options.onLaunch) options.onLaunch.call(options, { path: 'pages/call/call', query: {}, scene: 1001 })
+  }
+  g.getApp = () => app
+  g.getCurrentPages = () => pages
+  // uni's vendor.js wraps the global Page at load time; pages themselves are built with Component()
+  g.Page = (options: any) => g.Component(options)
+}
+
+export interface LoadedPage {
+  /** The page component (j-component). */
+  page: any
+  /** Data of the custom component `selector` inside `parent` (default: the page). */
+  find(selector: string, parent?: any): any
+  html(): string
+}
+
+export async function loadCallPage(): Promise<LoadedPage> {
+  if (!existsSync(path.join(distRoot, 'app.js'))) throw new Error('Build the demo first: pnpm --filter @minirtc/uni-demo build')
+  if (!appLoaded) {
+    installAppGlobals()
+    require(path.join(distRoot, 'app.js'))
+    appLoaded = true
+  }
+  const id = simulate.load(path.join(distRoot, 'pages/call/call'), 'page-call', { rootPath: distRoot })
+  const page = simulate.render(id)
+  pages.length = 0
+  pages.push(page.instance)
+  page.attach(document.createElement('parent-wrapper'))
+  await simulate.sleep(0)
+  return {
+    page,
+    find: (selector, parent = page) => parent.querySelector(selector),
+    html: () => page.dom.innerHTML,
+  }
+}
+
+const exparser = createRequire(require.resolve('j-component'))('miniprogram-exparser')
+
+/** A built-in element rendered somewhere in the page, with the custom component that renders it. */
+export interface RenderedElement {
+  node: any
+  /** The mini-program component instance whose template contains the element (its `data`, `is`). */
+  owner: any
+  /** Fire a native component event, as WeChat does (`bindstatechange` etc.). */
+  fire(name: string, detail: Record<string, unknown>): void
+}
+
+/** Every `<tag>` in the page, through custom components' shadow trees (selectors stop at them). */
+export function findAll(page: any, tag: string): RenderedElement[] {
+  const found: RenderedElement[] = []
+  const walk = (node: any, host: any) => {
+    if (node.is === tag) found.push({ node, owner: exparser.Element.getMethodCaller(host), fire: (name, detail) => exparser.triggerEvent(node, name, detail) })
+    for (const child of node.childNodes || []) walk(child, host)
+    if (node.shadowRoot && node !== host) walk(node.shadowRoot, node)
+  }
+  walk(page._exparserNode.shadowRoot, page._exparserNode)
+  return found
+}
