@@ -107,9 +107,9 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
     this.client = client
     client.on('status', (s) => this.emit('status', s))
     client.on('close', (err) => {
-      this.source.stop()
       // While starting, the rejected start() promise is the signal; afterwards, 'close'.
       const wasPublishing = this.state === 'publishing'
+      if (wasPublishing) this.source.stop()
       this.state = 'closed'
       this.stats.counters.bytes = client.bytesWritten
       if (wasPublishing) this.emit('close', err)
@@ -161,7 +161,9 @@ export class RtmpPublisher extends EventEmitter<RtmpPublisherEvents> {
 
   /** Sends deleteStream and closes. Idempotent. */
   async stop(): Promise<void> {
-    this.source.stop()
+    // A source outlives its publishers (a reconnecting pusher hands it to the next one): only
+    // the publisher currently feeding from it may stop it.
+    if (this.state === 'publishing') this.source.stop()
     const c = this.client
     if (this.state === 'closed' || !c) {
       this.state = 'closed'
