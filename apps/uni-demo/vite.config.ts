@@ -6,7 +6,7 @@ import uni from '@dcloudio/vite-plugin-uni'
 export default defineConfig({
   plugins: [uni()],
   define: {
-    __MINIRTC_SERVER__: JSON.stringify(process.env.MINIRTC_SERVER || 'ws://127.0.0.1:8090/ws'),
-    __MINIRTC_APP_ID__: JSON.stringify(process.env.MINIRTC_APP_ID || 'demo'),
+    MINIRTC_SERVER: JSON.stringify(process.env.MINIRTC_SERVER || 'ws://127.0.0.1:8090/ws'),
+    MINIRTC_APP_ID: JSON.stringify(process.env.MINIRTC_APP_ID || 'demo'),
   },
 })

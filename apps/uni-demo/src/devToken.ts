@@ -4,7 +4,7 @@
  */
 export function fetchDevToken(request: { roomId: string; userId: string }): Promise<string> {
   // ws://host:port/ws → http://host:port (wss → https)
-  const base = __MINIRTC_SERVER__.replace(/^ws/, 'http').replace(/\/ws$/, '')
+  const base = MINIRTC_SERVER.replace(/^ws/, 'http').replace(/\/ws$/, '')
   return new Promise((resolve, reject) => {
     uni.request({
       url: base + '/dev/token',

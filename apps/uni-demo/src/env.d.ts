@@ -5,6 +5,6 @@ declare module '*.vue' {
   export default component
 }
 /** Signaling URL, from MINIRTC_SERVER at build time (vite `define`). */
-declare const __MINIRTC_SERVER__: string
+declare const MINIRTC_SERVER: string
 /** App id, from MINIRTC_APP_ID at build time. */
-declare const __MINIRTC_APP_ID__: string
+declare const MINIRTC_APP_ID: string

@@ -74,6 +74,9 @@ export function findAll(page: any, tag: string): RenderedElement[] {
     for (const child of node.childNodes || []) walk(child, host)
     if (node.shadowRoot && node !== host) walk(node.shadowRoot, node)
   }
-  walk(page._exparserNode.shadowRoot, page._exparserNode)
+  // j-component keeps the exparser tree behind `_exparserNode`; selectors cannot cross shadow roots
+  // oxlint-disable-next-line no-underscore-dangle
+  const root = page._exparserNode
+  walk(root.shadowRoot, root)
   return found
 }

@@ -23,7 +23,7 @@ const inertPlatform: Platform = {
   createPusherContext: () => null,
   createPlayerContext: () => null,
   setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   now: () => Date.now(),
 }
 
