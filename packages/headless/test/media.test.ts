@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   FIXTURES,
   FlvSource,
+  HttpFlvReader,
   MediaError,
   MediaReader,
   RtmpClient,
@@ -164,6 +165,23 @@ describe('RtmpPublisher + MediaReader against node-media-server 4.4.3', () => {
     const closed = new Promise<MediaError | undefined>((res) => r.on('close', res))
     await r.start()
     const err = await closed
+    expect(err?.reason).toBe('STALLED')
+  })
+
+  it('HttpFlvReader alone: tags of a live stream, STALLED on a silent one', async () => {
+    const name = streamName()
+    await publish(name)
+    const live = new HttpFlvReader(nms.flvUrl(name), { stallTimeoutMs: 2000 })
+    cleanups.push(() => live.stop())
+    const tags: FlvTag[] = []
+    live.on('tag', (t) => tags.push(t))
+    live.start()
+    await waitUntil(() => tags.some(isKeyframe), 5000, 'keyframe')
+    const ghost = new HttpFlvReader(nms.flvUrl(streamName('ghost')), { stallTimeoutMs: 500 })
+    const err = await new Promise<MediaError | undefined>((res) => {
+      ghost.on('close', res)
+      ghost.start()
+    })
     expect(err?.reason).toBe('STALLED')
   })
 

@@ -18,14 +18,40 @@ export interface HttpFlvReaderEvents {
   close: [error: MediaError | undefined]
 }
 
+export interface HttpFlvReaderOptions {
+  /**
+   * Fail with STALLED after this long without a byte once the response started (off by
+   * default). NMS answers 200 for a stream nobody publishes and then sends nothing.
+   */
+  stallTimeoutMs?: number
+}
+
+/**
+ * @example
+ * const r = new HttpFlvReader('http://127.0.0.1:8000/live/s1.flv', { stallTimeoutMs: 5000 })
+ * r.on('tag', (tag) => ...)
+ * r.on('close', (err) => err && console.error(err.reason, err.httpStatus))
+ * r.start()
+ */
 export class HttpFlvReader extends EventEmitter<HttpFlvReaderEvents> {
   bytesRead = 0
   private req: http.ClientRequest | null = null
   private closed = false
   private readonly parser = new FlvParser()
+  private stallTimer: NodeJS.Timeout | null = null
 
-  constructor(readonly url: string) {
+  constructor(
+    readonly url: string,
+    private readonly opts: HttpFlvReaderOptions = {},
+  ) {
     super()
+  }
+
+  private armStall(): void {
+    const ms = this.opts.stallTimeoutMs
+    if (!ms || this.closed) return
+    if (this.stallTimer) clearTimeout(this.stallTimer)
+    this.stallTimer = setTimeout(() => this.finish(new MediaError('STALLED', `no data from ${this.url} for ${ms} ms`)), ms)
   }
 
   start(): void {
@@ -66,9 +92,11 @@ export class HttpFlvReader extends EventEmitter<HttpFlvReaderEvents> {
         return
       }
       this.emit('started')
+      this.armStall()
       res.on('data', (chunk: Buffer) => {
         if (this.closed) return
         this.bytesRead += chunk.length
+        this.armStall()
         let tags: FlvTag[]
         try {
           tags = this.parser.push(chunk)
@@ -95,6 +123,7 @@ export class HttpFlvReader extends EventEmitter<HttpFlvReaderEvents> {
   private finish(err: MediaError | undefined): void {
     if (this.closed) return
     this.closed = true
+    if (this.stallTimer) clearTimeout(this.stallTimer)
     this.req?.destroy()
     this.emit('close', err)
   }

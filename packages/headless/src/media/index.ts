@@ -45,7 +45,7 @@ export { MediaError, type MediaErrorReason } from './errors.js'
 export { RtmpClient, parseRtmpUrl, type RtmpUrl, type RtmpStatus, type RtmpClientOptions, type RtmpClientEvents } from './rtmp-client.js'
 export { FlvSource, loadFlvClip, type FlvClip, type FlvSourceOptions, type FlvSink } from './flv-source.js'
 export { RtmpPublisher, type RtmpPublisherOptions, type RtmpPublisherEvents } from './rtmp-publisher.js'
-export { HttpFlvReader, type HttpFlvReaderEvents } from './http-flv-reader.js'
+export { HttpFlvReader, type HttpFlvReaderEvents, type HttpFlvReaderOptions } from './http-flv-reader.js'
 export {
   MediaReader,
   probeFirstKeyframe,
