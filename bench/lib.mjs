@@ -1,6 +1,6 @@
 // Small helpers shared by the benchmarks: statistics, result files, machine description.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
+import { cpus, loadavg, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -16,7 +16,7 @@ export function summarize(samples) {
 export const round = (x) => Math.round(x * 10) / 10
 
 export function machine() {
-  return { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version }
+  return { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map(round) }
 }
 
 /** Write `results/<name>.json` (unless a smoke run) and return the data. */
@@ -30,3 +30,183 @@ export function writeResult(name, data, { smoke = false } = {}) {
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+// ---- child processes: servers on core 0, load generators on core 1 -------------------------
+
+import { spawn, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+
+export const benchDir = dirname(fileURLToPath(import.meta.url))
+/** The app every bench server knows (tokens are minted with it). */
+export const APP = { appId: 'bench', secret: 'bench-secret-0123456789abcdef' }
+/** Rate limits raised for load generation (the defaults are per-client abuse limits). */
+export const BENCH_RATE_LIMIT = { messagesPerSecond: 5000, burst: 5000, maxBadFrames: 100000, connectionsPerMinute: 10_000_000 }
+
+const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
+
+/**
+ * Start `node <script>` pinned to `core` (taskset, which execs, so the pid is node's) with an IPC
+ * channel. Resolves with the child once it sent `{ ready: ... }`; `call()` sends a command and
+ * awaits the matching reply. The child dies with us.
+ */
+export function spawnWorker(script, { core, args = [], execArgv = [], name = script, timeoutMs = 20000 } = {}) {
+  const cmd = hasTaskset && core !== undefined ? 'taskset' : process.execPath
+  const argv = [...(cmd === 'taskset' ? ['-c', String(core), process.execPath] : []), ...execArgv, join(benchDir, script), ...args]
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  let seq = 0
+  const waiting = new Map()
+  let exited = null
+  child.on('message', (m) => {
+    const w = m && waiting.get(m.id)
+    if (!w) return
+    waiting.delete(m.id)
+    if (m.error) w.reject(new Error(`${name}: ${m.error}`))
+    else w.resolve(m.result)
+  })
+  child.on('exit', (code, signal) => {
+    exited = { code, signal }
+    for (const w of waiting.values()) w.reject(new Error(`${name} exited (${signal ?? code}) during a command`))
+    waiting.clear()
+  })
+  const killOnExit = () => child.kill('SIGKILL')
+  process.once('exit', killOnExit)
+  const worker = {
+    child,
+    pid: child.pid,
+    call(cmd, params = {}, callTimeoutMs = 600_000) {
+      if (exited) return Promise.reject(new Error(`${name} already exited (${exited.signal ?? exited.code})`))
+      const id = ++seq
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => {
+          waiting.delete(id)
+          reject(new Error(`${name}: ${cmd} timed out after ${callTimeoutMs} ms`))
+        }, callTimeoutMs)
+        waiting.set(id, {
+          resolve: (r) => (clearTimeout(t), resolve(r)),
+          reject: (e) => (clearTimeout(t), reject(e)),
+        })
+        child.send({ id, cmd, params })
+      })
+    },
+    async stop() {
+      process.off('exit', killOnExit)
+      if (exited) return
+      const gone = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await gone
+      clearTimeout(t)
+    },
+  }
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`${name} not ready within ${timeoutMs} ms`)), timeoutMs)
+    child.once('exit', (code, signal) => reject(new Error(`${name} exited before ready (${signal ?? code})`)))
+    child.once('error', reject)
+    child.on('message', function onReady(m) {
+      if (!m || !m.ready) return
+      child.off('message', onReady)
+      clearTimeout(t)
+      worker.info = m.ready
+      resolve(worker)
+    })
+  })
+}
+
+/** In a worker: answer `call()`s with `handlers[cmd](params)`, then announce `ready`. */
+export function serveWorker(handlers, ready = {}) {
+  process.on('message', async (m) => {
+    if (!m || typeof m.id !== 'number') return
+    try {
+      const h = handlers[m.cmd]
+      if (!h) throw new Error(`unknown command ${m.cmd}`)
+      process.send({ id: m.id, result: (await h(m.params)) ?? null })
+    } catch (e) {
+      process.send({ id: m.id, error: e instanceof Error ? e.stack || e.message : String(e) })
+    }
+  })
+  process.on('disconnect', () => process.exit(0))
+  process.on('SIGTERM', () => process.exit(0))
+  process.send({ ready })
+}
+
+/** CPU ticks (user, system) and RSS of a process, from /proc. */
+export function procStat(pid) {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+  return { user: Number(f[11]), system: Number(f[12]), rssBytes: Number(f[21]) * 4096 }
+}
+
+/** Child pids of a process (nginx master → worker). */
+export function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+  } catch {
+    return []
+  }
+}
+
+/** Busy and total jiffies per core, from /proc/stat. */
+export function coreTimes() {
+  const out = []
+  for (const line of readFileSync('/proc/stat', 'utf8').split('\n')) {
+    const m = /^cpu(\d+) (.*)$/.exec(line)
+    if (!m) continue
+    const v = m[2].trim().split(/\s+/).map(Number)
+    const idle = v[3] + (v[4] ?? 0)
+    const total = v.slice(0, 8).reduce((a, b) => a + b, 0)
+    out[Number(m[1])] = { busy: total - idle, total }
+  }
+  return out
+}
+
+/** Busy % of each core between two coreTimes() readings. */
+export function coreBusy(a, b) {
+  return b.map((x, i) => round(((x.busy - a[i].busy) / Math.max(1, x.total - a[i].total)) * 100))
+}
+
+/**
+ * CPU use of some processes between start() and stop(), as % of one core, their RSS at stop, and
+ * how busy each core was meanwhile (whatever else runs on the machine shows up there).
+ */
+export function cpuMeter(pids) {
+  const read = () => pids.map((p) => procStat(p))
+  const t0 = performance.now()
+  const c0 = coreTimes()
+  const a = read()
+  return () => {
+    const b = read()
+    const cores = coreBusy(c0, coreTimes())
+    const sec = (performance.now() - t0) / 1000
+    let user = 0
+    let system = 0
+    let rss = 0
+    for (let i = 0; i < b.length; i++) {
+      user += b[i].user - a[i].user
+      system += b[i].system - a[i].system
+      rss += b[i].rssBytes
+    }
+    const pct = (ticks) => round((ticks / CLK_TCK / sec) * 100)
+    return { cpuPct: pct(user + system), userPct: pct(user), systemPct: pct(system), rssMB: round(rss / 2 ** 20), coreBusyPct: cores }
+  }
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port
+      s.close(() => resolve(p))
+    })
+  })
+}
+
+/** Percentiles of latency samples (ms); sorts in place. */
+export function percentiles(samples) {
+  if (samples.length === 0) return { n: 0, p50: null, p99: null, max: null }
+  samples.sort((a, b) => a - b)
+  const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]
+  return { n: samples.length, p50: round(q(0.5)), p90: round(q(0.9)), p99: round(q(0.99)), max: round(samples[samples.length - 1]) }
+}

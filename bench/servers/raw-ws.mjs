@@ -1,0 +1,76 @@
+// The ceiling: a plain `ws` server with no framework, speaking just enough of the MiniRTC wire
+// format for the same generator. Each frame is parsed, minimally validated, answered like
+// MiniRTC answers it, and a broadcast is serialized once and sent to the other room members.
+// No token check, no sequence numbers or resume buffers, one small object per connection.
+import { WebSocketServer } from 'ws'
+import { serveWorker } from '../lib.mjs'
+
+const HEARTBEAT_TIMEOUT_MS = 30_000
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 })
+const rooms = new Map()
+const conns = new Set()
+
+wss.on('connection', (ws) => {
+  const c = { ws, room: null, user: null, lastPing: Date.now(), messages: 0 }
+  ws.on('error', () => {})
+  conns.add(c)
+  ws.on('close', () => {
+    conns.delete(c)
+    c.room?.members.delete(c)
+  })
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return
+    let m
+    try {
+      m = JSON.parse(data.toString('utf8'))
+    } catch {
+      return
+    }
+    if (typeof m !== 'object' || m === null || typeof m.id !== 'number' || typeof m.op !== 'string' || typeof m.d !== 'object') return
+    c.messages++
+    const reply = (d) => ws.send(JSON.stringify({ id: m.id, ok: true, d }))
+    switch (m.op) {
+      case 'ping':
+        c.lastPing = Date.now()
+        return reply({ t: c.lastPing })
+      case 'login': {
+        // Room membership only: the same frame MiniRTC gets, without verifying the token.
+        if (typeof m.d.roomId !== 'string' || typeof m.d.user?.userId !== 'string') return
+        let room = rooms.get(m.d.roomId)
+        if (!room) rooms.set(m.d.roomId, (room = { members: new Set(), messageId: 0 }))
+        room.members.add(c)
+        c.room = room
+        c.user = { userId: m.d.user.userId, userName: String(m.d.user.userName ?? '') }
+        return reply({ sessionId: '', room: { users: [], streams: [], extraInfo: [], onlineCount: room.members.size, ownStreams: [] }, seq: 0, heartbeatIntervalMs: HEARTBEAT_TIMEOUT_MS / 3 })
+      }
+      case 'broadcast': {
+        if (!c.room || typeof m.d.message !== 'string' || m.d.message.length > 1024) return
+        const messageId = ++c.room.messageId
+        const out = JSON.stringify({ seq: 0, ev: 'broadcast', d: { messages: [{ messageId, fromUser: c.user, message: m.d.message, sendTime: Date.now() }] } })
+        for (const o of c.room.members) if (o !== c) o.ws.send(out)
+        return reply({ messageId })
+      }
+    }
+  })
+})
+// Heartbeat: connections that stopped pinging are closed (one sweep, not a timer per socket).
+setInterval(() => {
+  const dead = Date.now() - HEARTBEAT_TIMEOUT_MS
+  for (const c of conns) if (c.lastPing < dead) c.ws.close(4006, 'heartbeat timeout')
+}, 10_000).unref()
+
+await new Promise((r) => wss.once('listening', r))
+serveWorker(
+  {
+    mem() {
+      globalThis.gc?.()
+      const m = process.memoryUsage()
+      return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, gc: typeof globalThis.gc === 'function' }
+    },
+    close() {
+      for (const ws of wss.clients) ws.terminate()
+      wss.close()
+    },
+  },
+  { url: `ws://127.0.0.1:${wss.address().port}/ws` },
+)
