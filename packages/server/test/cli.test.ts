@@ -8,7 +8,8 @@ import { verifyToken } from '../src/index'
 import { Client } from './helpers'
 
 const pkg = fileURLToPath(new URL('..', import.meta.url))
-const out = join(pkg, '.test-build')
+// Per process: two test runs at once (CI + a developer) must not share or delete each other's build.
+const out = join(pkg, `.test-build-${process.pid}`)
 const runner = join(out, 'run.mjs')
 
 // Build the CLI from source into a private directory (not dist/, which `build` owns) and run
