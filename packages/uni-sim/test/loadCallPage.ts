@@ -35,14 +35,15 @@ export interface LoadedPage {
   html(): string
 }
 
-export async function loadCallPage(): Promise<LoadedPage> {
+/** Load `route` (default the call page) as a fresh page instance. */
+export async function loadCallPage(route = 'pages/call/call'): Promise<LoadedPage> {
   if (!existsSync(path.join(distRoot, 'app.js'))) throw new Error('Build the demo first: pnpm --filter @minirtc/uni-demo build')
   if (!appLoaded) {
     installAppGlobals()
     require(path.join(distRoot, 'app.js'))
     appLoaded = true
   }
-  const id = simulate.load(path.join(distRoot, 'pages/call/call'), 'page-call', { rootPath: distRoot })
+  const id = simulate.load(path.join(distRoot, route), 'page-' + route.split('/').pop(), { rootPath: distRoot })
   const page = simulate.render(id)
   pages.length = 0
   pages.push(page.instance)
