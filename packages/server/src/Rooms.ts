@@ -107,6 +107,11 @@ export class Rooms implements MediaGate {
     return run
   }
 
+  /** Work nobody awaits (timers, media events): a failing store must be logged, not crash us. */
+  private background(p: Promise<unknown>, what: string): void {
+    p.catch((e: unknown) => this.log.error({ err: e instanceof Error ? e.stack : String(e), what }, 'background task failed'))
+  }
+
   private members(appId: string, roomId: string): Set<Session> {
     return this.local.get(this.roomKey(appId, roomId)) ?? new Set()
   }
@@ -218,7 +223,7 @@ export class Rooms implements MediaGate {
     const missed = s.missedSince(lastSeq)
     if (missed === null) {
       // Part of what the client missed is gone; it must log in again from scratch.
-      void this.end(s, 'resumeExpired')
+      this.background(this.end(s, 'resumeExpired'), 'end session')
       throw new ServerError(ErrorCode.SESSION_EXPIRED)
     }
     // A resume can beat the server to noticing the old socket is dead: retire that socket.
@@ -240,7 +245,7 @@ export class Rooms implements MediaGate {
     if (s.sink !== sink || s.state !== 'active') return
     s.sink = undefined
     s.state = 'detached'
-    s.timers.resume = at(Date.now() + this.cfg.resumeWindowMs, () => void this.end(s, 'resumeExpired'))
+    s.timers.resume = at(Date.now() + this.cfg.resumeWindowMs, () => this.background(this.end(s, 'resumeExpired'), 'resume window'))
     this.log.info({ ref: s.ref }, 'detached')
   }
 
@@ -290,7 +295,7 @@ export class Rooms implements MediaGate {
     s.timers.willExpire = at(expMs - this.cfg.tokenWillExpireSeconds * 1000, () =>
       s.push('tokenWillExpire', { expiresAt: expMs }),
     )
-    s.timers.expire = at(expMs, () => void this.end(s, 'tokenExpired'))
+    s.timers.expire = at(expMs, () => this.background(this.end(s, 'tokenExpired'), 'token expiry'))
   }
 
   /** A fresh token for the same app, user and room extends the session. */
@@ -531,14 +536,14 @@ export class Rooms implements MediaGate {
     ls.publisher = mediaSessionId // synchronously, so a racing duplicate is refused
     const s = this.sessions.get(ls.ownerSessionId)
     if (!s) return
-    void this.withRoom(ls.appId, ls.roomId, async () => {
+    this.background(this.withRoom(ls.appId, ls.roomId, async () => {
       if (ls.publisher !== mediaSessionId) return
       const st = await this.store.updateStream(ls.appId, ls.streamId, { state: 'live', mediaSessionId })
       if (!st) return
       for (const o of this.others(s)) o.push('stream', { type: 'ADD', streams: [this.streamInfo(st)] })
       s.push('publishState', { streamId: st.streamId, state: 'PUBLISHING' })
       this.log.info({ ref: s.ref, streamId: st.streamId }, 'stream live')
-    })
+    }), 'publish started')
   }
 
   mediaEnded(mediaSessionId: string): void {
@@ -556,7 +561,7 @@ export class Rooms implements MediaGate {
     if (ls.publisher !== mediaSessionId) return
     ls.publisher = undefined
     const owner = this.sessions.get(ls.ownerSessionId)
-    void this.withRoom(ls.appId, ls.roomId, async () => {
+    this.background(this.withRoom(ls.appId, ls.roomId, async () => {
       const st = await this.store.getStream(ls.appId, ls.streamId)
       if (!st || st.mediaSessionId !== mediaSessionId) return
       await this.store.updateStream(ls.appId, ls.streamId, { state: 'pending', mediaSessionId: undefined })
@@ -564,7 +569,7 @@ export class Rooms implements MediaGate {
       for (const o of this.others(owner)) o.push('stream', { type: 'DELETE', streams: [this.streamInfo(st)] })
       owner.push('publishState', { streamId: st.streamId, state: 'STOPPED' })
       this.log.info({ ref: owner.ref, streamId: st.streamId }, 'stream stopped')
-    })
+    }), 'publish ended')
   }
 
   /** Users of a room known to this node (for tests and the admin API). */

@@ -65,35 +65,45 @@ export class NginxMedia implements MediaBackend {
       if (body.length > 16384) req.destroy()
     })
     req.on('end', () => {
-      const t0 = process.hrtime.bigint()
-      const form = new URLSearchParams(body)
-      const clientid = form.get('clientid') ?? ''
-      const id = `nginx-${clientid}`
-      const app = form.get('app') ?? ''
-      const name = form.get('name') ?? ''
-      const answer = (status: number, text: string) => {
-        res.writeHead(status, { 'content-type': 'text/plain' }).end(text)
+      try {
+        this.answerHook(call, body, res)
+      } catch (e) {
+        this.o.log.error({ err: e instanceof Error ? e.stack : String(e), call }, 'nginx hook failed')
+        if (!res.headersSent) res.writeHead(500).end()
       }
-      if (call === 'publish' || call === 'play') {
-        const query: Record<string, unknown> = {}
-        for (const [k, v] of form) if (!NGINX_FIELDS.has(k)) query[k] = k in query ? [query[k], v] : v
-        const d = this.o.gate.authorize({ kind: call, app, mediaName: name, query, mediaSessionId: id, protocol: 'rtmp' })
-        this.o.metrics.hookLatency.observe({ backend: 'nginx', kind: call }, Number(process.hrtime.bigint() - t0) / 1e9)
-        if (!d.ok) return answer(403, `${d.code} ${errorReason(d.code)}\n`)
-        this.conns.set(id, { app, name, clientid, publisher: call === 'publish' })
-        // nginx starts the publish as soon as we answer 2xx; its own duplicate check is backed
-        // up by ours (the stream now has a publisher, so a second one gets 5006 from the gate).
-        if (call === 'publish') this.o.gate.publishStarted(name, id)
-        return answer(200, 'ok\n')
-      }
-      if (call === 'publish_done' || call === 'play_done' || call === 'done') {
-        this.conns.delete(id)
-        this.o.gate.mediaEnded(id)
-        return answer(200, 'ok\n')
-      }
-      answer(400, `${ErrorCode.INVALID_FIELD} unknown hook\n`)
     })
     return true
+  }
+
+  private answerHook(call: string, body: string, res: ServerResponse): void {
+    const t0 = process.hrtime.bigint()
+    const form = new URLSearchParams(body)
+    const clientid = form.get('clientid') ?? ''
+    const id = `nginx-${clientid}`
+    const app = form.get('app') ?? ''
+    const name = form.get('name') ?? ''
+    const answer = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(text)
+    }
+    if (call === 'publish' || call === 'play') {
+      // Null prototype: query keys come from the client (`?__proto__=` must stay a plain key).
+      const query: Record<string, unknown> = Object.create(null)
+      for (const [k, v] of form) if (!NGINX_FIELDS.has(k)) query[k] = Object.hasOwn(query, k) ? [query[k], v] : v
+      const d = this.o.gate.authorize({ kind: call, app, mediaName: name, query, mediaSessionId: id, protocol: 'rtmp' })
+      this.o.metrics.hookLatency.observe({ backend: 'nginx', kind: call }, Number(process.hrtime.bigint() - t0) / 1e9)
+      if (!d.ok) return answer(403, `${d.code} ${errorReason(d.code)}\n`)
+      this.conns.set(id, { app, name, clientid, publisher: call === 'publish' })
+      // nginx starts the publish as soon as we answer 2xx; its own duplicate check is backed
+      // up by ours (the stream now has a publisher, so a second one gets 5006 from the gate).
+      if (call === 'publish') this.o.gate.publishStarted(name, id)
+      return answer(200, 'ok\n')
+    }
+    if (call === 'publish_done' || call === 'play_done' || call === 'done') {
+      this.conns.delete(id)
+      this.o.gate.mediaEnded(id)
+      return answer(200, 'ok\n')
+    }
+    answer(400, `${ErrorCode.INVALID_FIELD} unknown hook\n`)
   }
 }
 
