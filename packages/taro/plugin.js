@@ -37,7 +37,7 @@ module.exports = function minirtcTaroPlugin(ctx) {
     if (typeof components === 'string' && !path.isAbsolute(components)) alias.set('@tarojs/components$', fromApp(components))
     try {
       alias.set('@tarojs/taro$', fromApp('@tarojs/taro'))
-    } catch (e) {
+    } catch {
       // The app does not depend on @tarojs/taro itself: nothing to deduplicate.
     }
   })

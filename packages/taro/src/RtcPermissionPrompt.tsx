@@ -25,7 +25,7 @@ export function RtcPermissionPrompt({ room, className, text, buttonText }: RtcPe
   return (
     <View className={className} style={className ? undefined : { padding: '8px 12px' }}>
       <Text>{text || (error.code === ErrorCode.CAMERA_DENIED ? 'Camera access is off.' : 'Microphone access is off.')}</Text>
-      <Button size='mini' type='primary' onClick={openSettings}>
+      <Button id='minirtc-open-settings' size='mini' type='primary' onClick={openSettings}>
         {buttonText || 'Open settings'}
       </Button>
     </View>

@@ -4,8 +4,6 @@
  * `@tarojs/components`; the augmentation applies to the copy the app's TypeScript resolves when
  * the app imports `@minirtc/taro`.
  */
-import type {} from '@tarojs/components'
-
 declare module '@tarojs/components/types/LivePlayer' {
   interface LivePlayerProps {
     /** Do not pull remote audio. */
@@ -29,3 +27,7 @@ declare module '@tarojs/components/types/LivePusher' {
     debug?: boolean
   }
 }
+
+// A module augmentation must live in a module.
+// oxlint-disable-next-line unicorn/require-module-specifiers
+export {}
