@@ -110,7 +110,9 @@ export class Connection implements SessionSink {
     const req = parsed.value
     this.deps.metrics.messages.inc({ op: req.op })
     if (!this.bucket.take()) return this.badFrame(req.id, ErrorCode.RATE_LIMITED)
-    this.queue = this.queue.then(() => this.dispatch(req))
+    this.queue = this.queue
+      .then(() => this.dispatch(req))
+      .catch((e: unknown) => this.deps.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'dispatch failed'))
   }
 
   private async dispatch(req: ClientRequest): Promise<void> {
