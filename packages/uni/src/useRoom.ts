@@ -1,6 +1,6 @@
 import { computed, getCurrentInstance, getCurrentScope, onScopeDispose, provide, shallowRef, unref, type ComputedRef, type Ref } from 'vue'
 import { onShow, onUnload } from '@dcloudio/uni-app'
-import { RtcEngine, type EngineSnapshot, type LoginConfig, type Platform, type PlayerAttributes, type PlayerViewModel, type ReconnectPolicy, type UserInfo } from '@minirtc/core'
+import { RtcEngine, type EngineSnapshot, type LoginConfig, type Platform, type PlayerAttributes, type ReconnectPolicy, type UserInfo } from '@minirtc/core'
 import { createUniPlatform } from './createUniPlatform'
 import { ROOM_CONTEXT_KEY, type RoomContext } from './roomContext'
 
@@ -17,7 +17,7 @@ export interface UseRoomOptions {
   token: string | ((request: { roomId: string; userId: string }) => Promise<string>)
   /** Play every remote stream as it appears (default true). */
   autoPlay?: boolean
-  /** Keep `users` up to date (default true). */
+  /** Keep `users` filled with the other users in the room (default false, as vendors do). */
   userUpdate?: boolean
   /** Attributes for the players the engine creates. */
   player?: Partial<PlayerAttributes>
@@ -32,23 +32,24 @@ export interface Room {
   users: ComputedRef<EngineSnapshot['users']>
   streams: ComputedRef<EngineSnapshot['streams']>
   pusher: ComputedRef<EngineSnapshot['pusher']>
-  /** The players to render, in the order the streams appeared. */
-  players: ComputedRef<readonly PlayerViewModel[]>
+  /** The players to render, by stream id (`v-for="(player, streamId) in players"`). */
+  players: ComputedRef<EngineSnapshot['players']>
   error: ComputedRef<EngineSnapshot['error']>
   /** Log in to `roomId` as `user`; resolves when CONNECTED. */
   login(): Promise<void>
   logout(): void
   /** Publish camera + microphone (default stream id `<userId>_main`); resolves at PUBLISHING. */
-  publish(streamId?: string, options?: { extraInfo?: string }): Promise<void>
+  publish(streamId?: string, extraInfo?: string): Promise<void>
   stopPublish(): void
   play(streamId: string, attributes?: Partial<PlayerAttributes>): Promise<void>
   stop(streamId: string): void
-  /** Mute what we send: `{ audio: true }` turns the microphone off. */
-  setMute(mute: { audio?: boolean; video?: boolean }): void
+  /** Mute what we send (`{ audio: true }` turns the microphone off), or with `streamId` what we receive from that stream. */
+  setMute(mute: { audio?: boolean; video?: boolean }, streamId?: string): void
   switchCamera(): void
   sendBroadcastMessage(message: string): Promise<{ messageId: number }>
   sendCustomCommand(command: string, toUserIds: string[]): Promise<void>
-  setStreamExtraInfo(streamId: string, extraInfo: string): Promise<void>
+  /** Extra info of our stream (or of `streamId`), seen by others in `streams`. */
+  setStreamExtraInfo(extraInfo: string, streamId?: string): Promise<void>
   engine: RtcEngine
 }
 
@@ -93,20 +94,18 @@ export function useRoom(options: UseRoomOptions): Room {
     lost = reason === 'RECONNECT_FAILED'
   })
   const login = () => {
-    const config: LoginConfig = { autoPlay: options.autoPlay !== false, userUpdate: options.userUpdate !== false, player: options.player }
+    const config: LoginConfig = { autoPlay: options.autoPlay !== false, userUpdate: !!options.userUpdate, player: options.player }
     return fetchToken().then((t) => engine.loginRoom(read(options.roomId), t, read(options.user), config))
   }
   const logout = () => {
     published = ''
     engine.logoutRoom()
   }
-  const publish = (streamId?: string, opts?: { extraInfo?: string }) => {
+  const publish = (streamId?: string, extraInfo?: string) => {
     published = streamId || read(options.user).userId + '_main'
-    return engine.createPusher().start(published, opts)
+    return engine.createPusher().start(published, { extraInfo })
   }
 
-  let playersOf: EngineSnapshot['players'] | null = null
-  let playerList: PlayerViewModel[] = []
   const field = <K extends keyof EngineSnapshot>(key: K) => computed(() => snapshot.value[key])
 
   if (getCurrentScope()) {
@@ -137,14 +136,7 @@ export function useRoom(options: UseRoomOptions): Room {
     users: field('users'),
     streams: field('streams'),
     pusher: field('pusher'),
-    players: computed(() => {
-      const record = snapshot.value.players
-      if (record !== playersOf) {
-        playersOf = record
-        playerList = Object.keys(record).map((id) => record[id]!)
-      }
-      return playerList
-    }),
+    players: field('players'),
     error: field('error'),
     login,
     logout,
@@ -155,11 +147,11 @@ export function useRoom(options: UseRoomOptions): Room {
     },
     play: (streamId, attributes) => engine.getPlayerInstance(streamId).play(attributes),
     stop: (streamId) => engine.getPlayerInstance(streamId).stop(),
-    setMute: (mute) => engine.createPusher().setMute(mute),
+    setMute: (mute, streamId) => (streamId ? engine.getPlayerInstance(streamId).setMute(mute) : engine.createPusher().setMute(mute)),
     switchCamera: () => engine.createPusher().switchCamera(),
     sendBroadcastMessage: (message) => engine.sendBroadcastMessage(snapshot.value.roomId, message),
     sendCustomCommand: (command, toUserIds) => engine.sendCustomCommand(snapshot.value.roomId, command, toUserIds),
-    setStreamExtraInfo: (streamId, extraInfo) => engine.setStreamExtraInfo(streamId, extraInfo),
+    setStreamExtraInfo: (extraInfo, streamId) => engine.setStreamExtraInfo(streamId || snapshot.value.pusher.streamId, extraInfo),
     engine,
   }
 }

@@ -22,6 +22,7 @@ function roomIn(scope: ReturnType<typeof effectScope>, roomId: string, userId: s
       user: { userId, userName: userId },
       token: ({ roomId: r, userId: u }) => tokenFor(u, r),
       platform: createNodePlatform({ contexts: renderer }),
+      userUpdate: true,
       ...extra,
     }),
   )!
@@ -44,9 +45,10 @@ describe('useRoom over a real engine and server', () => {
 
       // autoPlay defaults to true: the player appears as soon as the stream does
       await alice.publish('alice_cam')
-      await until(room.engine, () => room.players.value.length === 1 && room.players.value[0]!.state === 'PLAYING', 'alice_cam PLAYING')
+      await until(room.engine, () => room.players.value.alice_cam?.state === 'PLAYING', 'alice_cam PLAYING')
       expect(room.streams.value.map((s) => s.streamId)).toEqual(['alice_cam'])
-      const player = room.players.value[0]!
+      expect(Object.keys(room.players.value)).toEqual(['alice_cam'])
+      const player = room.players.value.alice_cam!
       expect(player.streamId).toBe('alice_cam')
       expect(player.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\//)
       expect(player.id).toBe(room.engine.getSnapshot().players.alice_cam!.id)
@@ -74,12 +76,12 @@ describe('useRoom over a real engine and server', () => {
       await room.sendCustomCommand('ring', ['alice'])
       expect((await cmd)[2]).toBe('ring')
       const extra = next(alice.engine, 'streamExtraInfoUpdate')
-      await room.setStreamExtraInfo('ann_main', '{"mic":false}')
+      await room.setStreamExtraInfo('{"mic":false}') // our own stream by default
       expect((await extra)[1][0]!.extraInfo).toBe('{"mic":false}')
 
       // the remote side stops: DELETE removes the player
       alice.stopPublish()
-      await until(room.engine, () => room.players.value.length === 0 && room.streams.value.length === 0, 'player removed')
+      await until(room.engine, () => Object.keys(room.players.value).length === 0 && room.streams.value.length === 0, 'player removed')
 
       room.stopPublish()
       expect(room.pusher.value.state).toBe('NO_PUBLISH')
@@ -100,11 +102,14 @@ describe('useRoom over a real engine and server', () => {
       await room.login()
       await carl.publish('carl_cam')
       await until(room.engine, () => room.streams.value.length === 1, 'carl_cam listed')
-      expect(room.players.value).toEqual([])
+      expect(room.players.value).toEqual({})
       await room.play('carl_cam')
-      expect(room.players.value.map((p) => [p.streamId, p.state])).toEqual([['carl_cam', 'PLAYING']])
+      expect(room.players.value.carl_cam!.state).toBe('PLAYING')
+      // with a stream id, setMute mutes what we receive
+      room.setMute({ audio: true }, 'carl_cam')
+      expect([room.players.value.carl_cam!.muteAudio, room.pusher.value.enableMic]).toEqual([true, true])
       room.stop('carl_cam')
-      expect(room.players.value).toEqual([])
+      expect(room.players.value).toEqual({})
     } finally {
       await carl.leave()
       renderer.detach()
