@@ -1,0 +1,200 @@
+/**
+ * The console in a real browser (Debian Chromium via playwright-core, installed by
+ * scripts/install-chromium.sh): a headless bot publishes into a room of a real server, the
+ * console joins, watches the bot, publishes its fake camera through the ingest, the bot plays
+ * it, and the console leaves.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { extname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { createBot, waitFor, type Bot } from '@minirtc/headless'
+import { createToken, startServer, type RunningServer } from '@minirtc/server'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// Not exported from @minirtc/server until the lead mounts it in startServer; then this test
+// drops its own mount and uses `${srv.url}`'s /ingest.
+import { INGEST_PATH, createIngestHandler, parsePushUrl, type IngestHandler } from '../../../packages/server/src/ingest/index'
+
+const CHROMIUM = process.env.MINIRTC_CHROMIUM ?? '/usr/bin/chromium'
+const here = fileURLToPath(new URL('.', import.meta.url))
+const appDir = resolve(here, '..')
+const dist = join(appDir, 'dist')
+const artifacts = resolve(appDir, '../../artifacts')
+const ready = existsSync(CHROMIUM) && spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
+if (!ready && process.env.CI) throw new Error('Chromium or ffmpeg missing: run scripts/install-chromium.sh first')
+
+const APP = { appId: 'console-test', secret: 'console-test-secret-0123456789' }
+const ROOM = 'console-room'
+
+/** The built console on a throwaway static server, as minirtc-server would serve it. */
+function serveDist(): Promise<{ url: string; server: Server }> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' }
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/console/, ''))
+    const file = join(dist, path === '/' || path === '' ? 'index.html' : path)
+    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end()
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file))
+  })
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/console/`, server })))
+}
+
+describe.skipIf(!ready)('console in Chromium', () => {
+  let srv: RunningServer
+  let ingest: IngestHandler
+  let ingestHttp: Server
+  let ingestUrl: string
+  let web: { url: string; server: Server }
+  let ctx: BrowserContext
+  let page: Page
+  let bot: Bot
+  const profile = mkdtempSync(join(tmpdir(), 'minirtc-chromium-'))
+  const pageLog: string[] = []
+
+  beforeAll(async () => {
+    execFileSync(join(appDir, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: appDir, stdio: 'inherit' })
+    srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: process.env.MINIRTC_TEST_LOG ?? 'silent' } })
+    // Structure only here: the media gate checks the signature when ffmpeg connects.
+    ingest = createIngestHandler({ rtmpBase: srv.rtmpUrl, verifyPushUrl: parsePushUrl })
+    ingestHttp = createServer((_q, r) => r.writeHead(404).end())
+    ingestHttp.on('upgrade', (req, socket, head) => ingest.handleUpgrade(req, socket, head))
+    await new Promise<void>((r) => ingestHttp.listen(0, '127.0.0.1', () => r()))
+    ingestUrl = `ws://127.0.0.1:${(ingestHttp.address() as { port: number }).port}${INGEST_PATH}`
+    web = await serveDist()
+    const token = () => createToken({ ...APP, userId: 'bot1', roomId: ROOM, privileges: { login: true, publish: true }, ttlSeconds: 600 })
+    bot = await createBot({ server: srv.url, appId: APP.appId, token, roomId: ROOM, user: { userId: 'bot1', userName: 'Bot 1' } })
+    await bot.publish('bot1-cam')
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 860 },
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+      ],
+    })
+    page = ctx.pages()[0] ?? (await ctx.newPage())
+    page.on('console', (m) => pageLog.push(`[${m.type()}] ${m.text()}`))
+    page.on('pageerror', (e) => pageLog.push(`[pageerror] ${e.message}`))
+  })
+
+  afterAll(async () => {
+    if (pageLog.length && process.env.MINIRTC_TEST_LOG) console.log(pageLog.join('\n'))
+    await ctx?.close().catch(() => undefined)
+    await bot?.leave().catch(() => undefined)
+    await ingest?.close()
+    ingestHttp?.closeAllConnections()
+    ingestHttp?.close()
+    web?.server.closeAllConnections()
+    web?.server.close()
+    await srv?.close()
+    rmSync(profile, { recursive: true, force: true })
+  })
+
+  it('watches the bot, publishes to it, and leaves', async () => {
+    const q = new URLSearchParams({ server: srv.url, ingest: ingestUrl, room: ROOM, user: 'web1', name: 'Web 1' })
+    await page.goto(`${web.url}index.html?${q}`)
+    // Only the room id is needed in dev mode: app id and token come from /dev/token.
+    expect(await page.inputValue('input[name=roomId]')).toBe(ROOM)
+    await page.click('#join')
+    await page.waitForSelector('#room:not([hidden])')
+    await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe('CONNECTED')
+
+    // Watch: the bot's stream plays in a <video> with time advancing.
+    const video = '.tile[data-stream-id="bot1-cam"] video'
+    await page.waitForFunction((sel) => {
+      const v = document.querySelector<HTMLVideoElement>(sel)
+      return !!v && v.videoWidth > 0 && v.currentTime > 0
+    }, video, { timeout: 15_000 })
+    const t1 = await page.$eval(video, (v: HTMLVideoElement) => v.currentTime)
+    await page.waitForTimeout(1500)
+    const t2 = await page.$eval(video, (v: HTMLVideoElement) => v.currentTime)
+    expect(t2 - t1).toBeGreaterThan(0.8)
+    await expect.poll(() => page.textContent('.tile[data-stream-id="bot1-cam"] .state')).toBe('PLAYING')
+    const watch = await page.evaluate(() => {
+      const s = (window as any).minirtcConsole.session
+      const p = s.renderer.players.get('bot1-cam')
+      return { ...p.metrics, w: p.video.videoWidth, h: p.video.videoHeight }
+    })
+    expect(watch.w).toBeGreaterThan(0)
+
+    // Publish: fake camera → MediaRecorder → ingest → ffmpeg → media server → the bot.
+    const botSawStream = new Promise<number>((r) =>
+      bot.engine.on('roomStreamUpdate', (_room, type, streams) => {
+        if (type === 'ADD' && streams.some((s) => s.streamId === 'web1-cam')) r(Date.now())
+      }),
+    )
+    const pubStart = Date.now()
+    await page.click('#pubStart')
+    await expect.poll(() => page.textContent('#pubState'), { timeout: 15_000 }).toBe('PUBLISHING')
+    const addedAt = await botSawStream
+    await bot.play('web1-cam')
+    const botFramesAt = Date.now()
+    const botPlayer = bot.renderer.players.get('web1-cam')!
+    const before = botPlayer.counters.framesReceived
+    await waitFor(() => botPlayer.counters.framesReceived > before + 10, 5000, 'frames flowing to the bot')
+    expect(bot.engine.getSnapshot().players['web1-cam']?.state).toBe('PLAYING')
+    const pusherMetrics = await page.evaluate(() => (window as any).minirtcConsole.session.renderer.pusher.metrics)
+
+    // Let the charts draw a few 2 s samples, then picture the room.
+    await page.waitForTimeout(4500)
+    const lag = await page.evaluate(() => (window as any).minirtcConsole.session.renderer.players.get('bot1-cam').metrics.bufferLag)
+    mkdirSync(artifacts, { recursive: true })
+    await page.screenshot({ path: join(artifacts, 'console-room.png') })
+
+    // Leave: the bot sees the user and the stream go.
+    const userGone = new Promise<void>((r) =>
+      bot.engine.on('roomUserUpdate', (_room, type, users) => type === 'DELETE' && users.some((u) => u.userId === 'web1') && r()),
+    )
+    const streamGone = new Promise<void>((r) =>
+      bot.engine.on('roomStreamUpdate', (_room, type, streams) => type === 'DELETE' && streams.some((s) => s.streamId === 'web1-cam') && r()),
+    )
+    await page.click('#leave')
+    await Promise.all([userGone, streamGone])
+
+    const report = {
+      consoleFirstFrameMs: watch.firstFrameMs,
+      consoleBufferLagMs: Math.round(lag * 1000),
+      consoleVideo: `${watch.w}x${watch.h}`,
+      pushFirstSliceMs: pusherMetrics.firstSliceMs,
+      pushIngestReadyMs: pusherMetrics.readyMs,
+      publishClickToBotStreamAddMs: addedAt - pubStart,
+      publishClickToBotFramesMs: botFramesAt - pubStart,
+      botFirstKeyframeMs: botPlayer.counters.firstKeyframeMs,
+    }
+    console.log('console measurements', JSON.stringify(report))
+  })
+
+  it('says plainly when the server cannot take a browser publisher (no ffmpeg: 5005)', async () => {
+    const noFfmpeg = createIngestHandler({ rtmpBase: srv.rtmpUrl, verifyPushUrl: parsePushUrl, ffmpegPath: '/nonexistent/ffmpeg' })
+    const http = createServer((_q, r) => r.writeHead(404).end())
+    http.on('upgrade', (req, socket, head) => noFfmpeg.handleUpgrade(req, socket, head))
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()))
+    try {
+      const refusing = `ws://127.0.0.1:${(http.address() as { port: number }).port}${INGEST_PATH}`
+      const q = new URLSearchParams({ server: srv.url, ingest: refusing, room: ROOM, user: 'web2' })
+      await page.goto(`${web.url}index.html?${q}`)
+      await page.click('#join')
+      await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe('CONNECTED')
+      await page.click('#pubStart')
+      await page.waitForSelector('#pubError:not([hidden])', { timeout: 10_000 })
+      expect(await page.textContent('#pubError')).toMatch(/cannot take a browser publisher: .*ffmpeg.*MEDIA_UNAVAILABLE 5005/)
+      await expect.poll(() => page.textContent('#pubState')).toBe('NO_PUBLISH')
+      await page.click('#leave')
+    } finally {
+      await noFfmpeg.close()
+      http.closeAllConnections()
+      http.close()
+    }
+  })
+})
