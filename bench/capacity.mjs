@@ -80,7 +80,7 @@ export async function capacity({ smoke = false } = {}) {
       method: `server pinned to core 0 (RSS after a forced GC), ${Math.ceil(n / PER_GENERATOR)} generator process(es) on core 1; MiniRTC clients log in (rooms of ${opts.roomSize}); every client pings once per heartbeat interval (10 s) during a ${opts.holdMs / 1000} s hold`,
       minirtc,
       raw,
-      rssRatio: round((minirtc.rssMB / raw.rssMB) * 100) / 100,
+      rssRatio: Math.round((minirtc.rssMB / raw.rssMB) * 100) / 100,
     },
     { smoke },
   )

@@ -72,7 +72,7 @@ export async function fanout({ smoke = false } = {}) {
   for (const cfg of configs) {
     const raw = await measureServer('raw', cfg, search)
     const minirtc = await measureServer('minirtc', cfg, search)
-    const ratio = raw.best && minirtc.best ? round((minirtc.best.deliveredPerSec / raw.best.deliveredPerSec) * 100) / 100 : null
+    const ratio = raw.best && minirtc.best ? Math.round((minirtc.best.deliveredPerSec / raw.best.deliveredPerSec) * 100) / 100 : null
     rows.push({ ...cfg, minirtc, raw, ratio })
     if (smoke) {
       for (const [k, r] of Object.entries({ minirtc, raw }))

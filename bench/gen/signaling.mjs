@@ -1,7 +1,8 @@
 // Lean signaling load generator (runs in its own process, pinned to the other core): logged-in
 // protocol clients speaking the MiniRTC wire format directly over `ws`, no engine. The same
 // generator drives the raw `ws` ceiling server. Send and receive stamps share this process's clock.
-//   connect { url, n, k, offset, login }  open n sockets (users offset..offset+n-1, rooms of k)
+//   connect { url, n, k, offset, login, heartbeatMs? }  open n sockets (users offset..offset+n-1,
+//     rooms of k); they ping every heartbeatIntervalMs from login (heartbeatMs overrides, diagnostics only)
 //   run { rate, warmupMs, measureMs, drainMs, payloadBytes }  broadcasts at `rate` sends/s
 //   status {}  open/closed sockets, errors; close {}
 import WebSocket from 'ws'
@@ -79,7 +80,7 @@ class Client {
   }
 }
 
-async function open(url, userId, roomId, login) {
+async function open(url, userId, roomId, login, heartbeatMs) {
   const ws = new WebSocket(url, { perMessageDeflate: false })
   const c = new Client(ws, userId, roomId)
   ws.on('message', (data) => c.onText(data.toString('utf8')))
@@ -101,19 +102,19 @@ async function open(url, userId, roomId, login) {
     if (!r.ok) throw new Error(`login of ${userId} failed: ${JSON.stringify(r.error)}`)
     interval = r.d.heartbeatIntervalMs
   }
-  c.startHeartbeat(interval)
+  c.startHeartbeat(heartbeatMs ?? interval)
   return c
 }
 
 serveWorker({
-  async connect({ url, n, k, offset = 0, login = true, concurrency = 64 }) {
+  async connect({ url, n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
     roomSize = k
     const t0 = performance.now()
     let next = 0
     const worker = async () => {
       while (next < n) {
         const i = offset + next++
-        clients.push(await open(url, 'u' + i, 'r' + Math.floor(i / k), login))
+        clients.push(await open(url, 'u' + i, 'r' + Math.floor(i / k), login, heartbeatMs))
       }
     }
     await Promise.all(Array.from({ length: concurrency }, worker))
