@@ -18,10 +18,12 @@ async function measureServer(kind, cfg, search) {
       const r = await gen.call('run', { rate, warmupMs: search.warmupMs, measureMs: search.measureMs, payloadBytes: 64 })
       const m = meter()
       const ok = r.latency.n > 0 && r.latency.p99 < P99_LIMIT_MS && r.loss === 0 && r.replyErrors === 0
-      const s = { targetSendsPerSec: rate, ...r, server: m, ok }
+      // Server CPU time per delivered message: less sensitive to other load than the latency tail.
+      const usPerDelivery = r.deliveredPerSec ? round((m.cpuPct / 100) * 1e6 / r.deliveredPerSec) : null
+      const s = { targetSendsPerSec: rate, ...r, server: { ...m, usPerDelivery }, ok }
       steps.push(s)
       console.log(
-        `  fan-out ${cfg.n}×${cfg.k} ${kind.padEnd(7)} ${String(r.sendsPerSec).padStart(6)} sends/s → ${String(r.deliveredPerSec).padStart(6)} delivered/s  p50 ${r.latency.p50} p99 ${r.latency.p99} ms  loss ${r.loss}%  server ${m.cpuPct}% ${m.rssMB} MB  gen ${r.generatorCpuPct}%  cores ${m.coreBusyPct.join('/')}%  ${ok ? 'ok' : 'MISS'}`,
+        `  fan-out ${cfg.n}×${cfg.k} ${kind.padEnd(7)} ${String(r.sendsPerSec).padStart(6)} sends/s → ${String(r.deliveredPerSec).padStart(6)} delivered/s  p50 ${r.latency.p50} p99 ${r.latency.p99} ms  loss ${r.loss}%  server ${m.cpuPct}% (${usPerDelivery} µs/msg) ${m.rssMB} MB  gen ${r.generatorCpuPct}%  cores ${m.coreBusyPct.join('/')}%  ${ok ? 'ok' : 'MISS'}`,
       )
       // Let an overloaded server drain its backlog before the next step.
       if (!ok) s.drainMs = (await gen.call('quiet', { quietMs: 500, maxMs: 30000 })).waitedMs
@@ -56,7 +58,10 @@ async function measureServer(kind, cfg, search) {
     }
     const best = steps.filter((s) => s.ok).sort((a, b) => b.deliveredPerSec - a.deliveredPerSec)[0] ?? null
     const status = await gen.call('status')
-    return { connect: conn, best, steps, generatorStatus: status, ceilingReached: hi > 0 }
+    // Median server CPU cost per delivered message over the steps without loss.
+    const costs = steps.filter((s) => s.loss === 0 && s.server.usPerDelivery).map((s) => s.server.usPerDelivery).sort((a, b) => a - b)
+    const usPerDelivery = costs.length ? costs[Math.floor(costs.length / 2)] : null
+    return { connect: conn, best, usPerDelivery, steps, generatorStatus: status, ceilingReached: hi > 0 }
   } finally {
     await gen.stop()
     await server.stop()
@@ -73,7 +78,8 @@ export async function fanout({ smoke = false } = {}) {
     const raw = await measureServer('raw', cfg, search)
     const minirtc = await measureServer('minirtc', cfg, search)
     const ratio = raw.best && minirtc.best ? Math.round((minirtc.best.deliveredPerSec / raw.best.deliveredPerSec) * 100) / 100 : null
-    rows.push({ ...cfg, minirtc, raw, ratio })
+    const cpuCostRatio = raw.usPerDelivery && minirtc.usPerDelivery ? Math.round((minirtc.usPerDelivery / raw.usPerDelivery) * 100) / 100 : null
+    rows.push({ ...cfg, minirtc, raw, ratio, cpuCostRatio })
     if (smoke) {
       for (const [k, r] of Object.entries({ minirtc, raw }))
         if (!r.steps.some((s) => s.delivered > 0)) throw new Error(`fan-out smoke: nothing delivered through the ${k} server`)

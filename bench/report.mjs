@@ -13,7 +13,7 @@ const ms = (s) => `${s.p50} ms (p90 ${s.p90}, n=${s.n})`
 function fanoutCell(r) {
   const b = r.best
   if (!b) return 'no rate passed'
-  return `${k(b.deliveredPerSec)} delivered/s (${k(b.sendsPerSec)} sends/s), p50 ${b.latency.p50} / p99 ${b.latency.p99} ms, server CPU ${b.server.cpuPct} %, RSS ${b.server.rssMB} MB`
+  return `${k(b.deliveredPerSec)} delivered/s (${k(b.sendsPerSec)} sends/s), p50 ${b.latency.p50} / p99 ${b.latency.p99} ms, server CPU ${b.server.cpuPct} %, RSS ${b.server.rssMB} MB; ${r.usPerDelivery ?? '—'} µs CPU per delivery`
 }
 
 function latencyCell(p) {
@@ -51,7 +51,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   if (r.fanout)
     for (const row of r.fanout.rows)
       line(
-        `| Signaling fan-out, ${k(row.n)} clients in rooms of ${row.k}: delivered msgs/s at p99 < 50 ms | ${fanoutCell(row.minirtc)} | raw \`ws\`: ${fanoutCell(row.raw)} | ${row.ratio ?? '—'}× | ≥ 0.7×: ${yes(row.ratio !== null && row.ratio >= 0.7)} |`,
+        `| Signaling fan-out, ${k(row.n)} clients in rooms of ${row.k}: delivered msgs/s at p99 < 50 ms | ${fanoutCell(row.minirtc)} | raw \`ws\`: ${fanoutCell(row.raw)} | ${row.ratio ?? '—'}× (CPU per delivery ${row.cpuCostRatio ?? '—'}×) | ≥ 0.7×: ${yes(row.ratio !== null && row.ratio >= 0.7)} |`,
       )
   if (r.capacity) {
     const c = r.capacity
@@ -92,12 +92,12 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
       line()
       line(`### ${row.n.toLocaleString('en')} clients in rooms of ${row.k}`)
       line()
-      line('| server | sends/s | delivered/s | p50 | p99 | max | loss | server CPU | server RSS | generator CPU | cores busy | |')
-      line('|---|---|---|---|---|---|---|---|---|---|---|---|')
+      line('| server | sends/s | delivered/s | p50 | p99 | max | loss | server CPU | µs CPU / delivery | server RSS | generator CPU | cores busy | |')
+      line('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
       for (const [name, x] of [['raw ws', row.raw], ['MiniRTC', row.minirtc]])
         for (const s of x.steps)
           line(
-            `| ${name} | ${s.sendsPerSec} | ${s.deliveredPerSec} | ${s.latency.p50} ms | ${s.latency.p99} ms | ${s.latency.max} ms | ${s.loss} % | ${s.server.cpuPct} % | ${s.server.rssMB} MB | ${s.generatorCpuPct} % | ${(s.server.coreBusyPct ?? []).join(' / ')} % | ${s.ok ? 'ok' : 'miss'} |`,
+            `| ${name} | ${s.sendsPerSec} | ${s.deliveredPerSec} | ${s.latency.p50} ms | ${s.latency.p99} ms | ${s.latency.max} ms | ${s.loss} % | ${s.server.cpuPct} % | ${s.server.usPerDelivery ?? '—'} | ${s.server.rssMB} MB | ${s.generatorCpuPct} % | ${(s.server.coreBusyPct ?? []).join(' / ')} % | ${s.ok ? 'ok' : 'miss'} |`,
           )
     }
     line()
