@@ -1,5 +1,5 @@
 import { LivePlayer } from '@tarojs/components'
-import type { CSSProperties } from 'react'
+import { createElement, type CSSProperties } from 'react'
 import type { NativeEventDetail, NativeEventKind } from '@minirtc/core'
 import { PLAYER_NATIVE_KEYS, pickNativeAttributes } from './nativeAttributes'
 import { DEFAULT_LIVE_VIEW_STYLE } from './RtcPusher'
@@ -24,18 +24,20 @@ export function RtcPlayer({ room, streamId, className, style, onTap }: RtcPlayer
   if (!vm) return null
   const engine = room.engine
   const forward = (kind: NativeEventKind) => (e: { detail: unknown }) => engine.handlePlayerEvent(streamId, kind, e.detail as NativeEventDetail)
-  return (
-    <LivePlayer
-      {...pickNativeAttributes(vm, PLAYER_NATIVE_KEYS)}
-      id={vm.id}
-      className={className}
-      style={style || (className ? undefined : DEFAULT_LIVE_VIEW_STYLE)}
-      onTap={onTap}
-      onStateChange={forward('statechange')}
-      onNetStatus={forward('netstatus')}
-      onError={forward('error')}
-      onAudioVolumeNotify={forward('audiovolumenotify')}
-      onMetaDataChange={forward('metadatachange')}
-    />
+  // createElement with one props object: JSX spread would add a spread helper to the ES2017 output.
+  return createElement(
+    LivePlayer,
+    Object.assign(pickNativeAttributes(vm, PLAYER_NATIVE_KEYS), {
+      id: vm.id,
+      className,
+      style: style || (className ? undefined : DEFAULT_LIVE_VIEW_STYLE),
+      onTap,
+      onStateChange: forward('statechange'),
+      onNetStatus: forward('netstatus'),
+      onError: forward('error'),
+      onAudioVolumeNotify: forward('audiovolumenotify'),
+      // Taro's types spell it onMetaDataChange; Taro lower-cases either spelling to `metadatachange`.
+      onMetaDataChange: forward('metadatachange'),
+    }),
   )
 }

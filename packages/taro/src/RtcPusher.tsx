@@ -1,5 +1,5 @@
 import { LivePusher } from '@tarojs/components'
-import type { CSSProperties } from 'react'
+import { createElement, type CSSProperties } from 'react'
 import type { NativeEventDetail, NativeEventKind } from '@minirtc/core'
 import { PUSHER_NATIVE_KEYS, pickNativeAttributes } from './nativeAttributes'
 import type { RtcRoom } from './useRtcRoom'
@@ -26,16 +26,17 @@ export const DEFAULT_LIVE_VIEW_STYLE: CSSProperties = { width: '100%', height: '
 export function RtcPusher({ room, className, style }: RtcPusherProps) {
   const engine = room.engine
   const forward = (kind: NativeEventKind) => (e: { detail: unknown }) => engine.handlePusherEvent(kind, e.detail as NativeEventDetail)
-  return (
-    <LivePusher
-      {...pickNativeAttributes(room.pusher, PUSHER_NATIVE_KEYS)}
-      id={room.pusher.id}
-      className={className}
-      style={style || (className ? undefined : DEFAULT_LIVE_VIEW_STYLE)}
-      onStateChange={forward('statechange')}
-      onNetStatus={forward('netstatus')}
-      onError={forward('error')}
-      onAudioVolumeNotify={forward('audiovolumenotify')}
-    />
+  // createElement with one props object: JSX spread would add a spread helper to the ES2017 output.
+  return createElement(
+    LivePusher,
+    Object.assign(pickNativeAttributes(room.pusher, PUSHER_NATIVE_KEYS), {
+      id: room.pusher.id,
+      className,
+      style: style || (className ? undefined : DEFAULT_LIVE_VIEW_STYLE),
+      onStateChange: forward('statechange'),
+      onNetStatus: forward('netstatus'),
+      onError: forward('error'),
+      onAudioVolumeNotify: forward('audiovolumenotify'),
+    }),
   )
 }

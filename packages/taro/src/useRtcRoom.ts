@@ -79,7 +79,8 @@ export function useRtcRoom(options: UseRtcRoomOptions) {
   // The page is gone for good: log out and release the network listener.
   useUnload(() => engine.destroy())
   const { roomState, users, streams, pusher, players, error } = snapshot
-  return { roomState, users, streams, pusher, players, error, ...actions, engine }
+  // Object.assign, not spread: the ES2017 output would carry a spread helper.
+  return Object.assign({ roomState, users, streams, pusher, players, error }, actions, { engine })
 }
 
 /** What `useRtcRoom` returns; the components take it as `room`. */
