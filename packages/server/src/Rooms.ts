@@ -19,7 +19,7 @@ import { MediaSigner, newMediaName, type MediaKind } from './media/mediaSigner'
 import type { Metrics } from './metrics'
 import { Session, type SessionSink } from './Session'
 import type { RoomStore, StoredStream, StoredUser } from './store/RoomStore'
-import { at } from './timers'
+import { at, type Cancel } from './timers'
 import type { TokenClaims } from './token'
 
 export interface RoomsConfig {
@@ -31,6 +31,8 @@ export interface RoomsConfig {
   maxRoomExtraInfoKeys: number
   replayBufferSize: number
   mediaApp: string
+  /** How long a stream whose publisher dropped stays in the room before others get DELETE. */
+  mediaGraceMs: number
 }
 
 /** Why a session ends; decides the kickout push, the close code and what others see. */
@@ -54,6 +56,8 @@ interface LocalStream {
   ownerSessionId: string
   publisher?: string
   players: Set<string>
+  /** Pending DELETE after the publisher's media connection dropped (cancelled if it returns). */
+  grace?: Cancel
 }
 
 interface MediaConn {
@@ -382,6 +386,8 @@ export class Rooms implements MediaGate {
     const ls = this.streams.get(st.mediaName)
     this.streams.delete(st.mediaName)
     if (ls) {
+      ls.grace?.()
+      delete ls.grace
       if (ls.publisher) this.closeMedia(ls.publisher)
       for (const p of ls.players) this.closeMedia(p)
     }
@@ -536,11 +542,15 @@ export class Rooms implements MediaGate {
     ls.publisher = mediaSessionId // synchronously, so a racing duplicate is refused
     const s = this.sessions.get(ls.ownerSessionId)
     if (!s) return
+    ls.grace?.()
+    delete ls.grace
     this.background(this.withRoom(ls.appId, ls.roomId, async () => {
       if (ls.publisher !== mediaSessionId) return
+      const before = await this.store.getStream(ls.appId, ls.streamId)
       const st = await this.store.updateStream(ls.appId, ls.streamId, { state: 'live', mediaSessionId })
       if (!st) return
-      for (const o of this.others(s)) o.push('stream', { type: 'ADD', streams: [this.streamInfo(st)] })
+      // Back within the grace period: the room never saw it go, so it must not see it come again.
+      if (!before || before.state !== 'live') for (const o of this.others(s)) o.push('stream', { type: 'ADD', streams: [this.streamInfo(st)] })
       s.push('publishState', { streamId: st.streamId, state: 'PUBLISHING' })
       this.log.info({ ref: s.ref, streamId: st.streamId }, 'stream live')
     }), 'publish started')
@@ -564,11 +574,23 @@ export class Rooms implements MediaGate {
     this.background(this.withRoom(ls.appId, ls.roomId, async () => {
       const st = await this.store.getStream(ls.appId, ls.streamId)
       if (!st || st.mediaSessionId !== mediaSessionId) return
-      await this.store.updateStream(ls.appId, ls.streamId, { state: 'pending', mediaSessionId: undefined })
+      await this.store.updateStream(ls.appId, ls.streamId, { mediaSessionId: undefined })
       if (st.state !== 'live' || !owner) return
-      for (const o of this.others(owner)) o.push('stream', { type: 'DELETE', streams: [this.streamInfo(st)] })
+      // The owner learns at once (its pusher is reconnecting); the room only after a grace
+      // period, so a phone switching networks (WeChat's pusher retries by itself for ~9 s)
+      // does not make every viewer's player flap through DELETE and ADD.
       owner.push('publishState', { streamId: st.streamId, state: 'STOPPED' })
-      this.log.info({ ref: owner.ref, streamId: st.streamId }, 'stream stopped')
+      ls.grace?.()
+      ls.grace = at(Date.now() + this.cfg.mediaGraceMs, () => {
+        delete ls.grace
+        this.background(this.withRoom(ls.appId, ls.roomId, async () => {
+          const cur = await this.store.getStream(ls.appId, ls.streamId)
+          if (!cur || cur.state !== 'live' || cur.mediaSessionId || ls.publisher !== undefined) return
+          await this.store.updateStream(ls.appId, ls.streamId, { state: 'pending' })
+          for (const o of this.others(owner)) o.push('stream', { type: 'DELETE', streams: [this.streamInfo(cur)] })
+          this.log.info({ ref: owner.ref, streamId: cur.streamId }, 'stream stopped')
+        }), 'media grace ended')
+      })
     }), 'publish ended')
   }
 

@@ -14,5 +14,6 @@ export const defaults = {
   maxStreamsPerSession: 4,
   maxRoomExtraInfoKeys: 16,
   replayBufferSize: 2048,
+  mediaGraceMs: 8000,
   rateLimit: { messagesPerSecond: 30, burst: 60, maxBadFrames: 20, connectionsPerMinute: 600 } as RateLimitOptions,
 } as const

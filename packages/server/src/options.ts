@@ -73,6 +73,11 @@ export interface ServerOptions {
   maxRoomExtraInfoKeys?: number
   /** Unacknowledged pushes kept per session for resume. */
   replayBufferSize?: number
+  /**
+   * How long a stream stays in the room after its publisher's media connection dropped without
+   * an unpublish, before others get DELETE (the pusher reconnects by itself meanwhile). 0 = at once.
+   */
+  mediaGraceMs?: number
   /** Serve `GET /dev/token` (never in production). */
   dev?: boolean
 }

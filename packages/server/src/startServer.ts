@@ -65,6 +65,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       maxStreamsPerSession: opts.maxStreamsPerSession ?? defaults.maxStreamsPerSession,
       maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
       replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
+      mediaGraceMs: opts.mediaGraceMs ?? defaults.mediaGraceMs,
       mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl) : mediaApp,
     },
     log,

@@ -6,13 +6,15 @@ import { eventually, joined, sleep, start } from './helpers'
 import { FIXTURES, Viewer, push } from './mediaHelpers'
 
 let srv: RunningServer
+// A short media grace period so the drop test does not wait the 8 s default.
+const GRACE_MS = 1500
 beforeAll(async () => {
-  srv = await start()
+  srv = await start({ mediaGraceMs: GRACE_MS })
 })
 afterAll(() => srv?.close())
 
 describe('embedded media path (node-media-server 4.4.3)', () => {
-  it('goes live only when the push starts; viewers read keyframes over HTTP-FLV and RTMP; disconnect → DELETE at once', async () => {
+  it('goes live only when the push starts; viewers read keyframes over HTTP-FLV and RTMP; disconnect → STOPPED at once, DELETE after the grace period', async () => {
     const owner = await joined(srv, 'm-path', 'owner')
     const viewer = await joined(srv, 'm-path', 'viewer')
     const pub = await owner.c.request('publish', { streamId: 'cam/1', extraInfo: 'front' })
@@ -44,13 +46,15 @@ describe('embedded media path (node-media-server 4.4.3)', () => {
     const late = await joined(srv, 'm-path', 'late')
     expect(late.login.room.streams.map((s) => s.streamId)).toEqual(['cam/1'])
 
-    // Publisher drops: DELETE well before NMS's own 30 s donePublish.
+    // Publisher drops: the owner hears STOPPED at once; the room gets DELETE after the grace
+    // period (its pusher may come back), still well before NMS's own 30 s donePublish.
     const t0 = Date.now()
     await pusher.stop()
+    expect((await owner.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'STOPPED', 1000)).d.streamId).toBe('cam/1')
     const del = await viewer.c.waitPush((p) => p.ev === 'stream' && p.d.type === 'DELETE', 5000)
     expect(del.d.streams[0].streamId).toBe('cam/1')
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(GRACE_MS - 50)
     expect(Date.now() - t0).toBeLessThan(5000)
-    expect((await owner.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'STOPPED')).d.streamId).toBe('cam/1')
 
     // The owner's pusher reconnects with a fresh URL: ADD / PUBLISHING again.
     const again = await owner.c.request('publish', { streamId: 'cam/1' })
@@ -62,6 +66,29 @@ describe('embedded media path (node-media-server 4.4.3)', () => {
     await viewer.c.waitPush((p) => p.ev === 'stream' && p.d.type === 'DELETE', 5000, n)
     await eventually(() => !pusher2.publishing, 5000, 'pusher closed by unpublish')
     for (const x of [owner, viewer, late]) x.c.close()
+  })
+
+  it('a publisher that reconnects within the grace period never leaves the room', async () => {
+    const owner = await joined(srv, 'm-grace', 'owner')
+    const viewer = await joined(srv, 'm-grace', 'viewer')
+    const pub = await owner.c.request('publish', { streamId: 'blip' })
+    const first = await push(pub.d.pushUrl)
+    await viewer.c.waitPush((p) => p.ev === 'stream' && p.d.type === 'ADD')
+    const n = viewer.c.pushes.length
+    const m = owner.c.pushes.length
+    await first.stop()
+    await owner.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'STOPPED', 1000, m)
+    // The native pusher reconnects with a fresh URL before the grace period ends.
+    const again = await owner.c.request('publish', { streamId: 'blip' })
+    const second = await push(again.d.pushUrl)
+    await owner.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING', 5000, m)
+    await sleep(GRACE_MS + 500)
+    expect(viewer.c.pushes.slice(n).filter((p) => p.ev === 'stream')).toEqual([])
+    const flv = await probeFirstKeyframe((await viewer.c.request('play', { streamId: 'blip' })).d.urls.flv, 10_000)
+    expect(flv.width).toBe(640)
+    await second.stop()
+    owner.c.close()
+    viewer.c.close()
   })
 
   it('a kicked viewer loses its media connection', async () => {

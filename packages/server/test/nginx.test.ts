@@ -38,6 +38,7 @@ beforeAll(async () => {
   const rtmpPort = await freePort()
   const controlPort = await freePort()
   srv = await start({
+    mediaGraceMs: 0, // nginx's on_publish_done path: DELETE at once
     media: {
       kind: 'nginx',
       rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live`,
