@@ -2,11 +2,14 @@
  * A browser stand-in for WeChat's `<live-player>`: plays the signed HTTP-FLV URL in a `<video>`
  * through mpegts.js (MSE) with low-latency live sync, and reports WeChat's status codes so the
  * engine's player states behave as on a phone: 2001/2002 on load, 2008 on media info, 2003 on the
- * first decoded frame, 2004 on `playing`, 2009 on a size change, 3005 + 2103 on errors (retried
- * 3 times, 3 s apart, then -2301), netstatus every 2 s.
+ * first decoded frame, 2004 on `playing`, 2009 on a size change, 2012 for SEI messages (with
+ * enable-recv-message), 3005 + 2103 on errors (retried 3 times, 3 s apart, then -2301), netstatus
+ * every 2 s. Streams from headless publishers with wall-clock stamps also get a latency figure.
  */
 import mpegts from 'mpegts.js'
 import type { LivePlayerContextLike, PlayerViewModel } from '@minirtc/core'
+import { createTapLoader } from './createTapLoader'
+import { FlvSeiScanner, SEI_MESSAGE_UUID, SEI_WALLCLOCK_UUID } from './FlvSeiScanner'
 import type { NativeEventCallback } from './nativeEvents'
 
 /** mpegts.js settings: no stash buffer and live sync to ~0.3 s behind the live edge. */
@@ -25,6 +28,11 @@ export interface BrowserPlayerMetrics {
   firstFrameMs: number | null
   /** Seconds of media buffered ahead of the playhead (what live sync keeps near 0.3). */
   bufferLag: number
+  /**
+   * Milliseconds from the publisher's wall-clock stamp (headless `stampWallClock`) to the frame's
+   * arrival here, last sample; null when the stream carries no stamps. Add `bufferLag` for when it shows.
+   */
+  arrivalLatencyMs: number | null
   /** Frames the element has decoded. */
   decodedFrames: number
   droppedFrames: number
@@ -39,7 +47,7 @@ const NETSTATUS_MS = 2000
 export class BrowserPlayer {
   readonly video: HTMLVideoElement
   readonly context: Required<LivePlayerContextLike>
-  readonly metrics: BrowserPlayerMetrics = { firstFrameMs: null, bufferLag: 0, decodedFrames: 0, droppedFrames: 0, width: 0, height: 0 }
+  readonly metrics: BrowserPlayerMetrics = { firstFrameMs: null, arrivalLatencyMs: null, bufferLag: 0, decodedFrames: 0, droppedFrames: 0, width: 0, height: 0 }
   private vm: Partial<PlayerViewModel> = {}
   private player: mpegts.Player | null = null
   private gen = 0
@@ -123,7 +131,18 @@ export class BrowserPlayer {
       this.emit(-2301, 'This browser has no Media Source Extensions: HTTP-FLV cannot play here')
       return
     }
-    const p = mpegts.createPlayer({ type: 'flv', isLive: true, url: this.vm.src || '' }, PLAYER_CONFIG)
+    const text = new TextDecoder()
+    const scanner = new FlvSeiScanner((uuid, payload) => {
+      if (!live()) return
+      if (uuid === SEI_WALLCLOCK_UUID) {
+        const stamp = Number(text.decode(payload))
+        if (stamp > 0) this.metrics.arrivalLatencyMs = Date.now() - stamp
+      } else if (uuid === SEI_MESSAGE_UUID && this.vm.enableRecvMessage) {
+        this.emit(2012, text.decode(payload))
+      }
+    })
+    const config = { ...PLAYER_CONFIG, customLoader: createTapLoader((chunk) => scanner.push(chunk)) }
+    const p = mpegts.createPlayer({ type: 'flv', isLive: true, url: this.vm.src || '' }, config)
     this.player = p
     const startedAt = performance.now()
     let firstFrame = false

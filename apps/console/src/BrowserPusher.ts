@@ -44,13 +44,18 @@ export interface BrowserPusherMetrics {
   /** Milliseconds from the push start to the first slice sent, null before. */
   firstSliceMs: number | null
   bytesSent: number
+  /**
+   * `Date.now()` when the recorder started: the stream's media timestamps count from here, so a
+   * receiver can tell how old a frame is (capture to arrival).
+   */
+  recorderStartedAt: number | null
 }
 
 export class BrowserPusher {
   /** The local preview (muted). */
   readonly video: HTMLVideoElement
   readonly context: Required<LivePusherContextLike>
-  readonly metrics: BrowserPusherMetrics = { readyMs: null, firstSliceMs: null, bytesSent: 0 }
+  readonly metrics: BrowserPusherMetrics = { readyMs: null, firstSliceMs: null, bytesSent: 0, recorderStartedAt: null }
   /** The server's last refusal (MEDIA_UNAVAILABLE when it has no ffmpeg, …), shown by the UI. */
   lastError: IngestError | null = null
   private vm: Partial<PusherViewModel> = {}
@@ -202,6 +207,7 @@ export class BrowserPusher {
         }
       })
       rec.start(100)
+      this.metrics.recorderStartedAt = Date.now()
       this.lastBytes = { bytes: this.metrics.bytesSent, at: performance.now() }
       this.later(() => this.report(), NETSTATUS_MS, true)
     })

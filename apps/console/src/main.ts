@@ -35,6 +35,7 @@ interface Charts {
   kbps: Sparkline
   fps: Sparkline
   lag: Sparkline | null
+  latency: Sparkline | null
 }
 
 const handle: ConsoleHandle = { session: null, charts: new Map() }
@@ -90,7 +91,10 @@ async function join(): Promise<void> {
     const stopLog = log.watch(engine)
     const s: Session = { engine, renderer, log, server, appId, roomId, userId, adminSecret: field('adminSecret').value, stopLog }
     handle.session = s
-    engine.on('playQualityUpdate', (id, q) => chart(id, q, renderer.players.get(id)?.metrics.bufferLag))
+    engine.on('playQualityUpdate', (id, q) => {
+      const m = renderer.players.get(id)?.metrics
+      chart(id, q, m?.bufferLag, m && m.arrivalLatencyMs !== null ? m.arrivalLatencyMs + m.bufferLag * 1000 : undefined)
+    })
     engine.on('publishQualityUpdate', (id, q) => chart('local:' + id, q))
     if (dev)
       engine.on('tokenWillExpire', () => {
@@ -105,7 +109,7 @@ async function join(): Promise<void> {
     $('room').hidden = false
     $('leave').hidden = false
     input('pubStream').value = `${userId}-cam`
-    await engine.loginRoom(roomId, token, { userId, userName }, { userUpdate: true, autoPlay: true, player: { protocol: 'flv' } })
+    await engine.loginRoom(roomId, token, { userId, userName }, { userUpdate: true, autoPlay: true, player: { protocol: 'flv', enableRecvMessage: true } })
     log.note(`joined ${roomId} as ${userId}${dev ? ' (dev token)' : ''}`)
   } catch (err) {
     banner((err as Error).message)
@@ -191,21 +195,30 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string,
   return e
 }
 
-function chart(key: string, q: QualityStats, lagSeconds?: number): void {
+/**
+ * Feed a stream's charts: bitrate, fps, buffer lag (buffered end − playhead) and, for streams
+ * with wall-clock stamps, latency (stamp → arrival, plus the buffer lag until it shows).
+ */
+function chart(key: string, q: QualityStats, lagSeconds?: number, latencyMs?: number): void {
   let c = handle.charts.get(key)
+  const remote = !key.startsWith('local:')
   if (!c) {
     c = {
       kbps: new Sparkline('kbps', '', '#38bdf8'),
       fps: new Sparkline('fps', '', '#4ade80'),
-      lag: key.startsWith('local:') ? null : new Sparkline('lag', ' ms', '#f472b6'),
+      lag: remote ? new Sparkline('buffer', ' ms', '#f472b6') : null,
+      latency: null,
     }
     handle.charts.set(key, c)
   }
+  if (remote && latencyMs !== undefined && !c.latency) c.latency = new Sparkline('latency', ' ms', '#facc15')
   c.kbps.push(q.videoBitrate + q.audioBitrate)
   c.fps.push(q.videoFPS)
   if (c.lag && lagSeconds !== undefined) c.lag.push(Math.round(lagSeconds * 1000))
-  const box = key.startsWith('local:') ? $('pubCharts') : tiles.get(key)?.querySelector('.charts')
-  if (box && box.childElementCount === 0) box.append(c.kbps.canvas, c.fps.canvas, ...(c.lag ? [c.lag.canvas] : []))
+  if (c.latency && latencyMs !== undefined) c.latency.push(Math.round(latencyMs))
+  const box = remote ? tiles.get(key)?.querySelector('.charts') : $('pubCharts')
+  const canvases = [c.kbps, c.fps, c.lag, c.latency].filter((x): x is Sparkline => !!x).map((x) => x.canvas)
+  if (box && box.childElementCount !== canvases.length) box.replaceChildren(...canvases)
   const res = key.startsWith('local:') ? null : tiles.get(key)?.querySelector('.res')
   if (res) res.textContent = `${q.videoWidth}x${q.videoHeight}`
 }

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { extname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createBot, waitFor, type Bot } from '@minirtc/headless'
+import { MediaReader, createBot, waitFor, type Bot, type FlvTag } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -64,7 +64,8 @@ describe.skipIf(!ready)('console in Chromium', () => {
     ingestUrl = `ws://127.0.0.1:${(ingestHttp.address() as { port: number }).port}${INGEST_PATH}`
     web = await serveDist()
     const token = () => createToken({ ...APP, userId: 'bot1', roomId: ROOM, privileges: { login: true, publish: true }, ttlSeconds: 600 })
-    bot = await createBot({ server: srv.url, appId: APP.appId, token, roomId: ROOM, user: { userId: 'bot1', userName: 'Bot 1' } })
+    // Wall-clock stamps in the bot's frames give the console a bot→console latency figure.
+    bot = await createBot({ server: srv.url, appId: APP.appId, token, roomId: ROOM, user: { userId: 'bot1', userName: 'Bot 1' }, pusher: { stampWallClock: true } })
     await bot.publish('bot1-cam')
     ctx = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -146,9 +147,31 @@ describe.skipIf(!ready)('console in Chromium', () => {
     expect(bot.engine.getSnapshot().players['web1-cam']?.state).toBe('PLAYING')
     const pusherMetrics = await page.evaluate(() => (window as any).minirtcConsole.session.renderer.pusher.metrics)
 
-    // Let the charts draw a few 2 s samples, then picture the room.
-    await page.waitForTimeout(4500)
-    const lag = await page.evaluate(() => (window as any).minirtcConsole.session.renderer.players.get('bot1-cam').metrics.bufferLag)
+    // Latency both ways while the charts draw a few 2 s samples.
+    // console → bot: the recorder's media timestamps count from its start, so a frame with
+    // timestamp t was captured at recorderStartedAt + t; age on arrival at a reader beside the bot.
+    const consoleToBot: number[] = []
+    const reader = new MediaReader({ url: bot.engine.getSnapshot().players['web1-cam']!.src, stallTimeoutMs: 10_000, connectTimeoutMs: 5000 })
+    const readerStarted = Date.now()
+    reader.on('tag', (t: FlvTag) => {
+      // Skip the first second: the media server's GOP cache arrives in a burst.
+      if (t.type === 9 && Date.now() - readerStarted > 1000) consoleToBot.push(Date.now() - (pusherMetrics.recorderStartedAt + t.timestamp))
+    })
+    await reader.start()
+    // bot → console: the bot stamps its wall clock into every frame (SEI); the console reads it on
+    // arrival, and the frame shows after the buffer lag.
+    const botToConsole: { arrival: number; buffer: number }[] = []
+    for (let i = 0; i < 18; i++) {
+      await page.waitForTimeout(250)
+      const m = await page.evaluate(() => (window as any).minirtcConsole.session.renderer.players.get('bot1-cam').metrics)
+      if (m.arrivalLatencyMs !== null) botToConsole.push({ arrival: m.arrivalLatencyMs, buffer: Math.round(m.bufferLag * 1000) })
+    }
+    reader.stop()
+    expect(consoleToBot.length).toBeGreaterThan(10)
+    expect(botToConsole.length).toBeGreaterThan(10)
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+    const lag = median(botToConsole.map((x) => x.buffer)) / 1000
+    await page.waitForTimeout(500)
     mkdirSync(artifacts, { recursive: true })
     await page.screenshot({ path: join(artifacts, 'console-room.png') })
 
@@ -165,6 +188,9 @@ describe.skipIf(!ready)('console in Chromium', () => {
     const report = {
       consoleFirstFrameMs: watch.firstFrameMs,
       consoleBufferLagMs: Math.round(lag * 1000),
+      botToConsoleArrivalMs: median(botToConsole.map((x) => x.arrival)),
+      botToConsoleDisplayMs: median(botToConsole.map((x) => x.arrival + x.buffer)),
+      consoleToBotArrivalMs: median(consoleToBot),
       consoleVideo: `${watch.w}x${watch.h}`,
       pushFirstSliceMs: pusherMetrics.firstSliceMs,
       pushIngestReadyMs: pusherMetrics.readyMs,
