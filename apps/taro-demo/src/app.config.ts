@@ -1,5 +1,5 @@
 export default defineAppConfig({
-  pages: ['pages/call/index'],
+  pages: ['pages/call/index', 'pages/room/index'],
   window: {
     navigationBarBackgroundColor: '#111',
     navigationBarTitleText: 'MiniRTC',

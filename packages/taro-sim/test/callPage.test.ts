@@ -64,8 +64,8 @@ async function bot(userId: string): Promise<Bot> {
   const b = await createBot({
     server: srv.url,
     appId: APP.appId,
-    token: () => createToken({ ...APP, userId, roomId: 'demo-room', privileges: { login: true, publish: true }, ttlSeconds: 600 }),
-    roomId: 'demo-room',
+    token: () => createToken({ ...APP, userId, roomId: 'demo', privileges: { login: true, publish: true }, ttlSeconds: 600 }),
+    roomId: 'demo',
     user: { userId, userName: userId },
     userUpdate: true,
     pusher: { netstatusIntervalMs: 500 },
@@ -132,7 +132,7 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     tap('join')
     const url = await until('push url in page data', () => pusherNode()?.attributes.url as string)
     expect(url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
-    expect(wx.requestUrls).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:8090\/dev\/token\?roomId=demo-room&userId=taro_\w+$/)])
+    expect(wx.requestUrls).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:8090\/dev\/token\?roomId=demo&userId=taro_\w+$/)])
     expect(wx.socketUrls).toEqual(['ws://127.0.0.1:8090/ws'])
     expect(text()).toContain('Connected')
     const attributes = pusherNode()!.attributes

@@ -5,7 +5,7 @@ import { APP_ID, DEMO_USER, SERVER, fetchDevToken } from '../../devServer'
 import './index.css'
 
 export default function CallPage() {
-  const [roomId, setRoomId] = useState('demo-room')
+  const [roomId, setRoomId] = useState('demo')
   const room = useRtcRoom({ server: SERVER, appId: APP_ID, roomId, user: DEMO_USER, token: () => fetchDevToken(roomId, DEMO_USER.userId) })
   const inRoom = room.roomState !== 'DISCONNECTED'
   // Errors (denied camera, refused login...) land in room.error, which the banner shows.
