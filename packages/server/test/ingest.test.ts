@@ -192,6 +192,25 @@ describe.skipIf(!hasFfmpeg)('ingest into the media server (real ffmpeg)', () => 
     await srv?.close()
   })
 
+  it('reports ffmpeg failing (nothing listens at the RTMP base) and frees the slot', async () => {
+    const signer = new MediaSigner()
+    const url = `rtmp://127.0.0.1:1/live/dead?${signer.sign({ kind: 'publish', mediaName: 'dead', ref: 'r', expires: 2e9 })}`
+    const m = await mount({ rtmpBase: 'rtmp://127.0.0.1:1/live', verifyPushUrl: createPushUrlVerifier({ signer, app: 'live' }) })
+    try {
+      const c = openIngest(m.url, url)
+      await c.opened
+      c.ws.send(clip)
+      const out = await c.closed
+      expect(out.messages[0]).toEqual({ type: 'ready' })
+      expect(out.messages[1]).toMatchObject({ type: 'ended' })
+      expect(out.messages[1].exitCode).not.toBe(0)
+      expect(out.close.code).toBe(1011)
+      expect(m.ingest.active).toBe(0)
+    } finally {
+      await m.close()
+    }
+  })
+
   it('a signed push arrives as an FLV stream with H.264 video and AAC audio', async () => {
     const pub = await joined(srv, 'ingest-room', 'browser')
     const res = await pub.c.request('publish', { streamId: 'browser-cam' })

@@ -156,14 +156,19 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
         stderr = (stderr + d.toString()).slice(-2000)
       })
       c.stdin?.on('error', () => undefined) // EPIPE when ffmpeg died first; 'exit' reports it
-      c.once('error', (err) => log.warn({ err: err.message }, 'ingest ffmpeg failed to start'))
-      c.once('exit', (exitCode, signal) => {
+      let finished = false
+      const finish = (exitCode: number | null, signal: string | null, err?: Error) => {
+        if (finished) return
+        finished = true
         children.delete(c)
         active--
-        log.info({ mediaName: check.mediaName, exitCode, signal, stderr: exitCode ? stderr.trim() : undefined }, 'ingest ended')
+        log.info({ mediaName: check.mediaName, exitCode, signal, err: err?.message, stderr: exitCode ? stderr.trim() : undefined }, 'ingest ended')
         send(ws, { type: 'ended', exitCode })
         if (ws.readyState === ws.OPEN) ws.close(exitCode === 0 ? 1000 : 1011, 'ffmpeg exited')
-      })
+      }
+      // A spawn failure may come as 'error' without 'exit'.
+      c.once('error', (err) => finish(c.exitCode, c.signalCode, err))
+      c.once('exit', (exitCode, signal) => finish(exitCode, signal))
       for (const b of early!) c.stdin?.write(b)
       early = null
       log.info({ mediaName: check.mediaName }, 'ingest started')
