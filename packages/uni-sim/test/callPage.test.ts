@@ -109,15 +109,20 @@ describe('compiled components', () => {
 })
 
 describe('the call page', () => {
-  it('renders the preview before joining, with a size and the engine defaults', async () => {
+  it('shows the room state before joining and the preview, sized and with the engine defaults, once in the room', async () => {
     const p = await openCallPage()
     expect(p.banner()).toBe('DISCONNECTED')
+    expect(findAll(p.page, 'live-pusher')).toEqual([])
+    expect(p.players()).toEqual([])
+    p.typeRoomId('sim-room-0')
+    p.tap('Join')
+    await until(() => findAll(p.page, 'live-pusher').length === 1, 'preview')
     const pusher = p.pusher()
     expect(pusher.id).toBe('minirtc-pusher')
-    expect([pusher.url, pusher.autopush]).toEqual(['', false])
     for (const [name, value] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([name, pusher[name]]).toEqual([name, value])
+    // a live-pusher with no height renders black on iPhone
     expect(findAll(p.page, 'live-pusher')[0]!.node.$$.getAttribute('style')).toContain('height:320px')
-    expect(p.players()).toEqual([])
+    await until(() => p.engine.getSnapshot().pusher.state === 'PUBLISHING', 'PUBLISHING')
   })
 
   it('joins with a dev token, publishes through the rendered live-pusher and plays remote streams as they come and go', async () => {
@@ -163,7 +168,7 @@ describe('the call page', () => {
     p.tap('Leave')
     await until(() => p.banner() === 'DISCONNECTED', 'left')
     await until(() => !yan.engine.getSnapshot().users.some((u) => u.userId === user!.userId), 'yan sees the page leave')
-    expect(p.pusher().url).toBe('')
+    expect(findAll(p.page, 'live-pusher')).toEqual([])
     expect(p.players()).toEqual([])
   })
 

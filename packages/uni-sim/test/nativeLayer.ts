@@ -34,6 +34,10 @@ export class NativeLayer {
         this.pusher = new VirtualPusher({ deny: this.deny, netstatusIntervalMs: 1000, retries: 3, retryDelayMs: 500, onEvent: (kind, detail) => el.fire(kind, detail) })
       }
       this.pusher.update(renderedAttributes(pusherEl.owner, pusherBindings))
+    } else if (this.pusher) {
+      // the element was removed (v-if): so is the native component
+      this.pusher.destroy()
+      this.pusher = null
     }
     const seen = new Set<any>()
     for (const el of findAll(this.page, 'live-player')) {
