@@ -17,6 +17,7 @@ import {
   type IngestHandler,
   type IngestOptions,
 } from '../src/ingest/index'
+import { createLogger } from '../src/logger'
 import { MediaSigner } from '../src/media/mediaSigner'
 import { joined, sleep, start } from './helpers'
 import type { RunningServer } from '../src/index'
@@ -218,7 +219,7 @@ describe.skipIf(!hasFfmpeg)('ingest into the media server (real ffmpeg)', () => 
     const pushUrl: string = res.d.pushUrl
     // The real server's signer is private to it until the lead wires the verifier in; here the
     // shape is checked and the media gate checks the signature when ffmpeg connects.
-    const m = await mount({ rtmpBase: srv.rtmpUrl, verifyPushUrl: parsePushUrl })
+    const m = await mount({ rtmpBase: srv.rtmpUrl, verifyPushUrl: parsePushUrl, log: createLogger({ level: 'silent' }) })
     try {
       const c = openIngest(m.url, pushUrl)
       await c.opened
