@@ -1,13 +1,15 @@
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react'
-import { useUnload } from '@tarojs/taro'
+import { useDidShow, useUnload } from '@tarojs/taro'
 import { RtcEngine } from '@minirtc/core'
-import type { LoginConfig, Platform, PlayerAttributes, UserInfo } from '@minirtc/core'
+import type { Platform, PlayerAttributes, ReconnectPolicy, UserInfo } from '@minirtc/core'
 import { createTaroPlatform } from './createTaroPlatform'
+import { createRoomActions } from './roomActions'
 
 export interface UseRtcRoomOptions {
   /** Signaling URL, `wss://rtc.example.com/ws` (`ws://` in development). */
   server: string
   appId: string
+  /** Read when `login()` is called. */
   roomId: string
   user: UserInfo
   /** A token, or a function that fetches one (called again when the server says it will expire). */
@@ -18,6 +20,7 @@ export interface UseRtcRoomOptions {
   userUpdate?: boolean
   /** Attributes for the players the engine creates. */
   player?: Partial<PlayerAttributes>
+  reconnectPolicy?: ReconnectPolicy
   /** Replace the Taro platform (tests). */
   platform?: Platform
 }
@@ -26,56 +29,43 @@ export interface UseRtcRoomOptions {
  * One room for a Taro page: the engine's snapshot plus its methods, with `roomId` and the options
  * bound. Leaves the room when the page unloads.
  *
- * App hide/show is left to WeChat on purpose: in the background WeChat keeps the socket for a few
- * seconds and then suspends the app (the engine reconnects and resyncs on return), live-player is
- * muted in the background by default, and live-pusher pushes `waiting-image` or mutes itself when
- * `background-mute` is set (pusher attributes). Leaving the room on hide would drop the call every
- * time the user glances at a chat.
+ * Nothing happens on hide: system sheets, image pickers and the settings page (`openSetting`) all
+ * hide the page, and a call must survive them. In the background WeChat suspends the socket after
+ * a few seconds and the engine resumes the session on return; live-player is muted in the
+ * background by default, live-pusher pushes `waiting-image` or mutes with `background-mute`.
+ * Only when the engine gave up reconnecting while hidden (RECONNECT_FAILED) does the page rejoin,
+ * and republish, on show.
  * @example
- * const room = useRtcRoom({ server, appId, roomId: 'r1', user: { userId: 'u1' }, token: fetchToken })
- * return <View><Button onClick={() => room.login().then(() => room.publish())}>Join</Button><RtcPusher room={room} /><RtcPlayers room={room} /></View>
+ * const room = useRtcRoom({ server, appId, roomId: 'r1', user: { userId: 'u1', userName: 'Ann' }, token: fetchToken })
+ * const join = () => room.login().then(() => room.publish())
  */
 export function useRtcRoom(options: UseRtcRoomOptions) {
   const latest = useRef(options)
   latest.current = options
-  const [engine] = useState(() => new RtcEngine({ appId: options.appId, server: options.server, platform: options.platform || createTaroPlatform() }))
+  const [engine] = useState(
+    () => new RtcEngine({ appId: options.appId, server: options.server, platform: options.platform || createTaroPlatform(), reconnectPolicy: options.reconnectPolicy }),
+  )
   const snapshot = useSyncExternalStore(engine.subscribe, engine.getSnapshot)
-  const [actions] = useState(() => {
-    const fetchToken = () => {
-      const token = latest.current.token
-      return typeof token === 'function' ? token() : Promise.resolve(token)
-    }
-    const roomId = () => engine.getSnapshot().roomId || latest.current.roomId
-    return {
-      login: async () => {
-        const o = latest.current
-        const config: LoginConfig = { autoPlay: o.autoPlay !== false, userUpdate: !!o.userUpdate, player: o.player }
-        await engine.loginRoom(o.roomId, await fetchToken(), o.user, config)
-      },
-      logout: () => engine.logoutRoom(),
-      /** Publish the camera and microphone (default stream id: `<userId>_main`). */
-      publish: (streamId = latest.current.user.userId + '_main', extraInfo?: string) => engine.createPusher().start(streamId, { extraInfo }),
-      stopPublish: () => engine.getPusherInstance().stop(),
-      play: (streamId: string, attributes?: Partial<PlayerAttributes>) => engine.getPlayerInstance(streamId).play(attributes),
-      stop: (streamId: string) => engine.getPlayerInstance(streamId).stop(),
-      /** Mute what we send, or with `streamId` what we receive from that stream. */
-      setMute: (mute: { audio?: boolean; video?: boolean }, streamId?: string) =>
-        streamId ? engine.getPlayerInstance(streamId).setMute(mute) : engine.getPusherInstance().setMute(mute),
-      switchCamera: () => engine.getPusherInstance().switchCamera(),
-      sendBroadcastMessage: (message: string) => engine.sendBroadcastMessage(roomId(), message),
-      sendCustomCommand: (command: string, toUserIds: string[]) => engine.sendCustomCommand(roomId(), command, toUserIds),
-      setStreamExtraInfo: (extraInfo: string, streamId = engine.getSnapshot().pusher.streamId) => engine.setStreamExtraInfo(streamId, extraInfo),
-      renewToken: () => fetchToken().then((t) => engine.renewToken(t)),
-    }
-  })
+  const [actions] = useState(() => createRoomActions(engine, latest))
+  const lost = useRef(false)
   useEffect(() => {
     const renew = () => void actions.renewToken().catch(() => undefined)
+    const track = (_roomId: string, reason: string) => {
+      lost.current = reason === 'RECONNECT_FAILED'
+    }
     engine.on('tokenWillExpire', renew)
+    engine.on('roomStateChanged', track)
     return () => {
       engine.off('tokenWillExpire', renew)
+      engine.off('roomStateChanged', track)
       engine.logoutRoom()
     }
   }, [engine, actions])
+  useDidShow(() => {
+    if (!lost.current) return
+    lost.current = false
+    actions.rejoin().catch(() => undefined)
+  })
   // The page is gone for good: log out and release the network listener.
   useUnload(() => engine.destroy())
   const { roomState, users, streams, pusher, players, error } = snapshot
