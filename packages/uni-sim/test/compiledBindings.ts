@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { distRoot } from './loadCallPage'
+import { layout } from './layout'
 
 export interface TagBindings {
   /** kebab-case attribute → key in the component's data */
@@ -15,16 +15,18 @@ export interface TagBindings {
   source: string
 }
 
-export function compiledBindings(componentPath: string, tag: string): TagBindings {
-  const wxml = readFileSync(path.join(distRoot, componentPath + '.wxml'), 'utf8')
+/** Bindings of `<tag>` in the compiled component `name` (rtc-pusher...) of the current layout. */
+export function compiledBindings(component: string, tag: string): TagBindings {
+  const componentPath = path.join(layout().dist, layout().components, component, component)
+  const wxml = readFileSync(componentPath + '.wxml', 'utf8')
   const match = new RegExp('<' + tag + '\\b[^>]*>').exec(wxml)
   if (!match) throw new Error(`no <${tag}> in ${componentPath}.wxml`)
   const source = match[0]
   const attributes: Record<string, string> = {}
   const events: Record<string, string> = {}
-  for (const [, name, key] of source.matchAll(/\s([a-z][a-z-]*)="\{\{([A-Za-z_$][\w$]*)\}\}"/g)) {
-    if (name!.startsWith('bind')) events[name!.slice(4)] = key!
-    else attributes[name!] = key!
+  for (const [, attr, key] of source.matchAll(/\s([a-z][a-z-]*)="\{\{([A-Za-z_$][\w$]*)\}\}"/g)) {
+    if (attr!.startsWith('bind')) events[attr!.slice(4)] = key!
+    else attributes[attr!] = key!
   }
   return { attributes, events, source }
 }

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 
 const require = createRequire(import.meta.url)
 export const simulate = require('miniprogram-simulate')
-export const distRoot = path.resolve(__dirname, '../../../apps/uni-demo/dist/build/mp-weixin')
+import { layout } from './layout'
 
 let appLoaded = false
 const pages: any[] = []
@@ -37,6 +37,7 @@ export interface LoadedPage {
 
 /** Load `route` (default the call page) as a fresh page instance. */
 export async function loadCallPage(route = 'pages/call/call'): Promise<LoadedPage> {
+  const distRoot = layout().dist
   if (!existsSync(path.join(distRoot, 'app.js'))) throw new Error('Build the demo first: pnpm --filter @minirtc/uni-demo build')
   if (!appLoaded) {
     installAppGlobals()

@@ -9,10 +9,8 @@ import { VirtualPlayer, VirtualPusher, type VirtualPusherOptions } from '@minirt
 import { compiledBindings, renderedAttributes } from './compiledBindings'
 import { findAll } from './loadCallPage'
 
-const PUSHER = 'node-modules/@minirtc/uni/components/rtc-pusher/rtc-pusher'
-const PLAYER = 'node-modules/@minirtc/uni/components/rtc-player/rtc-player'
-export const pusherBindings = compiledBindings(PUSHER, 'live-pusher')
-export const playerBindings = compiledBindings(PLAYER, 'live-player')
+export const pusherBindings = () => compiledBindings('rtc-pusher', 'live-pusher')
+export const playerBindings = () => compiledBindings('rtc-player', 'live-player')
 
 export class NativeLayer {
   pusher: VirtualPusher | null = null
@@ -20,6 +18,7 @@ export class NativeLayer {
   /** Simulate the user refusing a permission on the next pusher. */
   deny: VirtualPusherOptions['deny'] = undefined
   private timer: ReturnType<typeof setInterval>
+  private readonly bindings = { pusher: pusherBindings(), player: playerBindings() }
 
   constructor(private readonly page: any) {
     this.timer = setInterval(() => this.sync(), 20)
@@ -33,7 +32,7 @@ export class NativeLayer {
         const el = pusherEl
         this.pusher = new VirtualPusher({ deny: this.deny, netstatusIntervalMs: 1000, retries: 3, retryDelayMs: 500, onEvent: (kind, detail) => el.fire(kind, detail) })
       }
-      this.pusher.update(renderedAttributes(pusherEl.owner, pusherBindings))
+      this.pusher.update(renderedAttributes(pusherEl.owner, this.bindings.pusher))
     } else if (this.pusher) {
       // the element was removed (v-if): so is the native component
       this.pusher.destroy()
@@ -47,7 +46,7 @@ export class NativeLayer {
         player = new VirtualPlayer({ netstatusIntervalMs: 1000, retries: 3, retryDelayMs: 500, stallTimeoutMs: 2500, onEvent: (kind, detail) => el.fire(kind, detail) })
         this.players.set(el.node, player)
       }
-      player.update(renderedAttributes(el.owner, playerBindings))
+      player.update(renderedAttributes(el.owner, this.bindings.player))
     }
     for (const [node, player] of this.players)
       if (!seen.has(node)) {

@@ -30,7 +30,7 @@ it('the compiled README page renders the preview, the grid and the room state th
   const p = await loadCallPage('pages/readme/readme')
   expect(p.html()).toContain('DISCONNECTED')
   expect(findAll(p.page, 'live-pusher')).toHaveLength(1)
-  expect(renderedAttributes(findAll(p.page, 'live-pusher')[0]!.owner, pusherBindings).id).toBe('minirtc-pusher')
+  expect(renderedAttributes(findAll(p.page, 'live-pusher')[0]!.owner, pusherBindings()).id).toBe('minirtc-pusher')
   expect(findAll(p.page, 'live-player')).toHaveLength(0)
   const json = JSON.parse(readFileSync(path.join(repo, 'apps/uni-demo/dist/build/mp-weixin/pages/readme/readme.json'), 'utf8'))
   expect(Object.keys(json.usingComponents).sort()).toEqual(['rtc-players', 'rtc-pusher'])

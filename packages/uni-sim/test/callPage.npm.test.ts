@@ -1,0 +1,5 @@
+import { LAYOUTS, useLayout } from './layout'
+import { defineCallPageTests } from './callPageSuite'
+
+useLayout(LAYOUTS.npm)
+defineCallPageTests()

@@ -1,0 +1,229 @@
+/**
+ * The compiled uni-app demo (apps/uni-demo/dist/build[-uni-modules]/mp-weixin) under miniprogram-simulate:
+ * uni-app's runtime, the call page and the @minirtc/uni components as WeChat runs them, talking
+ * to a real in-process server over real sockets (`wx.connectSocket` is a shim over `ws`), with
+ * headless virtual live components playing WeChat's native layer.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, type RtcEngine } from '@minirtc/core'
+import { createBot, type Bot } from '@minirtc/headless'
+import { createToken, startServer, type RunningServer } from '@minirtc/server'
+import { installWx, type WxShim } from './wxShim'
+import { findAll, loadCallPage, type LoadedPage } from './loadCallPage'
+import { kebab, renderedAttributes } from './compiledBindings'
+import { NativeLayer, playerBindings, pusherBindings } from './nativeLayer'
+import { layout } from './layout'
+
+/** The call-page suite, against the build of the current layout (see ./layout). */
+export function defineCallPageTests(): void {
+  // The demo's build-time defaults (vite `define` in apps/uni-demo/vite.config.ts).
+  const BUILT_IN_SERVER = process.env.MINIRTC_SERVER || 'ws://127.0.0.1:8090/ws'
+  const APP = { appId: process.env.MINIRTC_APP_ID || 'demo', secret: 'uni-sim-secret-0123456789abcdef' }
+
+  let srv: RunningServer
+  let wx: WxShim
+  beforeAll(async () => {
+    srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: 'silent' } })
+    wx = installWx({ ws: srv.url, http: srv.httpUrl, builtIn: BUILT_IN_SERVER })
+  })
+  afterAll(() => srv.close())
+
+  const cleanups: Array<() => unknown> = []
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!()
+  })
+
+  /** Poll until `check` holds (the page re-renders through setData, the media through sockets). */
+  async function until(check: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
+    const started = Date.now()
+    while (!check()) {
+      if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for ' + what)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
+  interface CallPage extends LoadedPage {
+    engine: RtcEngine
+    native: NativeLayer
+    banner(): string
+    tap(label: string): void
+    typeRoomId(value: string): void
+    pusher(): Record<string, any>
+    players(): Array<Record<string, any>>
+  }
+
+  async function openCallPage(): Promise<CallPage> {
+    const loaded = await loadCallPage()
+    const { page } = loaded
+    // useRoom provides the room to the components; the test reads the engine from the same place
+    const engine: RtcEngine = page.instance.$vm.$.provides['minirtc:room'].engine
+    const native = new NativeLayer(page)
+    cleanups.push(() => {
+      native.destroy()
+      page.instance.onUnload() // what WeChat calls when the page is closed: useRoom logs out
+      page.detach()
+    })
+    const text = (el: { node: any }) => String(el.node.$$.textContent).trim()
+    return Object.assign(loaded, {
+      engine,
+      native,
+      banner: () => text(findAll(page, 'view').find((v) => /\bbanner\b/.test(v.node.$$.className))!),
+      tap(label: string) {
+        const button = findAll(page, 'button').find((b) => text(b) === label)
+        if (!button) throw new Error(`no "${label}" button; buttons: ${findAll(page, 'button').map(text).join(', ')}`)
+        button.fire('tap', {})
+      },
+      typeRoomId: (value: string) => findAll(page, 'input')[0]!.fire('input', { value }),
+      pusher: () => {
+        const [el] = findAll(page, 'live-pusher')
+        return el ? renderedAttributes(el.owner, pusherBindings()) : {}
+      },
+      players: () => findAll(page, 'live-player').map((el) => renderedAttributes(el.owner, playerBindings())),
+    })
+  }
+
+  async function bot(userId: string, roomId: string): Promise<Bot> {
+    const b = await createBot({
+      server: srv.url,
+      appId: APP.appId,
+      token: () => createToken({ ...APP, userId, roomId, privileges: { login: true, publish: true }, ttlSeconds: 600 }),
+      roomId,
+      user: { userId, userName: userId },
+      pusher: { retries: 3, retryDelayMs: 500, netstatusIntervalMs: 1000 },
+    })
+    cleanups.push(() => b.leave())
+    return b
+  }
+
+  describe(`compiled components (${layout().name})`, () => {
+    it('bind every live-pusher attribute and event the engine controls', () => {
+      const pusher = pusherBindings()
+      const expected = ['id', 'url', 'autopush', ...Object.keys(DEFAULT_PUSHER_ATTRIBUTES).map(kebab)]
+      expect(Object.keys(pusher.attributes).sort()).toEqual(expected.sort())
+      expect(Object.keys(pusher.events).sort()).toEqual(['audiovolumenotify', 'error', 'netstatus', 'statechange'])
+    })
+
+    it('bind every live-player attribute and event the engine controls', () => {
+      const player = playerBindings()
+      // `protocol` chooses which signed URL the engine puts into src; it is not a live-player attribute
+      const engineOnly = ['protocol']
+      const expected = ['id', 'src', 'autoplay', 'data-stream-id', ...Object.keys(DEFAULT_PLAYER_ATTRIBUTES).filter((k) => !engineOnly.includes(k)).map(kebab)]
+      expect(Object.keys(player.attributes).sort()).toEqual(expected.sort())
+      expect(Object.keys(player.events).sort()).toEqual(['audiovolumenotify', 'error', 'metadatachange', 'netstatus', 'statechange'])
+    })
+  })
+
+  describe(`the call page (${layout().name})`, () => {
+    it('shows the room state before joining and the preview, sized and with the engine defaults, once in the room', async () => {
+      const p = await openCallPage()
+      expect(p.banner()).toBe('DISCONNECTED')
+      expect(findAll(p.page, 'live-pusher')).toEqual([])
+      expect(p.players()).toEqual([])
+      p.typeRoomId('sim-room-0')
+      p.tap('Join')
+      await until(() => findAll(p.page, 'live-pusher').length === 1, 'preview')
+      const pusher = p.pusher()
+      expect(pusher.id).toBe('minirtc-pusher')
+      for (const [name, value] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([name, pusher[name]]).toEqual([name, value])
+      // a live-pusher with no height renders black on iPhone
+      expect(findAll(p.page, 'live-pusher')[0]!.node.$$.getAttribute('style')).toContain('height:320px')
+      await until(() => p.engine.getSnapshot().pusher.state === 'PUBLISHING', 'PUBLISHING')
+    })
+
+    it('joins with a dev token, publishes through the rendered live-pusher and plays remote streams as they come and go', async () => {
+      const p = await openCallPage()
+      p.typeRoomId('sim-room-1')
+      const zoe = await bot('zoe', 'sim-room-1')
+      await zoe.publish('zoe_cam')
+      const sockets = wx.requestedUrls.length
+
+      p.tap('Join')
+      await until(() => p.engine.getSnapshot().pusher.state === 'PUBLISHING', 'PUBLISHING')
+      const asked = wx.requestedUrls.slice(sockets)
+      expect(asked[0]).toMatch(new RegExp('^' + BUILT_IN_SERVER.replace(/^ws/, 'http').replace(/\/ws$/, '') + '/dev/token$'))
+      expect(asked[1]).toBe(BUILT_IN_SERVER)
+      const { user, pusher } = p.engine.getSnapshot()
+      expect(p.banner()).toBe('CONNECTED')
+      // the rendered element carries what the engine granted
+      expect(p.pusher().url).toBe(pusher.url)
+      expect(p.pusher().url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
+      expect(p.pusher().autopush).toBe(true)
+      expect(p.native.pusher!.publishCount).toBeGreaterThan(0)
+      await until(() => zoe.engine.getSnapshot().streams.some((s) => s.streamId === user!.userId + '_main'), 'zoe sees the page stream')
+
+      // zoe's stream was already there: auto-played into a rendered live-player
+      await until(() => p.players().length === 1 && p.engine.getSnapshot().players.zoe_cam?.state === 'PLAYING', 'zoe_cam PLAYING')
+      const [player] = p.players()
+      expect(player!.id).toBe(p.engine.getSnapshot().players.zoe_cam!.id)
+      expect(player!.src).toBe(p.engine.getSnapshot().players.zoe_cam!.src)
+      expect([player!.autoplay, player!.mode, player!.minCache, player!.maxCache]).toEqual([true, 'RTC', 0.2, 0.8])
+
+      // ADD: a second remote stream gets a second player
+      const yan = await bot('yan', 'sim-room-1')
+      await yan.publish('yan_cam')
+      await until(() => p.players().length === 2, 'second player')
+      await until(() => p.engine.getSnapshot().players.yan_cam?.state === 'PLAYING', 'yan_cam PLAYING')
+      expect(p.players().map((x) => x.dataStreamId).sort()).toEqual(['yan_cam', 'zoe_cam'])
+
+      // DELETE: the player goes away with the stream
+      zoe.stopPublish()
+      await until(() => p.players().length === 1, 'zoe player removed')
+      expect(p.players()[0]!.dataStreamId).toBe('yan_cam')
+
+      p.tap('Leave')
+      await until(() => p.banner() === 'DISCONNECTED', 'left')
+      await until(() => !yan.engine.getSnapshot().users.some((u) => u.userId === user!.userId), 'yan sees the page leave')
+      expect(findAll(p.page, 'live-pusher')).toEqual([])
+      expect(p.players()).toEqual([])
+    })
+
+    it('mute and camera buttons drive enable-mic / enable-camera; switch camera calls the pusher context', async () => {
+      const p = await openCallPage()
+      p.typeRoomId('sim-room-2')
+      p.tap('Join')
+      await until(() => p.engine.getSnapshot().pusher.state === 'PUBLISHING', 'PUBLISHING')
+
+      p.tap('Mute mic')
+      await until(() => p.pusher().enableMic === false, 'enable-mic=false')
+      expect(p.engine.getSnapshot().pusher.enableMic).toBe(false)
+      p.tap('Unmute mic')
+      await until(() => p.pusher().enableMic === true, 'enable-mic=true')
+
+      p.tap('Camera off')
+      await until(() => p.pusher().enableCamera === false, 'enable-camera=false')
+      p.tap('Camera on')
+      await until(() => p.pusher().enableCamera === true, 'enable-camera=true')
+
+      const before = wx.contextCalls.length
+      p.tap('Switch camera')
+      await until(() => wx.contextCalls.length > before, 'context call')
+      const call = wx.contextCalls[before]!
+      expect([call.kind, call.method, call.id]).toEqual(['pusher', 'switchCamera', 'minirtc-pusher'])
+      // the context is looked up in the component that renders the live-pusher (<rtc-pusher>), not the page
+      expect(call.component).toBe(findAll(p.page, 'live-pusher')[0]!.owner)
+      expect(call.component).not.toBe(p.page.instance)
+    })
+
+    it('camera denied (7004): shows the error, opens the settings from a tap, publishes again once allowed', async () => {
+      const p = await openCallPage()
+      p.native.deny = 'camera'
+      p.typeRoomId('sim-room-3')
+      p.tap('Join')
+      await until(() => p.engine.getSnapshot().error?.code === 7004, 'CAMERA_DENIED')
+      await until(() => p.banner().includes('Camera denied'), 'banner shows the error')
+      expect(p.engine.getSnapshot().pusher.state).toBe('NO_PUBLISH')
+      expect(p.pusher().url).toBe('')
+
+      // the user allows both in the settings page; the native pusher now gets the camera
+      wx.authSetting = { 'scope.camera': true, 'scope.record': true }
+      p.native.deny = undefined
+      p.native.remountPusher()
+      const opened = wx.openSettingCalls
+      p.tap('Allow camera and microphone')
+      await until(() => wx.openSettingCalls === opened + 1, 'openSetting')
+      await until(() => p.engine.getSnapshot().pusher.state === 'PUBLISHING', 'PUBLISHING after allowing')
+      expect(p.engine.getSnapshot().error).toBeNull()
+      expect(findAll(p.page, 'button').some((b) => String(b.node.$$.textContent).includes('Allow'))).toBe(false)
+    })
+  })
+}
