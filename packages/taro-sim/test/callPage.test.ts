@@ -18,8 +18,9 @@ import { installWxBridge, type WxBridge } from './harness/wxBridge'
 const require = createRequire(import.meta.url)
 const dist = path.resolve(__dirname, '../../../apps/taro-demo/dist')
 const baseWxml = path.join(dist, 'base.wxml')
-// The demo's build-time defaults (no MINIRTC_SERVER / MINIRTC_APP_ID set).
-const APP = { appId: 'demo', secret: 'taro-sim-secret-0123456789abcdef' }
+// What the demo was built with (turbo passes the same env to its build and to this test).
+const BUILT_SERVER = process.env.MINIRTC_SERVER || 'ws://127.0.0.1:8090/ws'
+const APP = { appId: process.env.MINIRTC_APP_ID || 'demo', secret: 'taro-sim-secret-0123456789abcdef' }
 
 let srv: RunningServer
 let wx: WxBridge
@@ -132,8 +133,10 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     tap('join')
     const url = await until('push url in page data', () => pusherNode()?.attributes.url as string)
     expect(url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
-    expect(wx.requestUrls).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:8090\/dev\/token\?roomId=demo&userId=taro_\w+$/)])
-    expect(wx.socketUrls).toEqual(['ws://127.0.0.1:8090/ws'])
+    const httpBase = BUILT_SERVER.replace(/^ws/, 'http').replace(/\/ws\/?$/, '')
+    expect(wx.requestUrls).toEqual([expect.stringMatching(/\/dev\/token\?roomId=demo&userId=taro_\w+$/)])
+    expect(wx.requestUrls[0]!.startsWith(httpBase + '/dev/token?')).toBe(true)
+    expect(wx.socketUrls).toEqual([BUILT_SERVER])
     expect(text()).toContain('Connected')
     const attributes = pusherNode()!.attributes
     expect(attributes.autopush).toBe(true)
