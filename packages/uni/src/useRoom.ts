@@ -1,7 +1,7 @@
 import { computed, getCurrentInstance, getCurrentScope, onScopeDispose, provide, shallowRef, unref, type ComputedRef, type Ref } from 'vue'
 import { onShow, onUnload } from '@dcloudio/uni-app'
 import { RtcEngine, type EngineSnapshot, type LoginConfig, type Platform, type PlayerAttributes, type ReconnectPolicy, type UserInfo } from '@minirtc/core'
-import { createUniPlatform } from './createUniPlatform'
+import { createUniPlatform, type UniPlatform } from './createUniPlatform'
 import { ROOM_CONTEXT_KEY, type RoomContext } from './roomContext'
 
 /** A value, a ref, or a getter (the room id usually comes from an input). */
@@ -63,7 +63,7 @@ const read = <T>(v: MaybeReactive<T>): T => (typeof v === 'function' ? (v as () 
  * `getCurrentInstance()` only returns before the first `await`.
  *
  * @example
- * const room = useRoom({ server, appId, roomId: 'r1', user: { userId: 'u1' }, token: fetchToken })
+ * const room = useRoom({ server, appId, roomId: 'r1', user: { userId: 'u1', userName: 'Ann' }, token: fetchToken })
  * await room.login()
  * await room.publish()
  */
@@ -76,14 +76,12 @@ export function useRoom(options: UseRoomOptions): Room {
     snapshot.value = engine.getSnapshot()
   })
   const token = options.token
-  const fetchToken = () => {
-    const roomId = read(options.roomId)
-    return typeof token === 'string' ? Promise.resolve(token) : token({ roomId, userId: read(options.user).userId })
-  }
-  engine.on('tokenWillExpire', () => {
-    if (typeof token !== 'string') fetchToken()
-        .then((t) => engine.renewToken(t))
-        .catch(() => undefined)
+  const fetchToken = (roomId: string) => (typeof token === 'string' ? Promise.resolve(token) : token({ roomId, userId: read(options.user).userId }))
+  engine.on('tokenWillExpire', (roomId) => {
+    if (typeof token === 'string') return // a fixed token cannot be renewed; the server will end the session
+    fetchToken(roomId)
+      .then((t) => engine.renewToken(t))
+      .catch(() => undefined)
   })
 
   // A room the engine gave up reconnecting (RECONNECT_FAILED, not a logout or a kick-out) and
@@ -95,7 +93,8 @@ export function useRoom(options: UseRoomOptions): Room {
   })
   const login = () => {
     const config: LoginConfig = { autoPlay: options.autoPlay !== false, userUpdate: !!options.userUpdate, player: options.player }
-    return fetchToken().then((t) => engine.loginRoom(read(options.roomId), t, read(options.user), config))
+    const roomId = read(options.roomId)
+    return fetchToken(roomId).then((t) => engine.loginRoom(roomId, t, read(options.user), config))
   }
   const logout = () => {
     published = ''
@@ -115,7 +114,8 @@ export function useRoom(options: UseRoomOptions): Room {
     })
   }
   if (instance) {
-    provide<RoomContext>(ROOM_CONTEXT_KEY, { engine, snapshot, own: (platform as any).own || (() => () => undefined) })
+    const own: RoomContext['own'] = 'own' in platform ? (platform as UniPlatform).own : () => () => undefined
+    provide<RoomContext>(ROOM_CONTEXT_KEY, { engine, snapshot, own })
     onUnload(logout)
     // Nothing on hide: system sheets, image pickers and the permission settings page
     // (uni.openSetting) all hide the page, and a call must survive them. WeChat suspends the
