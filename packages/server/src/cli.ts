@@ -23,7 +23,9 @@ serve options (flag > environment > config file > default):
   --trust-proxy          client address from X-Forwarded-For                      MINIRTC_TRUST_PROXY=1
   --log-level <level>    trace|debug|info|warn|error|silent (info)                MINIRTC_LOG_LEVEL
   --app <id:secret>      an app (repeatable)                                      MINIRTC_APPS=id:secret,id2:secret2
+  --redis <url>          run as a cluster node on this Redis (redis://host:6379)  MINIRTC_REDIS
   --dev                  create a dev app, print its secret, serve GET /dev/token (never in production)
+  --console-dir <dir>    serve the built debug console (apps/console/dist) at /console/   MINIRTC_CONSOLE_DIR
 
 token options:
   --app-id <id> --secret <s> --user <userId> [--room <roomId>] [--ttl <seconds>=3600]
@@ -34,6 +36,7 @@ nginx-config options:
   --hook-secret <s>       the media.hookSecret of the server config (required)
   --rtmp-listen <addr>    (1935)   --control-listen <addr> (127.0.0.1:8081)
   --module-path <path>    (/usr/lib/nginx/modules/ngx_rtmp_module.so)   --out <file> (stdout)
+  --media-node <name>     this node's name in media.nodes (several nginx media nodes)
 `
 
 function fail(msg: string): never {
@@ -70,7 +73,9 @@ async function serve(argv: string[]): Promise<void> {
       'trust-proxy': { type: 'boolean' },
       'log-level': { type: 'string' },
       app: { type: 'string', multiple: true },
+      redis: { type: 'string' },
       dev: { type: 'boolean' },
+      'console-dir': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -107,7 +112,10 @@ async function serve(argv: string[]): Promise<void> {
     trustProxy: values['trust-proxy'] ?? (env.MINIRTC_TRUST_PROXY ? env.MINIRTC_TRUST_PROXY === '1' : file.trustProxy),
     logger: { level: values['log-level'] ?? env.MINIRTC_LOG_LEVEL ?? (file.logger as { level?: string } | undefined)?.level ?? 'info' },
     dev: values.dev === true || file.dev === true,
+    consoleDir: values['console-dir'] ?? env.MINIRTC_CONSOLE_DIR ?? file.consoleDir,
   }
+  const redis = values.redis ?? (env.MINIRTC_REDIS || undefined) ?? file.redis
+  if (redis) opts.redis = redis
   const srv = await startServer(opts)
   const ms = Math.round(performance.now() - t0)
   const startupMs = Math.round(process.uptime() * 1000)
@@ -117,6 +125,7 @@ async function serve(argv: string[]): Promise<void> {
     `  rtmp       ${srv.rtmpUrl}`,
     `  http-flv   ${srv.flvUrl || '(none)'}`,
     `  http       ${srv.httpUrl}  (/healthz, /metrics, /admin)`,
+    ...(opts.consoleDir ? [`  console    ${srv.httpUrl}/console/`] : []),
   ]
   if (devApp)
     lines.push(
@@ -174,6 +183,7 @@ function nginxConfig(argv: string[]): void {
       'rtmp-listen': { type: 'string' },
       'control-listen': { type: 'string' },
       'module-path': { type: 'string' },
+      'media-node': { type: 'string' },
       out: { type: 'string' },
     },
   })
@@ -185,6 +195,7 @@ function nginxConfig(argv: string[]): void {
     rtmpListen: values['rtmp-listen'] ?? '1935',
     controlListen: values['control-listen'] ?? '127.0.0.1:8081',
     ...(values['module-path'] ? { modulePath: values['module-path'] } : {}),
+    ...(values['media-node'] ? { mediaNode: values['media-node'] } : {}),
   })
   if (values.out) {
     writeFileSync(values.out, text, { mode: 0o600 })

@@ -12,11 +12,17 @@ export type MediaOptions =
   | {
       kind: 'nginx'
       /** RTMP base clients push to and play from, e.g. `rtmp://media.example.com:1935/live`. */
-      rtmpUrl: string
+      rtmpUrl?: string
       /** Optional HTTP-FLV base when a FLV-capable module serves it; empty `flv` URLs otherwise. */
       flvUrl?: string
       /** nginx-rtmp control endpoint (`rtmp_control`), used to drop publishers and players. */
       controlUrl?: string
+      /**
+       * Several nginx-rtmp media nodes instead of one `rtmpUrl`: each stream is published to one
+       * of them (rendezvous hashing of its media name) and its play URLs point there. Give every
+       * node a `name` and generate its config with the same `mediaNode` name.
+       */
+      nodes?: { name?: string; rtmpUrl: string; flvUrl?: string; controlUrl?: string }[]
       /** Shared path secret the hooks must carry (generateNginxConfig puts it in the URLs). */
       hookSecret: string
     }
@@ -64,8 +70,22 @@ export interface ServerOptions {
   trustProxy?: boolean
   /** Log level (`silent` in tests) or a ready pino logger. */
   logger?: { level?: string } | Logger
-  /** Room state store; defaults to MemoryRoomStore. */
+  /** Room state store; defaults to MemoryRoomStore (ignored when `redis` is set). */
   store?: RoomStore
+  /**
+   * Run as one node of a cluster on this Redis (`redis://host:6379`): rooms, users and streams
+   * are shared, room events reach every node, dead nodes are reaped. See docs/scaling.md.
+   */
+  redis?: string
+  /** Cluster: a node that misses heartbeats for this long is dead and its users and streams are removed. */
+  nodeTtlMs?: number
+  /** Cluster: key and channel prefix in Redis (several deployments on one Redis). */
+  redisPrefix?: string
+  /**
+   * Cluster: the HTTP base other nodes use to reach this node (forwarded media hooks). Default:
+   * `http://<publicHost>:<port>`.
+   */
+  internalUrl?: string
   rateLimit?: Partial<RateLimitOptions>
   /** Streams one session may hold at once. */
   maxStreamsPerSession?: number
@@ -78,6 +98,10 @@ export interface ServerOptions {
    * an unpublish, before others get DELETE (the pusher reconnects by itself meanwhile). 0 = at once.
    */
   mediaGraceMs?: number
+  /** ffmpeg for browser publishers (the console's `/ingest`); default `ffmpeg` from PATH. */
+  ffmpegPath?: string
+  /** Serve these static files (the built console, `apps/console/dist`) at `/console/`. */
+  consoleDir?: string
   /** Serve `GET /dev/token` (never in production). */
   dev?: boolean
 }

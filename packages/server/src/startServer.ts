@@ -3,11 +3,15 @@ import type { Duplex } from 'node:stream'
 import { CloseCode, Limits } from '@minirtc/protocol'
 import { WebSocketServer } from 'ws'
 import { clientAddress } from './clientAddress'
+import { RedisCluster } from './cluster/RedisCluster'
 import { Connection } from './Connection'
+import { createConsoleHandler } from './consoleStatic'
 import { createHttpHandler } from './httpApi'
+import { INGEST_PATH, createIngestHandler, createPushUrlVerifier } from './ingest'
 import { createLogger } from './logger'
 import { EmbeddedMedia } from './media/EmbeddedMedia'
 import type { MediaBackend } from './media/MediaBackend'
+import { MediaSigner } from './media/mediaSigner'
 import { NginxMedia, appFromRtmpUrl } from './media/NginxMedia'
 import { Metrics } from './metrics'
 import { defaults } from './defaults'
@@ -25,6 +29,8 @@ export interface RunningServer {
   flvUrl: string
   /** Admin API, metrics, health and hooks, e.g. `http://127.0.0.1:8090`. */
   httpUrl: string
+  /** This node's id in a Redis cluster (`redis` option); undefined for a single server. */
+  nodeId?: string
   /** Stop accepting, close every socket (clients see 4008) and the media server. */
   close(): Promise<void>
 }
@@ -53,10 +59,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const mediaOpts = opts.media ?? { kind: 'embedded' as const }
   const mediaApp = 'live'
 
+  // Cluster mode: the shared store, room events and node heartbeats live in Redis.
+  const redisUrl = opts.redis
+  const cluster = redisUrl
+    ? await RedisCluster.connect({ url: redisUrl, nodeTtlMs: opts.nodeTtlMs ?? defaults.nodeTtlMs, prefix: opts.redisPrefix, log })
+    : undefined
+
   let rooms!: Rooms
   const metrics = new Metrics(() => rooms.stats())
   rooms = new Rooms(
-    opts.store ?? new MemoryRoomStore(),
+    cluster?.store ?? opts.store ?? new MemoryRoomStore(),
     {
       resumeWindowMs: opts.resumeWindowMs ?? defaults.resumeWindowMs,
       heartbeatTimeoutMs,
@@ -66,16 +78,29 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
       replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
       mediaGraceMs: opts.mediaGraceMs ?? defaults.mediaGraceMs,
-      mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl) : mediaApp,
+      mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl ?? mediaOpts.nodes?.[0]?.rtmpUrl ?? 'rtmp://x/live') : mediaApp,
     },
     log,
     metrics,
+    cluster,
   )
+  if (cluster) {
+    // One media-URL key for the whole cluster: a URL signed by one node verifies on any node.
+    rooms.signer = new MediaSigner(await cluster.mediaKey())
+    cluster.onEvent((e) => rooms.onClusterEvent(e))
+    cluster.onReap((h) => rooms.reapNode(h))
+  }
 
   let media: MediaBackend
   let nginx: NginxMedia | undefined
   if (mediaOpts.kind === 'nginx') {
-    media = nginx = new NginxMedia({ ...mediaOpts, gate: rooms, log, metrics })
+    const routeRef = cluster
+      ? async (ref: string) => {
+          const node = ref.slice(0, Math.max(0, ref.indexOf('.')))
+          return node && node !== cluster.nodeId ? cluster.nodeUrl(node) : undefined
+        }
+      : undefined
+    media = nginx = new NginxMedia({ ...mediaOpts, gate: rooms, log, metrics, ...(routeRef ? { routeRef } : {}) })
   } else {
     media = await EmbeddedMedia.start({
       host,
@@ -87,14 +112,34 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       gate: rooms,
       log,
       metrics,
+    }).catch(async (e: unknown) => {
+      await cluster?.close()
+      throw e
     })
   }
   rooms.media = media
 
+  // Browser publishers (the debug console): MediaRecorder over a WebSocket → ffmpeg → our own
+  // RTMP, under the same signed push URL as any publisher, checked before anything is spawned.
+  // ffmpeg runs here: for the embedded server it reaches RTMP on loopback, not the public name.
+  const ingestRtmpBase =
+    media instanceof EmbeddedMedia
+      ? `rtmp://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${media.rtmpPort}/${mediaApp}`
+      : media.urls('').rtmp.replace(/\/+$/, '')
+  const ingest = createIngestHandler({
+    rtmpBase: ingestRtmpBase,
+    verifyPushUrl: createPushUrlVerifier({ signer: rooms.signer, app: ingestRtmpBase.slice(ingestRtmpBase.lastIndexOf('/') + 1) }),
+    log,
+    ffmpegPath: opts.ffmpegPath,
+  })
+
   const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
-  const http = createServer(
-    createHttpHandler({ rooms, apps, metrics, log, nginx, dev: opts.dev === true, address }),
-  )
+  const api = createHttpHandler({ rooms, apps, metrics, log, nginx, dev: opts.dev === true, address })
+  const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
+  const http = createServer((req, res) => {
+    if (serveConsole && serveConsole(req, res)) return
+    return api(req, res)
+  })
   // perMessageDeflate off: compressing small signaling frames costs far more than it saves.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Limits.maxMessageBytes })
   const perAddress = new Map<string, WindowCounter>()
@@ -106,6 +151,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {})
     const path = (req.url ?? '/').split('?')[0]
+    if (path === INGEST_PATH) {
+      const ingestAddr = address(req)
+      let ic = perAddress.get(ingestAddr)
+      if (!ic) perAddress.set(ingestAddr, (ic = new WindowCounter(60_000)))
+      if (ic.hit() > rateLimit.connectionsPerMinute) {
+        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
+        return
+      }
+      return ingest.handleUpgrade(req, socket, head)
+    }
     if (path !== '/ws' && path !== '/') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n')
       return
@@ -142,6 +197,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })
   } catch (e) {
     await media.close()
+    await cluster?.close()
     throw e
   }
   const addr = http.address()
@@ -153,6 +209,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     httpUrl: `http://${hostForUrl}:${port}`,
     rtmpUrl: base.rtmp.replace(/\/$/, ''),
     flvUrl: base.flv.replace(/\/\.flv$/, ''),
+    ...(cluster ? { nodeId: cluster.nodeId } : {}),
     async close() {
       clearInterval(sweep)
       // Stop listening first: clients told 4008 reconnect at once, and must not land on this
@@ -167,10 +224,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       wss.close()
       http.closeAllConnections()
       await stopped
+      await ingest.close()
       await media.close()
+      await cluster?.close()
       log.info('server closed')
     },
   }
-  log.info({ url: server.url, rtmpUrl: server.rtmpUrl, flvUrl: server.flvUrl, httpUrl: server.httpUrl }, 'server started')
+  await cluster?.start(opts.internalUrl ?? server.httpUrl)
+  log.info({ url: server.url, rtmpUrl: server.rtmpUrl, flvUrl: server.flvUrl, httpUrl: server.httpUrl, nodeId: server.nodeId }, 'server started')
   return server
 }
