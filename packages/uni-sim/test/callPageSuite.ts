@@ -158,6 +158,20 @@ export function defineCallPageTests(): void {
       expect(player!.src).toBe(p.engine.getSnapshot().players.zoe_cam!.src)
       expect([player!.autoplay, player!.mode, player!.minCache, player!.maxCache]).toEqual([true, 'RTC', 0.2, 0.8])
 
+      // every other native event travels through the compiled bindings too
+      const seen: string[] = []
+      p.engine.on('publishQualityUpdate', () => seen.push('publishQuality'))
+      p.engine.on('capturedSoundLevelUpdate', () => seen.push('capturedSoundLevel'))
+      p.engine.on('playQualityUpdate', (streamId) => seen.push('playQuality ' + streamId))
+      p.engine.on('soundLevelUpdate', (streamId) => seen.push('soundLevel ' + streamId))
+      p.engine.on('recvSEI', (streamId, data) => seen.push(`sei ${streamId} ${data}`))
+      const zoeElement = findAll(p.page, 'live-player')[0]!
+      zoeElement.fire('audiovolumenotify', { volume: 40 })
+      zoeElement.fire('metadatachange', { sei: 'hello' })
+      await until(() => ['publishQuality', 'capturedSoundLevel', 'playQuality zoe_cam'].every((e) => seen.includes(e)), 'netstatus and volume events')
+      expect(seen).toContain('soundLevel zoe_cam')
+      expect(seen).toContain('sei zoe_cam hello')
+
       // ADD: a second remote stream gets a second player
       const yan = await bot('yan', 'sim-room-1')
       await yan.publish('yan_cam')
@@ -175,6 +189,19 @@ export function defineCallPageTests(): void {
       await until(() => !yan.engine.getSnapshot().users.some((u) => u.userId === user!.userId), 'yan sees the page leave')
       expect(findAll(p.page, 'live-pusher')).toEqual([])
       expect(p.players()).toEqual([])
+    })
+
+    it('closing the page (onUnload) leaves the room', async () => {
+      const p = await openCallPage()
+      p.typeRoomId('sim-room-4')
+      const xia = await bot('xia', 'sim-room-4')
+      p.tap('Join')
+      await until(() => p.engine.getSnapshot().pusher.state === 'PUBLISHING', 'PUBLISHING')
+      const me = p.engine.getSnapshot().user!.userId
+      await until(() => xia.engine.getSnapshot().users.some((u) => u.userId === me), 'xia sees the page user')
+      p.page.instance.onUnload() // WeChat: navigateBack / redirectTo
+      expect(p.engine.getSnapshot().roomState).toBe('DISCONNECTED')
+      await until(() => !xia.engine.getSnapshot().users.some((u) => u.userId === me) && xia.engine.getSnapshot().streams.length === 0, 'xia sees the page leave')
     })
 
     it('mute and camera buttons drive enable-mic / enable-camera; switch camera calls the pusher context', async () => {
