@@ -46,13 +46,16 @@ const srv = await startServer({
   flvPort: Number(values['flv-port']),
   apps: [app],
   dev: true,
+  // The debug console, when built (the build loop below builds it first on the next start).
+  consoleDir: join(root, 'apps/console/dist'),
   // Long-lived media URLs so the printed play URL still works when you get to it.
   mediaUrlTtlSeconds: 6 * 3600,
   logger: { level: process.env.MINIRTC_LOG_LEVEL ?? 'warn' },
 })
 const token = (userId) => createToken({ ...app, userId, roomId: values.room, privileges: { login: true, publish: true }, ttlSeconds: 24 * 3600 })
 
-const bot = await createBot({ server: srv.url, appId: app.appId, token: () => token('demo-bot'), roomId: values.room, user: { userId: 'demo-bot', userName: 'Demo Bot' } })
+// Wall-clock stamps in the bot's frames let the console chart bot → browser latency.
+const bot = await createBot({ server: srv.url, appId: app.appId, token: () => token('demo-bot'), roomId: values.room, user: { userId: 'demo-bot', userName: 'Demo Bot' }, pusher: { stampWallClock: true } })
 await bot.publish('demo-bot-cam', { extraInfo: 'MiniRTC demo bot (test pattern)' })
 
 // A signed play URL a person can open (ffplay, VLC, the console). Media URLs are bound to a live
@@ -74,13 +77,15 @@ function run(cmd, args, env) {
 if (!values['no-build']) {
   const env = { MINIRTC_SERVER: srv.url, MINIRTC_APP_ID: app.appId }
   for (const [name, dir, out] of [
+    ['@minirtc/console', 'apps/console', 'apps/console/dist'],
     ['taro-demo', 'apps/taro-demo', 'apps/taro-demo/dist'],
     ['uni-demo', 'apps/uni-demo', 'apps/uni-demo/dist/build/mp-weixin'],
   ]) {
     if (!existsSync(join(root, dir, 'package.json'))) continue
     process.stderr.write(`building ${name} against ${srv.url} ...\n`)
-    if (await run('pnpm', ['--filter', name, 'build'], env)) built.push(`  ${name.padEnd(10)} open ${join(root, out)} in WeChat developer tools`)
-    else built.push(`  ${name.padEnd(10)} build FAILED (see above)`)
+    const ok = await run('pnpm', ['--filter', name, 'build'], env)
+    if (name === '@minirtc/console') continue // served by the server below
+    built.push(ok ? `  ${name.padEnd(10)} open ${join(root, out)} in WeChat developer tools` : `  ${name.padEnd(10)} build FAILED (see above)`)
   }
 }
 
@@ -91,6 +96,7 @@ const lines = [
   `  rtmp        ${srv.rtmpUrl}`,
   `  http-flv    ${srv.flvUrl}`,
   `  dev token   ${srv.httpUrl}/dev/token?roomId=${values.room}&userId=you`,
+  ...(existsSync(join(root, 'apps/console/dist/index.html')) ? [`  console     ${srv.httpUrl}/console/?room=${values.room}  (open in a browser: watch, publish, chat)`] : []),
   `  room "${values.room}": demo-bot publishes "demo-bot-cam"`,
   `  play it     ffplay '${urls.flv}'`,
   `              (or rtmp: '${urls.rtmp}')`,

@@ -3,8 +3,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 install_deps
 cd "$ROOT"
-# The server's production-mode tests run a real nginx + libnginx-mod-rtmp.
+# The server's production-mode tests run a real nginx + libnginx-mod-rtmp; the console's tests
+# run Debian's Chromium, and browser publishing needs ffmpeg.
 bash scripts/install-nginx.sh >/dev/null
+bash scripts/install-chromium.sh >/dev/null
 log "build + typecheck + test (turbo)"
 pnpm exec turbo run build typecheck test --output-logs=errors-only --concurrency=2
 log "lint (oxlint)"

@@ -5,48 +5,30 @@
  * it, and the console leaves.
  */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
-import { createServer, type Server } from 'node:http'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { extname, join, resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { MediaReader, createBot, waitFor, type Bot, type FlvTag } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-// Not exported from @minirtc/server until the lead mounts it in startServer; then this test
-// drops its own mount and uses `${srv.url}`'s /ingest.
-import { INGEST_PATH, createIngestHandler, parsePushUrl, type IngestHandler } from '../../../packages/server/src/ingest/index'
 
 const CHROMIUM = process.env.MINIRTC_CHROMIUM ?? '/usr/bin/chromium'
 const here = fileURLToPath(new URL('.', import.meta.url))
 const appDir = resolve(here, '..')
 const dist = join(appDir, 'dist')
 const artifacts = resolve(appDir, '../../artifacts')
-const ready = existsSync(CHROMIUM) && spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0
-if (!ready && process.env.CI) throw new Error('Chromium or ffmpeg missing: run scripts/install-chromium.sh first')
+// No silent skip: without Chromium and ffmpeg this test fails and says how to get them.
+if (!existsSync(CHROMIUM) || spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status !== 0)
+  throw new Error('Chromium or ffmpeg missing: run scripts/install-chromium.sh first (npm test does)')
 
 const APP = { appId: 'console-test', secret: 'console-test-secret-0123456789' }
 const ROOM = 'console-room'
 
-/** The built console on a throwaway static server, as minirtc-server would serve it. */
-function serveDist(): Promise<{ url: string; server: Server }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' }
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!.replace(/^\/console/, ''))
-    const file = join(dist, path === '/' || path === '' ? 'index.html' : path)
-    if (!file.startsWith(dist) || !existsSync(file) || !statSync(file).isFile()) return void res.writeHead(404).end()
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file))
-  })
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/console/`, server })))
-}
-
-describe.skipIf(!ready)('console in Chromium', () => {
+describe('console in Chromium', () => {
   let srv: RunningServer
-  let ingest: IngestHandler
-  let ingestHttp: Server
-  let ingestUrl: string
-  let web: { url: string; server: Server }
+  let consoleUrl: string
   let ctx: BrowserContext
   let page: Page
   let bot: Bot
@@ -55,14 +37,10 @@ describe.skipIf(!ready)('console in Chromium', () => {
 
   beforeAll(async () => {
     execFileSync(join(appDir, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: appDir, stdio: 'inherit' })
-    srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: process.env.MINIRTC_TEST_LOG ?? 'silent' } })
-    // Structure only here: the media gate checks the signature when ffmpeg connects.
-    ingest = createIngestHandler({ rtmpBase: srv.rtmpUrl, verifyPushUrl: parsePushUrl })
-    ingestHttp = createServer((_q, r) => r.writeHead(404).end())
-    ingestHttp.on('upgrade', (req, socket, head) => ingest.handleUpgrade(req, socket, head))
-    await new Promise<void>((r) => ingestHttp.listen(0, '127.0.0.1', () => r()))
-    ingestUrl = `ws://127.0.0.1:${(ingestHttp.address() as { port: number }).port}${INGEST_PATH}`
-    web = await serveDist()
+    // The server serves the built console at /console/ and takes its publisher at /ingest,
+    // exactly as `minirtc-server --console-dir apps/console/dist` does.
+    srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, consoleDir: dist, logger: { level: process.env.MINIRTC_TEST_LOG ?? 'silent' } })
+    consoleUrl = `${srv.httpUrl}/console/`
     const token = () => createToken({ ...APP, userId: 'bot1', roomId: ROOM, privileges: { login: true, publish: true }, ttlSeconds: 600 })
     // Wall-clock stamps in the bot's frames give the console a bot→console latency figure.
     bot = await createBot({ server: srv.url, appId: APP.appId, token, roomId: ROOM, user: { userId: 'bot1', userName: 'Bot 1' }, pusher: { stampWallClock: true } })
@@ -93,18 +71,14 @@ describe.skipIf(!ready)('console in Chromium', () => {
     if (pageLog.length && process.env.MINIRTC_TEST_LOG) console.log(pageLog.join('\n'))
     await ctx?.close().catch(() => undefined)
     await bot?.leave().catch(() => undefined)
-    await ingest?.close()
-    ingestHttp?.closeAllConnections()
-    ingestHttp?.close()
-    web?.server.closeAllConnections()
-    web?.server.close()
     await srv?.close()
     rmSync(profile, { recursive: true, force: true })
   })
 
   it('watches the bot, publishes to it, and leaves', async () => {
-    const q = new URLSearchParams({ server: srv.url, ingest: ingestUrl, room: ROOM, user: 'web1', name: 'Web 1' })
-    await page.goto(`${web.url}index.html?${q}`)
+    // Served from the server itself: no server or ingest parameter is needed.
+    const q = new URLSearchParams({ room: ROOM, user: 'web1', name: 'Web 1' })
+    await page.goto(`${consoleUrl}?${q}`)
     // Only the room id is needed in dev mode: app id and token come from /dev/token.
     expect(await page.inputValue('input[name=roomId]')).toBe(ROOM)
     await page.click('#join')
@@ -202,14 +176,22 @@ describe.skipIf(!ready)('console in Chromium', () => {
   })
 
   it('says plainly when the server cannot take a browser publisher (no ffmpeg: 5005)', async () => {
-    const noFfmpeg = createIngestHandler({ rtmpBase: srv.rtmpUrl, verifyPushUrl: parsePushUrl, ffmpegPath: '/nonexistent/ffmpeg' })
-    const http = createServer((_q, r) => r.writeHead(404).end())
-    http.on('upgrade', (req, socket, head) => noFfmpeg.handleUpgrade(req, socket, head))
-    await new Promise<void>((r) => http.listen(0, '127.0.0.1', () => r()))
+    // A second server whose ffmpeg is missing: its /ingest refuses with MEDIA_UNAVAILABLE. One
+    // embedded media server per process, so this one fronts an (unused) nginx-rtmp address: the
+    // refusal comes before any media connection.
+    const noFfmpeg = await startServer({
+      host: '127.0.0.1',
+      port: 0,
+      apps: [APP],
+      dev: true,
+      consoleDir: dist,
+      ffmpegPath: '/nonexistent/ffmpeg',
+      media: { kind: 'nginx', rtmpUrl: 'rtmp://127.0.0.1:9/live', hookSecret: 'unused-hook-secret' },
+      logger: { level: 'silent' },
+    })
     try {
-      const refusing = `ws://127.0.0.1:${(http.address() as { port: number }).port}${INGEST_PATH}`
-      const q = new URLSearchParams({ server: srv.url, ingest: refusing, room: ROOM, user: 'web2' })
-      await page.goto(`${web.url}index.html?${q}`)
+      const q = new URLSearchParams({ room: ROOM, user: 'web2' })
+      await page.goto(`${noFfmpeg.httpUrl}/console/?${q}`)
       await page.click('#join')
       await expect.poll(() => page.textContent('#status'), { timeout: 10_000 }).toBe('CONNECTED')
       await page.click('#pubStart')
@@ -219,8 +201,6 @@ describe.skipIf(!ready)('console in Chromium', () => {
       await page.click('#leave')
     } finally {
       await noFfmpeg.close()
-      http.closeAllConnections()
-      http.close()
     }
   })
 })
