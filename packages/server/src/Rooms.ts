@@ -1,5 +1,7 @@
 import {
   CloseCode,
+  type PushEvent,
+  type Pushes,
   ErrorCode,
   errorReason,
   type BroadcastMessage,
@@ -13,11 +15,13 @@ import {
   type UserInfo,
 } from '@minirtc/protocol'
 import type { Logger } from 'pino'
+import type { ClusterEvent, ClusterLink, FanoutFilter } from './cluster/ClusterLink'
 import { ServerError } from './errors'
 import type { MediaBackend, MediaDecision, MediaGate, MediaRequest } from './media/MediaBackend'
 import { MediaSigner, newMediaName, type MediaKind } from './media/mediaSigner'
 import type { Metrics } from './metrics'
 import { Session, type SessionSink } from './Session'
+import type { NodeHoldings } from './store/RedisRoomStore'
 import type { RoomStore, StoredStream, StoredUser } from './store/RoomStore'
 import { at, type Cancel } from './timers'
 import type { TokenClaims } from './token'
@@ -62,7 +66,9 @@ interface LocalStream {
 
 interface MediaConn {
   kind: MediaKind
+  /** '' for a player whose session lives on another node. */
   sessionId: string
+  ref: string
   mediaName: string
 }
 
@@ -79,7 +85,10 @@ export class Rooms implements MediaGate {
   private readonly mediaConns = new Map<string, MediaConn>()
   private readonly locks = new Map<string, Promise<unknown>>()
   private readonly messageIds = new Map<string, number>()
-  private readonly signer = new MediaSigner()
+  /** Players on this node of streams another node holds: mediaName → media connection ids. */
+  private readonly remotePlayers = new Map<string, Set<string>>()
+  /** In a cluster the key comes from Redis, so a URL signed by one node verifies on every node. */
+  signer = new MediaSigner()
   media: MediaBackend | undefined
 
   constructor(
@@ -87,6 +96,7 @@ export class Rooms implements MediaGate {
     private readonly cfg: RoomsConfig,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    private readonly cluster?: ClusterLink,
   ) {}
 
   // ---- bookkeeping -------------------------------------------------------------------------
@@ -120,8 +130,22 @@ export class Rooms implements MediaGate {
     return this.local.get(this.roomKey(appId, roomId)) ?? new Set()
   }
 
-  private others(s: Session): Session[] {
-    return [...this.members(s.appId, s.roomId)].filter((o) => o !== s)
+  /** Push to the room's members on this node and, in a cluster, on every other node. */
+  private fanout<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter = {}): void {
+    this.deliver(appId, roomId, ev, d, f)
+    this.cluster?.publish({ t: 'push', a: appId, r: roomId, ev, d, ...f })
+  }
+
+  private deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter): number {
+    let n = 0
+    for (const m of this.members(appId, roomId)) {
+      if (m.id === f.x || m.user.userId === f.xu) continue
+      if (f.uu && !m.userUpdate) continue
+      if (f.to && !f.to.includes(m.user.userId)) continue
+      m.push(ev, d)
+      n++
+    }
+    return n
   }
 
   /** Local sessions and rooms, for metrics and the admin API. */
@@ -181,11 +205,13 @@ export class Rooms implements MediaGate {
         claims.exp,
         address,
         this.cfg.replayBufferSize,
+        this.cluster ? this.cluster.nodeId + '.' : '',
       )
       const prev = await this.store.getUser(s.appId, s.roomId, s.user.userId)
       const old = prev && this.sessions.get(prev.sessionId)
       // Same userId again: the newest login wins, the old connection is told why and closed.
       if (old) await this.endLocked(old, 'replaced')
+      else if (prev) await this.replaceRemote(s, prev)
       const entry: StoredUser = { user: { ...s.user }, sessionId: s.id, joinedAt: Date.now(), address }
       await this.store.putUser(s.appId, s.roomId, entry)
       this.sessions.set(s.id, s)
@@ -197,10 +223,8 @@ export class Rooms implements MediaGate {
       // No sink yet: the connection attaches one after sending the reply (see Session.attach).
       this.armTokenTimers(s)
       const room = await this.buildSync(s)
-      for (const o of this.others(s)) {
-        if (o.userUpdate) o.push('user', { type: 'ADD', users: [{ ...s.user }] })
-        if (!old) o.push('onlineCount', { count: room.onlineCount })
-      }
+      this.fanout(s.appId, s.roomId, 'user', { type: 'ADD', users: [{ ...s.user }] }, { x: s.id, xu: s.user.userId, uu: true })
+      if (!prev) this.fanout(s.appId, s.roomId, 'onlineCount', { count: room.onlineCount }, { x: s.id })
       this.log.info({ appId: s.appId, roomId: s.roomId, userId: s.user.userId, ref: s.ref, address }, 'login')
       return {
         session: s,
@@ -276,6 +300,7 @@ export class Rooms implements MediaGate {
     // Snapshots: removing a stream or a media connection edits these sets.
     for (const streamId of Array.from(s.streams)) await this.removeStream(s, streamId, false)
     for (const id of Array.from(s.mediaSessions)) this.media?.closeSession(id)
+    this.cluster?.publish({ t: 'refEnded', ref: s.ref })
     const removed = await this.store.removeUser(s.appId, s.roomId, s.user.userId, s.id)
     this.log.info({ ref: s.ref, userId: s.user.userId, reason }, 'session ended')
     if (!removed || reason === 'replaced') return
@@ -286,10 +311,24 @@ export class Rooms implements MediaGate {
       return
     }
     if (reason === 'roomClosed') return
-    for (const o of this.others(s)) {
-      if (o.userUpdate) o.push('user', { type: 'DELETE', users: [{ ...s.user }] })
-      o.push('onlineCount', { count })
+    this.fanout(s.appId, s.roomId, 'user', { type: 'DELETE', users: [{ ...s.user }] }, { x: s.id, uu: true })
+    this.fanout(s.appId, s.roomId, 'onlineCount', { count }, { x: s.id })
+  }
+
+  /**
+   * The user's previous session lives on another node (or on a dead one): remove its streams
+   * here, so the new session can publish the same streamIds at once, and tell its node to close it.
+   */
+  private async replaceRemote(s: Session, prev: StoredUser): Promise<void> {
+    if (!this.cluster) return
+    for (const st of await this.store.listStreams(s.appId, s.roomId)) {
+      if (st.ownerSessionId !== prev.sessionId) continue
+      const del = await this.store.deleteStream(s.appId, st.streamId, prev.sessionId)
+      if (!del) continue
+      this.cluster.publish({ t: 'streamGone', m: del.mediaName })
+      if (del.state === 'live') this.fanout(s.appId, s.roomId, 'stream', { type: 'DELETE', streams: [this.streamInfo(del)] }, { xu: s.user.userId })
     }
+    this.cluster.publish({ t: 'end', sid: prev.sessionId, reason: 'replaced' })
   }
 
   private armTokenTimers(s: Session): void {
@@ -317,11 +356,13 @@ export class Rooms implements MediaGate {
 
   // ---- streams -----------------------------------------------------------------------------
 
-  private mediaUrl(kind: MediaKind, mediaName: string, s: Session): { rtmp: string; flv: string; expiresAt: number } {
+  private mediaUrl(kind: MediaKind, st: StoredStream, s: Session): { rtmp: string; flv: string; expiresAt: number } {
     if (!this.media) throw new ServerError(ErrorCode.MEDIA_UNAVAILABLE)
+    const mediaName = st.mediaName
     const expires = Math.floor(Date.now() / 1000) + this.cfg.mediaUrlTtlSeconds
     const q = this.signer.sign({ kind, mediaName, ref: s.ref, expires })
-    const base = this.media.urls(mediaName)
+    // The media node was chosen when the stream was reserved (it may be another node's NMS).
+    const base = st.mediaUrls ?? this.media.urls(mediaName)
     return { rtmp: `${base.rtmp}?${q}`, flv: base.flv ? `${base.flv}?${q}` : '', expiresAt: expires * 1000 }
   }
 
@@ -329,22 +370,25 @@ export class Rooms implements MediaGate {
     if (!s.grants.publish) throw new ServerError(ErrorCode.PUBLISH_NOT_GRANTED)
     if (s.streamIdPrefix !== undefined && !req.streamId.startsWith(s.streamIdPrefix))
       throw new ServerError(ErrorCode.STREAM_PREFIX_NOT_GRANTED)
-    if (!this.media) throw new ServerError(ErrorCode.MEDIA_UNAVAILABLE)
+    const media = this.media
+    if (!media) throw new ServerError(ErrorCode.MEDIA_UNAVAILABLE)
     return this.withRoom(s.appId, s.roomId, async () => {
       if (s.state === 'ended') throw new ServerError(ErrorCode.NOT_LOGGED_IN)
       let st = await this.store.getStream(s.appId, req.streamId)
       if (!st) {
         if (s.streams.size >= this.cfg.maxStreamsPerSession) throw new ServerError(ErrorCode.TOO_MANY_STREAMS)
+        const mediaName = newMediaName()
         const want: StoredStream = {
           appId: s.appId,
           roomId: s.roomId,
           streamId: req.streamId,
           user: { ...s.user },
           ownerSessionId: s.id,
-          mediaName: newMediaName(),
+          mediaName,
           extraInfo: req.extraInfo ?? '',
           state: 'pending',
           createdAt: Date.now(),
+          mediaUrls: media.urls(mediaName),
         }
         st = await this.store.reserveStream(want)
         if (st.ownerSessionId === s.id) {
@@ -362,7 +406,7 @@ export class Rooms implements MediaGate {
       // Another session (any room of this app) holds the streamId; the holder is unaffected.
       if (st.ownerSessionId !== s.id) throw new ServerError(ErrorCode.STREAM_ID_TAKEN)
       // Publishing an own stream again is how a reconnecting pusher gets a fresh URL.
-      const url = this.mediaUrl('publish', st.mediaName, s)
+      const url = this.mediaUrl('publish', st, s)
       this.log.info({ ref: s.ref, streamId: st.streamId, mediaName: st.mediaName }, 'publish url issued')
       return { streamId: st.streamId, pushUrl: url.rtmp, expiresAt: url.expiresAt }
     })
@@ -381,18 +425,21 @@ export class Rooms implements MediaGate {
   /** Drop a stream: media connections closed, DELETE to others, STOPPED to the owner. */
   private async removeStream(s: Session, streamId: string, notifyOwner: boolean): Promise<void> {
     s.streams.delete(streamId)
-    const st = await this.store.deleteStream(s.appId, streamId)
-    if (!st) return
-    const ls = this.streams.get(st.mediaName)
-    this.streams.delete(st.mediaName)
+    // Only while this session owns it: another node may already have handed the streamId over.
+    const st = await this.store.deleteStream(s.appId, streamId, s.id)
+    let ls: LocalStream | undefined
+    for (const x of this.streams.values()) if (x.ownerSessionId === s.id && x.streamId === streamId) ls = x
     if (ls) {
+      this.streams.delete(ls.mediaName)
       ls.grace?.()
       delete ls.grace
       if (ls.publisher) this.closeMedia(ls.publisher)
       for (const p of ls.players) this.closeMedia(p)
     }
+    if (!st) return
+    this.cluster?.publish({ t: 'streamGone', m: st.mediaName })
     if (st.state === 'live') {
-      for (const o of this.others(s)) o.push('stream', { type: 'DELETE', streams: [this.streamInfo(st)] })
+      this.fanout(s.appId, s.roomId, 'stream', { type: 'DELETE', streams: [this.streamInfo(st)] }, { x: s.id })
       if (notifyOwner) s.push('publishState', { streamId, state: 'STOPPED' })
     }
   }
@@ -406,7 +453,7 @@ export class Rooms implements MediaGate {
     const st = await this.store.getStream(s.appId, streamId)
     // Streams of other rooms are indistinguishable from missing ones.
     if (!st || st.roomId !== s.roomId) throw new ServerError(ErrorCode.STREAM_NOT_FOUND)
-    const url = this.mediaUrl('play', st.mediaName, s)
+    const url = this.mediaUrl('play', st, s)
     return { streamId, urls: { rtmp: url.rtmp, flv: url.flv }, expiresAt: url.expiresAt }
   }
 
@@ -416,8 +463,7 @@ export class Rooms implements MediaGate {
       if (!st || st.roomId !== s.roomId) throw new ServerError(ErrorCode.STREAM_NOT_FOUND)
       if (st.ownerSessionId !== s.id) throw new ServerError(ErrorCode.NOT_STREAM_OWNER)
       const upd = await this.store.updateStream(s.appId, req.streamId, { extraInfo: req.extraInfo })
-      if (upd && upd.state === 'live')
-        for (const o of this.others(s)) o.push('streamExtraInfo', { streams: [this.streamInfo(upd)] })
+      if (upd && upd.state === 'live') this.fanout(s.appId, s.roomId, 'streamExtraInfo', { streams: [this.streamInfo(upd)] }, { x: s.id })
       return {}
     })
   }
@@ -431,30 +477,44 @@ export class Rooms implements MediaGate {
         throw new ServerError(ErrorCode.PAYLOAD_TOO_LARGE, `At most ${this.cfg.maxRoomExtraInfoKeys} room extra info keys.`)
       const info = { key: req.key, value: req.value, updateUser: { ...s.user }, updateTime: Date.now() }
       await this.store.setRoomExtraInfo(s.appId, s.roomId, info)
-      for (const o of this.others(s)) o.push('roomExtraInfo', { extraInfo: [info] })
+      this.fanout(s.appId, s.roomId, 'roomExtraInfo', { extraInfo: [info] }, { x: s.id })
       return {}
     })
   }
 
-  broadcast(s: Session, message: string): { messageId: number } {
+  broadcast(s: Session, message: string): { messageId: number } | Promise<{ messageId: number }> {
+    const send = (messageId: number) => {
+      const m: BroadcastMessage = { messageId, fromUser: { ...s.user }, message, sendTime: Date.now() }
+      this.fanout(s.appId, s.roomId, 'broadcast', { messages: [m] }, { x: s.id })
+      return { messageId }
+    }
+    // In a cluster the per-room numbering lives in Redis (one INCR per message).
+    if (this.cluster) return this.cluster.nextMessageId(s.appId, s.roomId).then(send)
     const key = this.roomKey(s.appId, s.roomId)
     const messageId = (this.messageIds.get(key) ?? 0) + 1
     this.messageIds.set(key, messageId)
-    const m: BroadcastMessage = { messageId, fromUser: { ...s.user }, message, sendTime: Date.now() }
-    for (const o of this.others(s)) o.push('broadcast', { messages: [m] })
-    return { messageId }
+    return send(messageId)
   }
 
-  customCommand(s: Session, req: OpRequest<'customCommand'>): Record<string, never> {
-    const want = new Set(req.toUserIds)
-    let sent = 0
-    for (const o of this.others(s)) {
-      if (!want.has(o.user.userId)) continue
-      o.push('customCommand', { fromUser: { ...s.user }, command: req.command })
-      sent++
+  customCommand(s: Session, req: OpRequest<'customCommand'>): Record<string, never> | Promise<Record<string, never>> {
+    const d = { fromUser: { ...s.user }, command: req.command }
+    const to = req.toUserIds.filter((u) => u !== s.user.userId)
+    const sent = this.deliver(s.appId, s.roomId, 'customCommand', d, { x: s.id, to })
+    if (!this.cluster) {
+      if (sent === 0) throw new ServerError(ErrorCode.USER_NOT_FOUND)
+      return {}
     }
-    if (sent === 0) throw new ServerError(ErrorCode.USER_NOT_FOUND)
-    return {}
+    const cluster = this.cluster
+    return (async () => {
+      // Recipients on other nodes: only those the shared store knows are in the room.
+      const remote: string[] = []
+      const local = new Set([...this.members(s.appId, s.roomId)].map((m) => m.user.userId))
+      for (const u of await this.store.listUsers(s.appId, s.roomId))
+        if (to.includes(u.user.userId) && !local.has(u.user.userId)) remote.push(u.user.userId)
+      if (remote.length) cluster.publish({ t: 'push', a: s.appId, r: s.roomId, ev: 'customCommand', d, x: s.id, to: remote })
+      if (sent + remote.length === 0) throw new ServerError(ErrorCode.USER_NOT_FOUND)
+      return {}
+    })()
   }
 
   // ---- admin -------------------------------------------------------------------------------
@@ -469,7 +529,8 @@ export class Rooms implements MediaGate {
       ...u.user,
       joinedAt: u.joinedAt,
       address: u.address,
-      connected: this.sessions.get(u.sessionId)?.state === 'active',
+      // Sessions on other nodes count as connected (their node would have reaped them otherwise).
+      connected: this.sessions.has(u.sessionId) ? this.sessions.get(u.sessionId)!.state === 'active' : this.cluster !== undefined,
     }))
   }
 
@@ -480,19 +541,82 @@ export class Rooms implements MediaGate {
 
   async kick(appId: string, roomId: string, userId: string): Promise<boolean> {
     const u = await this.store.getUser(appId, roomId, userId)
-    const s = u && this.sessions.get(u.sessionId)
-    if (!s) return false
-    await this.end(s, 'kicked')
+    if (!u) return false
+    const s = this.sessions.get(u.sessionId)
+    if (s) await this.end(s, 'kicked')
+    else if (this.cluster) this.cluster.publish({ t: 'end', sid: u.sessionId, reason: 'kicked' })
+    else return false
     return true
   }
 
   async closeRoom(appId: string, roomId: string): Promise<number> {
     return this.withRoom(appId, roomId, async () => {
       const all = [...this.members(appId, roomId)]
+      const total = this.cluster ? await this.store.countUsers(appId, roomId) : all.length
+      this.cluster?.publish({ t: 'closeRoom', a: appId, r: roomId })
       for (const s of all) await this.endLocked(s, 'roomClosed')
       await this.store.deleteRoom(appId, roomId)
-      return all.length
+      return Math.max(total, all.length)
     })
+  }
+
+  // ---- cluster -----------------------------------------------------------------------------
+
+  /** An event another node published. */
+  onClusterEvent(e: ClusterEvent): void {
+    switch (e.t) {
+      case 'push':
+        this.deliver(e.a, e.r, e.ev, e.d as never, e)
+        return
+      case 'end': {
+        const s = this.sessions.get(e.sid)
+        if (s) this.background(this.end(s, e.reason), 'remote end')
+        return
+      }
+      case 'closeRoom':
+        this.background(
+          this.withRoom(e.a, e.r, async () => {
+            for (const s of [...this.members(e.a, e.r)]) await this.endLocked(s, 'roomClosed')
+          }),
+          'remote room close',
+        )
+        return
+      case 'mediaEnded':
+        if (this.mediaConns.has(e.id)) this.mediaEnded(e.id)
+        return
+      case 'refEnded':
+        for (const [id, c] of Array.from(this.mediaConns)) if (c.ref === e.ref) this.closeMedia(id)
+        return
+      case 'streamGone':
+        for (const id of Array.from(this.remotePlayers.get(e.m) ?? [])) this.closeMedia(id)
+        this.remotePlayers.delete(e.m)
+        return
+    }
+  }
+
+  /**
+   * A dead node's users and streams (found by the reaper): remove them from the shared store and
+   * tell the rooms, as if each of those sessions had expired.
+   */
+  async reapNode(h: NodeHoldings): Promise<void> {
+    for (const x of h.streams) {
+      const st = await this.store.deleteStream(x.appId, x.streamId, x.ownerSessionId)
+      if (!st) continue
+      this.cluster?.publish({ t: 'streamGone', m: st.mediaName })
+      if (st.state === 'live') this.fanout(st.appId, st.roomId, 'stream', { type: 'DELETE', streams: [this.streamInfo(st)] })
+    }
+    for (const u of h.users) {
+      const entry = await this.store.getUser(u.appId, u.roomId, u.userId)
+      if (!entry || entry.sessionId !== u.sessionId) continue
+      if (!(await this.store.removeUser(u.appId, u.roomId, u.userId, u.sessionId))) continue
+      const count = await this.store.countUsers(u.appId, u.roomId)
+      if (count === 0) {
+        await this.store.deleteRoom(u.appId, u.roomId)
+        continue
+      }
+      this.fanout(u.appId, u.roomId, 'user', { type: 'DELETE', users: [{ ...entry.user }] }, { uu: true })
+      this.fanout(u.appId, u.roomId, 'onlineCount', { count })
+    }
   }
 
   /** Server shutdown: close every socket with 4008 (clients reconnect later). */
@@ -508,20 +632,49 @@ export class Rooms implements MediaGate {
 
   // ---- media gate --------------------------------------------------------------------------
 
-  authorize(req: MediaRequest): MediaDecision {
-    const d = this.decide(req)
+  /**
+   * For hook-based media servers (nginx), which can wait: a player of a stream that another node
+   * holds is checked against the shared store.
+   */
+  async authorizeAsync(req: MediaRequest): Promise<MediaDecision> {
+    if (!this.cluster || req.kind !== 'play' || this.streams.has(req.mediaName)) return this.authorize(req)
+    return this.authorize(req, await this.store.getStreamByMediaName(req.mediaName))
+  }
+
+  authorize(req: MediaRequest, remote?: StoredStream): MediaDecision {
+    const d = this.decide(req, remote)
     this.metrics.mediaAuth.inc({ kind: req.kind, result: d.ok ? 'allow' : errorReason(d.code) })
     if (!d.ok) this.log.info({ kind: req.kind, mediaName: req.mediaName, code: d.code }, 'media refused')
     return d
   }
 
-  private decide(req: MediaRequest): MediaDecision {
+  private decide(req: MediaRequest, remote?: StoredStream): MediaDecision {
     if (req.app !== this.cfg.mediaApp) return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
     if (req.kind === 'publish' && req.protocol !== 'rtmp') return { ok: false, code: ErrorCode.MEDIA_UNAVAILABLE }
     const check = this.signer.verify(req.kind, req.mediaName, req.query)
     if (!check.ok) return check
     const s = this.byRef.get(check.grant.ref)
     const ls = this.streams.get(req.mediaName)
+    const ref = check.grant.ref
+    if (this.cluster && req.kind === 'play' && !s && ls && ls.publisher !== undefined) {
+      // Embedded media in a cluster: this node's NMS carries the stream, the player's session is
+      // on another node. The cluster-wide signature proves that node checked the room; when the
+      // session ends, 'refEnded' drops the player.
+      this.mediaConns.set(req.mediaSessionId, { kind: 'play', sessionId: '', ref, mediaName: req.mediaName })
+      ls.players.add(req.mediaSessionId)
+      return { ok: true }
+    }
+    if (s && s.state !== 'ended' && !ls && remote && req.kind === 'play') {
+      // A stream another node holds, played through a hook that reached the player's node.
+      if (remote.appId !== s.appId || remote.roomId !== s.roomId || remote.mediaName !== req.mediaName)
+        return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
+      let set = this.remotePlayers.get(req.mediaName)
+      if (!set) this.remotePlayers.set(req.mediaName, (set = new Set()))
+      set.add(req.mediaSessionId)
+      this.mediaConns.set(req.mediaSessionId, { kind: 'play', sessionId: s.id, ref, mediaName: req.mediaName })
+      s.mediaSessions.add(req.mediaSessionId)
+      return { ok: true }
+    }
     if (!s || s.state === 'ended' || !ls || ls.roomId !== s.roomId || ls.appId !== s.appId)
       return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
     if (req.kind === 'publish') {
@@ -530,7 +683,7 @@ export class Rooms implements MediaGate {
     } else {
       ls.players.add(req.mediaSessionId)
     }
-    this.mediaConns.set(req.mediaSessionId, { kind: req.kind, sessionId: s.id, mediaName: req.mediaName })
+    this.mediaConns.set(req.mediaSessionId, { kind: req.kind, sessionId: s.id, ref, mediaName: req.mediaName })
     s.mediaSessions.add(req.mediaSessionId)
     return { ok: true }
   }
@@ -550,7 +703,7 @@ export class Rooms implements MediaGate {
       const st = await this.store.updateStream(ls.appId, ls.streamId, { state: 'live', mediaSessionId })
       if (!st) return
       // Back within the grace period: the room never saw it go, so it must not see it come again.
-      if (!before || before.state !== 'live') for (const o of this.others(s)) o.push('stream', { type: 'ADD', streams: [this.streamInfo(st)] })
+      if (!before || before.state !== 'live') this.fanout(s.appId, s.roomId, 'stream', { type: 'ADD', streams: [this.streamInfo(st)] }, { x: s.id })
       s.push('publishState', { streamId: st.streamId, state: 'PUBLISHING' })
       this.log.info({ ref: s.ref, streamId: st.streamId }, 'stream live')
     }), 'publish started')
@@ -559,9 +712,15 @@ export class Rooms implements MediaGate {
   mediaEnded(mediaSessionId: string): void {
     const conn = this.mediaConns.get(mediaSessionId)
     this.mediaConns.delete(mediaSessionId)
-    if (!conn) return
+    if (!conn) {
+      // A hook for a connection that another node authorized (nginx calls any node).
+      if (this.cluster && mediaSessionId.startsWith('nginx-')) this.cluster.publish({ t: 'mediaEnded', id: mediaSessionId })
+      return
+    }
     const s = this.sessions.get(conn.sessionId)
     s?.mediaSessions.delete(mediaSessionId)
+    const rp = this.remotePlayers.get(conn.mediaName)
+    if (rp?.delete(mediaSessionId) && rp.size === 0) this.remotePlayers.delete(conn.mediaName)
     const ls = this.streams.get(conn.mediaName)
     if (!ls) return
     if (conn.kind === 'play') {
@@ -587,7 +746,7 @@ export class Rooms implements MediaGate {
           const cur = await this.store.getStream(ls.appId, ls.streamId)
           if (!cur || cur.state !== 'live' || cur.mediaSessionId || ls.publisher !== undefined) return
           await this.store.updateStream(ls.appId, ls.streamId, { state: 'pending' })
-          for (const o of this.others(owner)) o.push('stream', { type: 'DELETE', streams: [this.streamInfo(cur)] })
+          this.fanout(ls.appId, ls.roomId, 'stream', { type: 'DELETE', streams: [this.streamInfo(cur)] }, { x: owner.id })
           this.log.info({ ref: owner.ref, streamId: cur.streamId }, 'stream stopped')
         }), 'media grace ended')
       })

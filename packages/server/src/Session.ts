@@ -17,8 +17,11 @@ export type SessionState = 'active' | 'detached' | 'ended'
 export class Session {
   /** Resume credential; only the client that logged in knows it. */
   readonly id = randomBytes(18).toString('base64url')
-  /** Public reference used in media URLs and logs (leaking it does not allow a resume). */
-  readonly ref = randomBytes(9).toString('base64url')
+  /**
+   * Public reference used in media URLs and logs (leaking it does not allow a resume). In a
+   * cluster it starts with `<nodeId>.` so a media hook that lands on any node finds the session's node.
+   */
+  readonly ref: string
   state: SessionState = 'active'
   seq = 0
   /** Pushes not yet acknowledged by the client, oldest first. */
@@ -44,7 +47,10 @@ export class Session {
     public tokenExp: number,
     public address: string,
     private readonly maxBuffer: number,
-  ) {}
+    refPrefix = '',
+  ) {
+    this.ref = refPrefix + randomBytes(9).toString('base64url')
+  }
 
   /** Number, buffer and (when attached) send one push. */
   push<E extends PushEvent>(ev: E, d: Pushes[E]): void {

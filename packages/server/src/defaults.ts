@@ -15,5 +15,6 @@ export const defaults = {
   maxRoomExtraInfoKeys: 16,
   replayBufferSize: 2048,
   mediaGraceMs: 8000,
+  nodeTtlMs: 15_000,
   rateLimit: { messagesPerSecond: 30, burst: 60, maxBadFrames: 20, connectionsPerMinute: 600 } as RateLimitOptions,
 } as const

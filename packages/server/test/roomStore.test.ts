@@ -45,6 +45,7 @@ export function roomStoreContract(name: string, make: () => RoomStore | Promise<
       expect(await s.updateStream('app', 'cam', { state: 'live', mediaSessionId: 'x' })).toMatchObject({ state: 'live', mediaSessionId: 'x' })
       expect((await s.updateStream('app', 'cam', { mediaSessionId: undefined }))?.mediaSessionId).toBeUndefined()
       expect((await s.listStreams('app', owner.roomId)).map((x) => x.streamId)).toEqual(['cam'])
+      expect(await s.deleteStream('app', 'cam', 'not-the-owner')).toBeUndefined()
       expect((await s.deleteStream('app', 'cam'))?.streamId).toBe('cam')
       expect(await s.getStreamByMediaName(owner.mediaName)).toBeUndefined()
     })

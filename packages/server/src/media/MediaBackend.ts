@@ -19,6 +19,8 @@ export type MediaDecision = { ok: true } | { ok: false; code: ErrorCode }
 export interface MediaGate {
   /** Decide synchronously (NMS needs the answer before it sends a single byte). */
   authorize(req: MediaRequest): MediaDecision
+  /** Decide when the media server can wait (HTTP hooks): may consult the shared store. */
+  authorizeAsync?(req: MediaRequest): Promise<MediaDecision>
   /** The media server made this connection the stream's publisher. */
   publishStarted(mediaName: string, mediaSessionId: string): void
   /** A publisher or player connection ended. */

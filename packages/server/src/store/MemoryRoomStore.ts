@@ -105,10 +105,10 @@ export class MemoryRoomStore implements RoomStore {
     return { ...s }
   }
 
-  async deleteStream(appId: string, streamId: string): Promise<StoredStream | undefined> {
+  async deleteStream(appId: string, streamId: string, ownerSessionId?: string): Promise<StoredStream | undefined> {
     const k = this.key(appId, streamId)
     const s = this.streams.get(k)
-    if (!s) return undefined
+    if (!s || (ownerSessionId !== undefined && s.ownerSessionId !== ownerSessionId)) return undefined
     this.streams.delete(k)
     this.byMediaName.delete(s.mediaName)
     return { ...s }

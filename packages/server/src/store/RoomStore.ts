@@ -8,6 +8,8 @@ export interface StoredUser {
   joinedAt: number
   /** Client address (from X-Forwarded-For when trustProxy is on), for the admin API. */
   address: string
+  /** Cluster node that holds the session (set by a shared store; a dead node's users are reaped). */
+  node?: string
 }
 
 /** Stream lifecycle: reserved by `publish`, live once the media server confirms the push. */
@@ -26,6 +28,10 @@ export interface StoredStream {
   /** Media-server connection id of the current publisher, when live. */
   mediaSessionId?: string
   createdAt: number
+  /** Unsigned push/play URLs on the media node that carries this stream (chosen at publish). */
+  mediaUrls?: { rtmp: string; flv: string }
+  /** Cluster node of the owning session (set by a shared store). */
+  node?: string
 }
 
 export interface RoomSummary {
@@ -62,8 +68,11 @@ export interface RoomStore {
     streamId: string,
     patch: Partial<Pick<StoredStream, 'state' | 'mediaSessionId' | 'extraInfo'>>,
   ): Promise<StoredStream | undefined>
-  /** Remove the stream; returns the removed entry. */
-  deleteStream(appId: string, streamId: string): Promise<StoredStream | undefined>
+  /**
+   * Remove the stream; returns the removed entry. With `ownerSessionId`, only when that session
+   * still owns it (a node cleaning up an old session must not remove a re-published stream).
+   */
+  deleteStream(appId: string, streamId: string, ownerSessionId?: string): Promise<StoredStream | undefined>
   listStreams(appId: string, roomId: string): Promise<StoredStream[]>
 
   setRoomExtraInfo(appId: string, roomId: string, info: RoomExtraInfo): Promise<number>

@@ -1,0 +1,36 @@
+import type { PushEvent } from '@minirtc/protocol'
+import type { EndReason } from '../Rooms'
+
+/** Who a room push goes to (applied on every node to its own members of the room). */
+export interface FanoutFilter {
+  /** Not to this session. */
+  x?: string
+  /** Not to sessions of this userId. */
+  xu?: string
+  /** Only to sessions that logged in with userUpdate: true. */
+  uu?: boolean
+  /** Only to these userIds. */
+  to?: string[]
+}
+
+/** What nodes tell each other over the cluster channel. */
+export type ClusterEvent =
+  | ({ t: 'push'; a: string; r: string; ev: PushEvent; d: unknown } & FanoutFilter)
+  /** End a session that lives on whichever node has it. */
+  | { t: 'end'; sid: string; reason: EndReason }
+  | { t: 'closeRoom'; a: string; r: string }
+  /** A media hook reported the end of a connection this node did not authorize. */
+  | { t: 'mediaEnded'; id: string }
+  /** A session ended: drop media connections opened with its URLs on any node. */
+  | { t: 'refEnded'; ref: string }
+  /** A stream was removed: drop its players on any node. */
+  | { t: 'streamGone'; m: string }
+
+/** The part of a cluster that room logic talks to. */
+export interface ClusterLink {
+  readonly nodeId: string
+  /** Send to every other node (this node delivers its own share locally). */
+  publish(e: ClusterEvent): void
+  /** Broadcast messageIds, numbered per room across the cluster. */
+  nextMessageId(appId: string, roomId: string): Promise<number>
+}

@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto'
+import { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { RedisRoomStore, type NodeHoldings } from '../store/RedisRoomStore'
+import type { ClusterEvent, ClusterLink } from './ClusterLink'
+
+export interface RedisClusterOptions {
+  /** `redis://[:password@]host:port[/db]` */
+  url: string
+  /** A node that has not refreshed its heartbeat for this long is dead: its users and streams are removed. */
+  nodeTtlMs: number
+  /** Key and channel prefix, to share one Redis between deployments. */
+  prefix?: string
+  log: Logger
+}
+
+/**
+ * Several server nodes on one Redis: the shared RoomStore, room events over pub/sub, node
+ * heartbeats, and the reaper that removes a dead node's users and streams.
+ *
+ * Every node publishes the pushes it fans out on one channel; every node delivers them to its
+ * own members of that room. A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
+ * a node whose key expired is reaped by whichever live node wins `SET reap:<id> NX`.
+ */
+export class RedisCluster implements ClusterLink {
+  readonly nodeId = randomBytes(4).toString('hex')
+  readonly store: RedisRoomStore
+  private readonly prefix: string
+  private readonly channel: string
+  private handler: (e: ClusterEvent) => void = () => {}
+  private reaper: (h: NodeHoldings) => Promise<void> = async () => {}
+  private timer: NodeJS.Timeout | undefined
+  private httpUrl = ''
+  private closed = false
+
+  private constructor(
+    private readonly cmd: Redis,
+    private readonly sub: Redis,
+    private readonly o: RedisClusterOptions,
+  ) {
+    this.prefix = o.prefix ?? 'minirtc:'
+    this.channel = this.prefix + 'events'
+    this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
+  }
+
+  static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
+    const opts = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 }
+    const cmd = new Redis(o.url, opts)
+    const sub = new Redis(o.url, opts)
+    const log = o.log.child({ component: 'redis' })
+    for (const c of [cmd, sub]) c.on('error', (e: Error) => log.warn({ err: e.message }, 'redis error'))
+    try {
+      await Promise.all([cmd.connect(), sub.connect()])
+    } catch (e) {
+      cmd.disconnect()
+      sub.disconnect()
+      throw new Error(`Cannot connect to Redis at ${redact(o.url)}: ${(e as Error).message}`)
+    }
+    const c = new RedisCluster(cmd, sub, o)
+    sub.on('message', (_ch: string, text: string) => c.receive(text))
+    await sub.subscribe(c.channel)
+    return c
+  }
+
+  private receive(text: string): void {
+    let m: { o: string; e: ClusterEvent }
+    try {
+      m = JSON.parse(text) as { o: string; e: ClusterEvent }
+    } catch {
+      return
+    }
+    if (m.o === this.nodeId) return // our own events were delivered locally already
+    try {
+      this.handler(m.e)
+    } catch (e) {
+      this.o.log.error({ err: String(e) }, 'cluster event failed')
+    }
+  }
+
+  onEvent(fn: (e: ClusterEvent) => void): void {
+    this.handler = fn
+  }
+
+  onReap(fn: (h: NodeHoldings) => Promise<void>): void {
+    this.reaper = fn
+  }
+
+  publish(e: ClusterEvent): void {
+    if (this.closed) return
+    this.cmd.publish(this.channel, JSON.stringify({ o: this.nodeId, e })).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cluster publish failed'))
+  }
+
+  nextMessageId(appId: string, roomId: string): Promise<number> {
+    return this.store.nextMessageId(appId, roomId)
+  }
+
+  /** The HMAC key for media URLs, the same on every node (the first node to start creates it). */
+  async mediaKey(): Promise<Buffer> {
+    const k = this.prefix + 'mediakey'
+    await this.cmd.set(k, randomBytes(32).toString('base64'), 'NX')
+    return Buffer.from((await this.cmd.get(k))!, 'base64')
+  }
+
+  /** Internal HTTP base of a live node (for forwarded media hooks), or undefined when it is gone. */
+  async nodeUrl(nodeId: string): Promise<string | undefined> {
+    return (await this.cmd.get(this.prefix + 'node:' + nodeId)) || undefined
+  }
+
+  /** Announce this node (its HTTP base, for forwarded hooks) and start heartbeating and reaping. */
+  async start(httpUrl: string): Promise<void> {
+    this.httpUrl = httpUrl
+    await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
+    await this.beat()
+    const every = Math.max(200, Math.floor(this.o.nodeTtlMs / 3))
+    this.timer = setInterval(() => {
+      void this.tick()
+    }, every)
+    this.timer.unref()
+  }
+
+  private beat(): Promise<unknown> {
+    return this.cmd.set(this.prefix + 'node:' + this.nodeId, this.httpUrl, 'PX', this.o.nodeTtlMs)
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      await this.beat()
+      const nodes = await this.cmd.smembers(this.prefix + 'nodes')
+      for (const n of nodes) {
+        if (n === this.nodeId || this.closed) continue
+        if (await this.cmd.exists(this.prefix + 'node:' + n)) continue
+        // One live node reaps; the lock outlives a slow reap, and expires if the reaper dies too.
+        if ((await this.cmd.set(this.prefix + 'reap:' + n, this.nodeId, 'PX', 30_000, 'NX')) !== 'OK') continue
+        const h = await this.store.holdings(n)
+        this.o.log.warn({ node: n, users: h.users.length, streams: h.streams.length }, 'node expired: removing its users and streams')
+        await this.reaper(h)
+        await this.store.forgetNode(n)
+        await this.cmd.srem(this.prefix + 'nodes', n)
+      }
+    } catch (e) {
+      this.o.log.warn({ err: String(e) }, 'cluster heartbeat failed')
+    }
+  }
+
+  /**
+   * Leave: stop heartbeating and drop our heartbeat key, so a peer reaps what we still hold at
+   * its next tick instead of after the TTL.
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.timer) clearInterval(this.timer)
+    await this.cmd.del(this.prefix + 'node:' + this.nodeId).catch(() => {})
+    this.sub.disconnect()
+    await this.cmd.quit().catch(() => this.cmd.disconnect())
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@')
+}

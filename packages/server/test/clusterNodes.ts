@@ -1,0 +1,122 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'tsup'
+import { generateNginxConfig, type ServerOptions } from '../src/index'
+import { eventually } from './helpers'
+
+const pkg = fileURLToPath(new URL('..', import.meta.url))
+
+/**
+ * Server nodes as separate processes (node-media-server keeps module-level state, and a real
+ * node dies with its process). The server is built from source into a private directory, like
+ * the CLI test does, and each node prints its URLs once it listens.
+ */
+export async function buildNodeRunner(): Promise<{ runner: string; cleanup(): void }> {
+  const out = join(pkg, `.test-build-cluster-${process.pid}`)
+  await build({ entry: { index: join(pkg, 'src/index.ts') }, outDir: out, format: ['esm'], platform: 'node', target: 'node20', dts: false, clean: true, silent: true, config: false })
+  const runner = join(out, 'node.mjs')
+  writeFileSync(
+    runner,
+    `import { startServer } from './index.js'
+const srv = await startServer(JSON.parse(process.env.MINIRTC_NODE_OPTS))
+process.stdout.write('READY ' + JSON.stringify({ url: srv.url, httpUrl: srv.httpUrl, nodeId: srv.nodeId }) + '\\n')
+process.on('SIGTERM', () => srv.close().then(() => process.exit(0)))
+`,
+  )
+  return { runner, cleanup: () => rmSync(out, { recursive: true, force: true }) }
+}
+
+export interface NodeProc {
+  url: string
+  httpUrl: string
+  nodeId: string
+  proc: ChildProcess
+  log: string
+  kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+export function startNode(runner: string, opts: Partial<ServerOptions>): Promise<NodeProc> {
+  const proc = spawn(process.execPath, [runner], {
+    env: { ...process.env, MINIRTC_NODE_OPTS: JSON.stringify(opts) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let log = ''
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`node did not start:\n${log}`)), 20_000)
+    proc.stderr!.on('data', (d) => (log += d))
+    proc.once('exit', (code) => reject(new Error(`node exited with ${code}:\n${log}`)))
+    let buf = ''
+    proc.stdout!.on('data', (d: Buffer) => {
+      buf += d
+      const m = buf.match(/READY (\{.*\})\n/)
+      if (!m) return
+      clearTimeout(t)
+      const info = JSON.parse(m[1]!) as { url: string; httpUrl: string; nodeId: string }
+      const node: NodeProc = {
+        ...info,
+        proc,
+        get log() {
+          return log
+        },
+        kill: (signal = 'SIGKILL') =>
+          new Promise<void>((res) => {
+            if (proc.exitCode !== null || proc.signalCode !== null) return res()
+            proc.once('exit', () => res())
+            proc.kill(signal)
+          }),
+      }
+      resolve(node)
+    })
+  })
+}
+
+export interface NginxProc {
+  proc: ChildProcess
+  prefix: string
+  stop(): Promise<void>
+}
+
+export function requireNginx(): void {
+  if (spawnSync('nginx', ['-v']).status !== 0)
+    throw new Error('nginx is not installed: run scripts/install-nginx.sh (apt: nginx-light libnginx-mod-rtmp) before the server tests')
+}
+
+/** An nginx-rtmp media node from generateNginxConfig, hooks pointing at one server node. */
+export async function startNginx(o: { name: string; hookBaseUrl: string; hookSecret: string; rtmpPort: number; controlPort: number }): Promise<NginxProc> {
+  const prefix = mkdtempSync(join(tmpdir(), `minirtc-nginx-${o.name}-`))
+  mkdirSync(join(prefix, 'tmp'))
+  const conf = join(prefix, 'nginx.conf')
+  writeFileSync(
+    conf,
+    generateNginxConfig({
+      hookBaseUrl: o.hookBaseUrl,
+      hookSecret: o.hookSecret,
+      mediaNode: o.name,
+      rtmpListen: `127.0.0.1:${o.rtmpPort}`,
+      controlListen: `127.0.0.1:${o.controlPort}`,
+    }),
+  )
+  const check = spawnSync('nginx', ['-t', '-c', conf, '-p', prefix + '/'], { encoding: 'utf8' })
+  if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`)
+  const proc = spawn('nginx', ['-c', conf, '-p', prefix + '/'], { stdio: 'ignore' })
+  await eventually(
+    async () => (await fetch(`http://127.0.0.1:${o.controlPort}/healthz`).catch(() => undefined))?.ok,
+    10_000,
+    `nginx ${o.name} up`,
+  )
+  return {
+    proc,
+    prefix,
+    stop: () =>
+      new Promise<void>((res) => {
+        const done = () => (rmSync(prefix, { recursive: true, force: true }), res())
+        if (proc.exitCode !== null || proc.signalCode !== null) return done()
+        proc.once('exit', done)
+        proc.kill('SIGQUIT')
+        setTimeout(() => proc.kill('SIGKILL'), 3000).unref()
+      }),
+  }
+}
