@@ -576,7 +576,7 @@ export class Rooms implements MediaGate {
       case 'closeRoom':
         this.background(
           this.withRoom(e.a, e.r, async () => {
-            for (const s of [...this.members(e.a, e.r)]) await this.endLocked(s, 'roomClosed')
+            for (const s of Array.from(this.members(e.a, e.r))) await this.endLocked(s, 'roomClosed')
           }),
           'remote room close',
         )

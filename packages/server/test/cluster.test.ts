@@ -122,7 +122,7 @@ describe('cluster: 3 server nodes on Redis, 2 nginx-rtmp media nodes', () => {
     expect(byPort.size).toBe(2)
     const pushers = await Promise.all([...byPort.values()].map((u) => push(u)))
     expect(pushers.every((p) => p.publishing)).toBe(true)
-    const ids = [...pubUser.c.replies.filter((r) => r.d?.pushUrl && [...byPort.values()].includes(r.d.pushUrl))].map((r) => r.d.streamId as string)
+    const ids = pubUser.c.replies.filter((r) => r.d?.pushUrl && [...byPort.values()].includes(r.d.pushUrl)).map((r) => r.d.streamId as string)
     expect(ids).toHaveLength(2)
     for (const id of ids) {
       await viewer.c.waitPush(isStream('ADD', id), 15_000)

@@ -54,7 +54,7 @@ export class RedisCluster implements ClusterLink {
     } catch (e) {
       cmd.disconnect()
       sub.disconnect()
-      throw new Error(`Cannot connect to Redis at ${redact(o.url)}: ${(e as Error).message}`)
+      throw new Error(`Cannot connect to Redis at ${redact(o.url)}: ${(e as Error).message}`, { cause: e })
     }
     const c = new RedisCluster(cmd, sub, o)
     sub.on('message', (_ch: string, text: string) => c.receive(text))
