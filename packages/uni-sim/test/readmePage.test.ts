@@ -1,4 +1,4 @@
-/** The page in packages/uni/README.md is a page of the demo, compiled and rendered here. */
+/** The page in packages/uni/README.md is a page of the demo, compiled and rendered here; the demo stays short. */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, expect, it } from 'vitest'
@@ -36,4 +36,10 @@ it('the compiled README page renders the preview, the grid and the room state th
   expect(Object.keys(json.usingComponents).sort()).toEqual(['rtc-players', 'rtc-pusher'])
   p.page.instance.onUnload()
   p.page.detach()
+})
+
+it('the demo call page stays within 40 lines of template and script (styles excluded)', () => {
+  const page = readFileSync(path.join(repo, 'apps/uni-demo/src/pages/call/call.vue'), 'utf8')
+  const code = page.slice(0, page.indexOf('<style'))
+  expect(code.trimEnd().split('\n').length).toBeLessThanOrEqual(40)
 })
