@@ -630,6 +630,21 @@ export class Rooms implements MediaGate {
     this.sessions.clear()
   }
 
+  /**
+   * The cluster declared this node dead (its heartbeat lapsed), so its users may already be gone
+   * from the shared store: close every session with 4008 and forget the node's local state. The
+   * clients reconnect, find their sessions expired, and log in again.
+   */
+  dropAll(): void {
+    this.shutdown()
+    for (const id of Array.from(this.mediaConns.keys())) this.closeMedia(id)
+    for (const ls of this.streams.values()) ls.grace?.()
+    this.streams.clear()
+    this.local.clear()
+    this.byRef.clear()
+    this.remotePlayers.clear()
+  }
+
   // ---- media gate --------------------------------------------------------------------------
 
   /**

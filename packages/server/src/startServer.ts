@@ -89,6 +89,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     rooms.signer = new MediaSigner(await cluster.mediaKey())
     cluster.onEvent((e) => rooms.onClusterEvent(e))
     cluster.onReap((h) => rooms.reapNode(h))
+    cluster.onLost(() => rooms.dropAll())
   }
 
   let media: MediaBackend

@@ -219,3 +219,64 @@ describe('cluster: 3 server nodes on Redis, 2 nginx-rtmp media nodes', () => {
     back.c.close()
   })
 })
+
+describe('cluster: 2 server nodes with embedded NMS each', () => {
+  const emb: NodeProc[] = []
+  beforeAll(async () => {
+    const started = await Promise.all(
+      [1, 2].map(async () =>
+        startNode(runner.runner, {
+          host: '127.0.0.1',
+          port: await freePort(),
+          rtmpPort: 0,
+          flvPort: 0,
+          apps: [APP],
+          redis: redis.url,
+          redisPrefix: 'emb:',
+          nodeTtlMs: NODE_TTL_MS,
+          mediaGraceMs: 0,
+          logger: { level: process.env.MINIRTC_TEST_LOG ?? 'warn' },
+        }),
+      ),
+    )
+    emb.push(...started)
+  }, 60_000)
+  afterAll(async () => {
+    await Promise.all(emb.map((n) => (n.proc.kill('SIGCONT'), n.kill('SIGTERM'))))
+  })
+
+  it("a stream is published to its owner's NMS; a viewer on the other node plays it until its session ends", async () => {
+    const owner = await join(emb[0]!, 'room-e', 'owner')
+    const viewer = await join(emb[1]!, 'room-e', 'viewer')
+    const pub = await owner.c.request('publish', { streamId: 'emb-cam' })
+    const pusher = await push(pub.d.pushUrl)
+    await viewer.c.waitPush(isStream('ADD', 'emb-cam'), 15_000)
+    const play = await viewer.c.request('play', { streamId: 'emb-cam' })
+    // The play URL points at the NMS of the node that carries the stream.
+    expect(new URL(play.d.urls.rtmp.replace(/^rtmp:/, 'http:')).port).toBe(new URL(pub.d.pushUrl.replace(/^rtmp:/, 'http:')).port)
+    const v = new Viewer(play.d.urls.flv)
+    await v.start()
+    await eventually(() => v.mediaTags > 0, 15_000, 'remote viewer receives media')
+    // The viewer's session ends on node 2: node 1 drops its player.
+    expect((await viewer.c.request('logout', {})).ok).toBe(true)
+    await eventually(() => v.ended, 10_000, 'player dropped after its session ended on another node')
+    v.stop()
+    await pusher.stop()
+    owner.c.close()
+  })
+
+  it('a node that was stalled past its TTL drops its sessions (4008) when it wakes up', async () => {
+    const stay = await join(emb[0]!, 'room-s', 'stay')
+    const sleeper = await join(emb[1]!, 'room-s', 'sleeper')
+    emb[1]!.proc.kill('SIGSTOP')
+    await stay.c.waitPush(isUser('DELETE', 'sleeper'), NODE_TTL_MS * 4)
+    emb[1]!.proc.kill('SIGCONT')
+    expect((await sleeper.c.closed).code).toBe(4008)
+    // Its client logs in again and is back in the room.
+    const again = await join(emb[1]!, 'room-s', 'sleeper')
+    expect(again.login.room.users.map((u) => u.userId)).toEqual(['stay'])
+    await stay.c.waitPush(isUser('ADD', 'sleeper'))
+    stay.c.close()
+    again.c.close()
+  })
+})

@@ -29,6 +29,7 @@ export class RedisCluster implements ClusterLink {
   private readonly channel: string
   private handler: (e: ClusterEvent) => void = () => {}
   private reaper: (h: NodeHoldings) => Promise<void> = async () => {}
+  private lost: () => void = () => {}
   private timer: NodeJS.Timeout | undefined
   private httpUrl = ''
   private closed = false
@@ -85,6 +86,14 @@ export class RedisCluster implements ClusterLink {
     this.reaper = fn
   }
 
+  /**
+   * Called when this node finds its own heartbeat expired (it was stalled or cut off from Redis
+   * for longer than nodeTtlMs): the others may have reaped its users, so its sessions are stale.
+   */
+  onLost(fn: () => void): void {
+    this.lost = fn
+  }
+
   publish(e: ClusterEvent): void {
     if (this.closed) return
     this.cmd.publish(this.channel, JSON.stringify({ o: this.nodeId, e })).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cluster publish failed'))
@@ -118,13 +127,18 @@ export class RedisCluster implements ClusterLink {
     this.timer.unref()
   }
 
-  private beat(): Promise<unknown> {
-    return this.cmd.set(this.prefix + 'node:' + this.nodeId, this.httpUrl, 'PX', this.o.nodeTtlMs)
+  private beat(): Promise<string | null> {
+    return this.cmd.set(this.prefix + 'node:' + this.nodeId, this.httpUrl, 'PX', this.o.nodeTtlMs, 'GET')
   }
 
   private async tick(): Promise<void> {
     try {
-      await this.beat()
+      if ((await this.beat()) === null && !this.closed) {
+        this.o.log.error({ node: this.nodeId }, 'this node missed its heartbeat TTL: dropping its sessions (clients log in again)')
+        this.lost()
+      }
+      // Back in the node list if a peer reaped us meanwhile, so a later death is noticed too.
+      await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
       const nodes = await this.cmd.smembers(this.prefix + 'nodes')
       for (const n of nodes) {
         if (n === this.nodeId || this.closed) continue
