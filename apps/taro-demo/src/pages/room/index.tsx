@@ -10,7 +10,8 @@ const fetchToken = () =>
 export default function RoomPage() {
   const room = useRtcRoom({ server: 'ws://127.0.0.1:8090/ws', appId: 'dev', roomId: 'room-1', user, token: fetchToken })
   const inRoom = room.roomState !== 'DISCONNECTED'
-  const join = () => room.login().then(() => room.publish())
+  // Failures (camera denied, login refused...) show in the banner: room.error.
+  const join = () => room.login().then(() => room.publish()).catch(() => {})
   return (
     <View>
       <RtcStatusBanner room={room} />
