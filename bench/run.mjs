@@ -24,14 +24,14 @@ const BENCHES = {
 }
 
 // How busy the machine is before we start: other work on these cores skews every number. A full
-// run waits (at most 2 min) for both cores to be mostly idle, then goes ahead either way.
+// run waits (at most 1 min) for both cores to be mostly idle, then goes ahead either way.
 let idleCheck
 const waitStart = Date.now()
 for (;;) {
   const c0 = coreTimes()
   await sleep(2000)
   idleCheck = { coreBusyPct: coreBusy(c0, coreTimes()), ...machine(), waitedSeconds: Math.round((Date.now() - waitStart) / 1000) }
-  if (smoke || Math.max(...idleCheck.coreBusyPct) < 25 || Date.now() - waitStart > 120_000) break
+  if (smoke || Math.max(...idleCheck.coreBusyPct) < 25 || Date.now() - waitStart > 60_000) break
   console.log(`waiting for a quieter machine: cores ${idleCheck.coreBusyPct.join('/')}% busy`)
 }
 console.log(`machine: ${idleCheck.cpus} × ${idleCheck.cpu}, load ${idleCheck.loadavg.join(' ')}, cores busy before the run ${idleCheck.coreBusyPct.join('/')}%`)
