@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES } from '@minirtc/core'
 import { createBot, type Bot } from '@minirtc/headless'
@@ -120,6 +120,11 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     // The ones stock Taro 4.2 drops are really there (the plugin's work).
     for (const a of ['mute-audio', 'mute-video', 'enable-recv-message', 'enable-metadata']) expect(player.dataKeys).toHaveProperty([a])
     for (const a of ['enable-ear-monitor', 'fps', 'voice-changer-type']) expect(pusher.dataKeys).toHaveProperty([a])
+  })
+
+  it('the call page is at most 40 lines of TSX (reusable pieces live in @minirtc/taro)', () => {
+    const source = readFileSync(path.resolve(__dirname, '../../../apps/taro-demo/src/pages/call/index.tsx'), 'utf8')
+    expect(source.trimEnd().split('\n').length).toBeLessThanOrEqual(40)
   })
 
   it('renders the call page before joining', () => {
