@@ -127,12 +127,12 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
    * Log in to `roomId`. Resolves once the room is CONNECTED; rejects with an `RtcError`.
    * Calling it again while the login is pending returns the same promise.
    */
-  loginRoom(roomId: string, token: string, user: UserInfo, config: LoginConfig = {}): Promise<void> {
+  loginRoom(roomId: string, token: string, user: { userId: string; userName?: string }, config: LoginConfig = {}): Promise<void> {
     if (this.login && this.login.roomId === roomId) return this.login.promise
     const s = this.state
-    if (s.phase !== 'idle') {
-      if (s.roomId === roomId && s.loggedIn) return Promise.resolve()
-      return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Call logoutRoom() before joining another room.'))
+    if (s.phase !== 'idle' || this.destroyed) {
+      if (s.roomId === roomId && s.loggedIn && !this.destroyed) return Promise.resolve()
+      return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Call logoutRoom() first (a destroyed engine cannot log in).'))
     }
     const bad = checkIds({ roomId, userId: user && user.userId, userName: user && user.userName })
     if (bad !== null) return Promise.reject(new RtcError(bad))

@@ -325,7 +325,6 @@ function reconcileMedia(s: EngineState, fx: Effect[], republish: boolean): Engin
 function onPublishReply(s: EngineState, streamId: string, input: Extract<Input, { type: 'reply' }>, fx: Effect[]): EngineState {
   if (s.pusher.streamId !== streamId || s.pusher.state === 'NO_PUBLISH') return s
   if (!input.ok) {
-    fx.push({ type: 'log', level: 'warn', message: 'publish refused: ' + input.error.code })
     return assign({}, stopPusher(s, input.error.code), { error: assign({}, input.error, { streamId }) })
   }
   const r = input.data as PublishResult

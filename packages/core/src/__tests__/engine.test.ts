@@ -587,3 +587,11 @@ describe('logout', () => {
     expect(rig.engine.getSnapshot().roomId).toBe('room2')
   })
 })
+
+describe('destroy', () => {
+  it('a destroyed engine refuses to log in instead of hanging', async () => {
+    const rig = createTestRig()
+    rig.engine.destroy()
+    await expect(rig.engine.loginRoom('room1', 'token', { userId: 'solo' })).rejects.toMatchObject({ code: ErrorCode.INVALID_STATE })
+  })
+})
