@@ -17,7 +17,6 @@ import type {
   PublisherStateInfo,
   PusherAttributes,
   ReconnectPolicy,
-  UserInfo,
 } from './types'
 
 export interface RtcEngineOptions {

@@ -1,16 +1,5 @@
 import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES } from './defaults'
-import type {
-  EngineSnapshot,
-  ErrorInfo,
-  PlayerAttributes,
-  PlayerViewModel,
-  PusherViewModel,
-  RoomExtraInfo,
-  RoomState,
-  RoomStateReason,
-  StreamInfo,
-  UserInfo,
-} from './types'
+import type { EngineSnapshot, PlayerAttributes, PusherViewModel, RoomStateReason } from './types'
 
 /** Where the signaling connection is, finer than the public RoomState. */
 export type Phase = 'idle' | 'connecting' | 'loggingIn' | 'resuming' | 'connected' | 'waitingRetry'
@@ -19,21 +8,10 @@ export type Phase = 'idle' | 'connecting' | 'loggingIn' | 'resuming' | 'connecte
  * The whole engine state. Public parts carry the snapshot's field names so the snapshot is a
  * plain selection; the rest is bookkeeping the transition needs.
  */
-export interface EngineState {
-  roomId: string
-  roomState: RoomState
+export interface EngineState extends EngineSnapshot {
   /** Why roomState last changed, and the code that came with it (for the room events). */
   roomReason: RoomStateReason
   roomErrorCode: number
-  user: UserInfo | null
-  users: readonly UserInfo[]
-  onlineCount: number
-  streams: readonly StreamInfo[]
-  roomExtraInfo: readonly RoomExtraInfo[]
-  pusher: PusherViewModel
-  players: { readonly [streamId: string]: PlayerViewModel }
-  error: ErrorInfo | null
-
   phase: Phase
   appId: string
   token: string

@@ -286,7 +286,7 @@ function onReply(s: EngineState, input: Extract<Input, { type: 'reply' }>, env: 
       }
       return resumed(s, (input.data as { missed: ServerPush[] }).missed, fx)
     case 'publish':
-      return onPublishReply(s, tag.streamId, input, fx)
+      return onPublishReply(s, tag.streamId, input)
     case 'play':
       return onPlayReply(s, tag.streamId, input, fx)
   }
@@ -322,7 +322,7 @@ function reconcileMedia(s: EngineState, fx: Effect[], republish: boolean): Engin
   return next
 }
 
-function onPublishReply(s: EngineState, streamId: string, input: Extract<Input, { type: 'reply' }>, fx: Effect[]): EngineState {
+function onPublishReply(s: EngineState, streamId: string, input: Extract<Input, { type: 'reply' }>): EngineState {
   if (s.pusher.streamId !== streamId || s.pusher.state === 'NO_PUBLISH') return s
   if (!input.ok) {
     return assign({}, stopPusher(s, input.error.code), { error: assign({}, input.error, { streamId }) })
