@@ -19,9 +19,20 @@ export function machine() {
   return { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadavg: loadavg().map(round) }
 }
 
+/** The commit measured, and which packages had uncommitted changes (the bench runs their dist builds). */
+export function sourceInfo() {
+  const git = (...a) => spawnSync('git', a, { cwd: benchDir, encoding: 'utf8' }).stdout?.trim() ?? ''
+  const dirty = new Set()
+  for (const l of git('status', '--porcelain', '--', '../packages').split('\n')) {
+    const m = /packages\/([^/]+)\//.exec(l)
+    if (m) dirty.add(m[1])
+  }
+  return { commit: git('rev-parse', '--short', 'HEAD'), uncommittedPackages: [...dirty].sort() }
+}
+
 /** Write `results/<name>.json` (unless a smoke run) and return the data. */
 export function writeResult(name, data, { smoke = false } = {}) {
-  const out = { name, date: new Date().toISOString(), machine: machine(), smoke, ...data }
+  const out = { name, date: new Date().toISOString(), machine: machine(), source: sourceInfo(), smoke, ...data }
   if (!smoke) {
     mkdirSync(resultsDir, { recursive: true })
     writeFileSync(join(resultsDir, `${name}.json`), JSON.stringify(out, null, 2) + '\n')
