@@ -38,6 +38,19 @@ describe('minirtc-server CLI', () => {
     expect(r.status).toBe(0)
     expect(r.stdout).toContain('on_publish http://127.0.0.1:9999/hooks/nginx/hook-secret-0123456789/publish;')
     expect(r.stdout).toContain('rtmp_control all;')
+    // A named media node (several nginx-rtmp nodes) puts its name into the hook paths.
+    const named = run(['nginx-config', '--hook-secret', 'hook-secret-0123456789', '--media-node', 'edge-1'])
+    expect(named.stdout).toContain('/hooks/nginx/hook-secret-0123456789/edge-1/play;')
+  })
+
+  it('--redis and MINIRTC_REDIS select the cluster mode (an unreachable Redis fails the start with a clear message)', () => {
+    const args = ['--app', 'a1:secret-0123456789abcdef', '--port', '0', '--rtmp-port', '0', '--flv-port', '0', '--log-level', 'silent']
+    const flag = run([...args, '--redis', 'redis://127.0.0.1:1'])
+    expect(flag.status).toBe(2)
+    expect(flag.stderr).toContain('Cannot connect to Redis at redis://127.0.0.1:1')
+    const env = spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, MINIRTC_REDIS: 'redis://:pw@127.0.0.1:1' } })
+    expect(env.status).toBe(2)
+    expect(env.stderr).toContain('Cannot connect to Redis at redis://***@127.0.0.1:1') // password not printed
   })
 
   it('serves in dev mode: prints URLs and a dev app, serves /dev/token, starts within 10 s, exits on SIGTERM', async () => {
