@@ -214,7 +214,7 @@ export class RedisRoomStore implements RoomStore {
     for (const st of await this.listStreams(appId, roomId)) await this.deleteStream(appId, st.streamId)
     await this.r
       .multi()
-      .del(this.key('u', appId, roomId), this.key('x', appId, roomId), this.key('sr', appId, roomId))
+      .del(this.key('u', appId, roomId), this.key('x', appId, roomId), this.key('sr', appId, roomId), this.key('msg', appId, roomId))
       .srem(this.key('rooms', appId), roomId)
       .exec()
   }
