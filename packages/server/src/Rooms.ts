@@ -363,7 +363,8 @@ export class Rooms implements MediaGate {
     const q = this.signer.sign({ kind, mediaName, ref: s.ref, expires })
     // The media node was chosen when the stream was reserved (it may be another node's NMS).
     const base = st.mediaUrls ?? this.media.urls(mediaName)
-    return { rtmp: `${base.rtmp}?${q}`, flv: base.flv ? `${base.flv}?${q}` : '', expiresAt: expires * 1000 }
+    const rtmp = kind === 'play' ? (base.playRtmp ?? base.rtmp) : base.rtmp
+    return { rtmp: `${rtmp}?${q}`, flv: base.flv ? `${base.flv}?${q}` : '', expiresAt: expires * 1000 }
   }
 
   async publish(s: Session, req: OpRequest<'publish'>): Promise<PublishResult> {

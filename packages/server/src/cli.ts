@@ -36,7 +36,9 @@ nginx-config options:
   --hook-secret <s>       the media.hookSecret of the server config (required)
   --rtmp-listen <addr>    (1935)   --control-listen <addr> (127.0.0.1:8081)
   --module-path <path>    (/usr/lib/nginx/modules/ngx_rtmp_module.so)   --out <file> (stdout)
-  --media-node <name>     this node's name in media.nodes (several nginx media nodes)
+  --media-node <name>     this node's name in media.nodes / media.edges (several nginx media nodes)
+  --push-to <rtmp url>    origin: relay every stream to this edge (repeatable)
+  --edge-of <addr>        edge: accept relayed streams from this origin address/CIDR (repeatable)
 `
 
 function fail(msg: string): never {
@@ -184,6 +186,8 @@ function nginxConfig(argv: string[]): void {
       'control-listen': { type: 'string' },
       'module-path': { type: 'string' },
       'media-node': { type: 'string' },
+      'push-to': { type: 'string', multiple: true },
+      'edge-of': { type: 'string', multiple: true },
       out: { type: 'string' },
     },
   })
@@ -196,6 +200,8 @@ function nginxConfig(argv: string[]): void {
     controlListen: values['control-listen'] ?? '127.0.0.1:8081',
     ...(values['module-path'] ? { modulePath: values['module-path'] } : {}),
     ...(values['media-node'] ? { mediaNode: values['media-node'] } : {}),
+    ...(values['push-to']?.length ? { pushTo: values['push-to'] } : {}),
+    ...(values['edge-of']?.length ? { edgeOf: { allowPublishFrom: values['edge-of'] } } : {}),
   })
   if (values.out) {
     writeFileSync(values.out, text, { mode: 0o600 })

@@ -22,7 +22,13 @@ export type MediaOptions =
        * of them (rendezvous hashing of its media name) and its play URLs point there. Give every
        * node a `name` and generate its config with the same `mediaNode` name.
        */
-      nodes?: { name?: string; rtmpUrl: string; flvUrl?: string; controlUrl?: string }[]
+      nodes?: { name?: string; rtmpUrl: string; flvUrl?: string; controlUrl?: string; playRtmpUrl?: string }[]
+      /**
+       * Edge nginx-rtmp nodes of an origin/edge tree (generateNginxConfig `edgeOf`): their
+       * on_play hooks are accepted, and players on them can be dropped. Point an origin's
+       * `playRtmpUrl` at its edges (or at a TCP load balancer over them).
+       */
+      edges?: { name: string; rtmpUrl?: string; controlUrl?: string }[]
       /** Shared path secret the hooks must carry (generateNginxConfig puts it in the URLs). */
       hookSecret: string
     }

@@ -41,6 +41,11 @@ describe('minirtc-server CLI', () => {
     // A named media node (several nginx-rtmp nodes) puts its name into the hook paths.
     const named = run(['nginx-config', '--hook-secret', 'hook-secret-0123456789', '--media-node', 'edge-1'])
     expect(named.stdout).toContain('/hooks/nginx/hook-secret-0123456789/edge-1/play;')
+    const origin = run(['nginx-config', '--hook-secret', 'hook-secret-0123456789', '--media-node', 'a', '--push-to', 'rtmp://10.0.1.1:1935/live'])
+    expect(origin.stdout).toContain('push rtmp://10.0.1.1:1935/live;')
+    const edge = run(['nginx-config', '--hook-secret', 'hook-secret-0123456789', '--media-node', 'e1', '--edge-of', '10.0.0.0/24'])
+    expect(edge.stdout).toContain('allow publish 10.0.0.0/24;')
+    expect(edge.stdout).not.toContain('on_publish')
   })
 
   it('--redis and MINIRTC_REDIS select the cluster mode (an unreachable Redis fails the start with a clear message)', () => {

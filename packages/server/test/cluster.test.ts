@@ -9,7 +9,8 @@ import { freePort, startRedis, type TestRedis } from './redisServer'
 /*
  * Three server nodes (separate processes) on one real redis-server, two nginx-rtmp media nodes.
  * nginx "a" calls its hooks on node 1 and nginx "b" on node 2, so most hooks land on a node that
- * does not hold the session and must be forwarded.
+ * does not hold the session and must be forwarded. "a" is also an origin: it relays its streams
+ * to the edge "e" (hooks on node 3), where its players go.
  */
 
 requireNginx()
@@ -20,17 +21,24 @@ let runner: { runner: string; cleanup(): void }
 const nodes: NodeProc[] = []
 const nginx: NginxProc[] = []
 const clients: Client[] = []
+/** Publish port of a media node → the port its players get (origin "a" → edge "e"). */
+const playPortOf = new Map<string, string>()
 
 beforeAll(async () => {
   ;[redis, runner] = await Promise.all([startRedis(), buildNodeRunner()])
   const media = await Promise.all(
-    ['a', 'b'].map(async (name) => ({ name, rtmpPort: await freePort(), controlPort: await freePort() })),
+    ['a', 'b', 'e'].map(async (name) => ({ name, rtmpPort: await freePort(), controlPort: await freePort() })),
   )
-  const mediaNodes = media.map((m) => ({
+  const [ma, mb, me] = media as [(typeof media)[0], (typeof media)[0], (typeof media)[0]]
+  const edgeRtmp = `rtmp://127.0.0.1:${me.rtmpPort}/live`
+  const mediaNodes = [ma, mb].map((m) => ({
     name: m.name,
     rtmpUrl: `rtmp://127.0.0.1:${m.rtmpPort}/live`,
     controlUrl: `http://127.0.0.1:${m.controlPort}/control`,
+    ...(m === ma ? { playRtmpUrl: edgeRtmp } : {}),
   }))
+  playPortOf.set(String(ma.rtmpPort), String(me.rtmpPort))
+  playPortOf.set(String(mb.rtmpPort), String(mb.rtmpPort))
   const started = await Promise.all(
     [1, 2, 3].map(async () =>
       startNode(runner.runner, {
@@ -41,13 +49,17 @@ beforeAll(async () => {
         nodeTtlMs: NODE_TTL_MS,
         mediaGraceMs: 0,
         logger: { level: process.env.MINIRTC_TEST_LOG ?? 'warn' },
-        media: { kind: 'nginx', hookSecret, nodes: mediaNodes },
+        media: { kind: 'nginx', hookSecret, nodes: mediaNodes, edges: [{ name: 'e', rtmpUrl: edgeRtmp, controlUrl: `http://127.0.0.1:${me.controlPort}/control` }] },
       }),
     ),
   )
   nodes.push(...started)
   nginx.push(
-    ...(await Promise.all(media.map((m, i) => startNginx({ ...m, hookSecret, hookBaseUrl: nodes[i]!.httpUrl })))),
+    ...(await Promise.all([
+      startNginx({ ...ma, hookSecret, hookBaseUrl: nodes[0]!.httpUrl, pushTo: [edgeRtmp] }),
+      startNginx({ ...mb, hookSecret, hookBaseUrl: nodes[1]!.httpUrl }),
+      startNginx({ ...me, hookSecret, hookBaseUrl: nodes[2]!.httpUrl, edgeOf: { allowPublishFrom: ['127.0.0.1'] } }),
+    ])),
   )
 }, 90_000)
 
@@ -105,7 +117,7 @@ describe('cluster: 3 server nodes on Redis, 2 nginx-rtmp media nodes', () => {
     for (const x of [a, c]) x.c.close()
   })
 
-  it('streams go to both media nodes; viewers on other nodes play them', async () => {
+  it('streams go to both media nodes; viewers on other nodes play them (origin a through its edge)', async () => {
     const pubUser = await join(nodes[0]!, 'room-m', 'pub')
     const viewer = await join(nodes[1]!, 'room-m', 'view')
     const third = await join(nodes[2]!, 'room-m', 'third')
@@ -128,7 +140,8 @@ describe('cluster: 3 server nodes on Redis, 2 nginx-rtmp media nodes', () => {
       await viewer.c.waitPush(isStream('ADD', id), 15_000)
       await third.c.waitPush(isStream('ADD', id), 15_000)
     }
-    // Play both from node 2 and node 3: the URLs point at the media node that holds each stream.
+    // Play both from node 2 and node 3: the URLs point at the media node that holds each stream,
+    // or for origin "a" at its edge "e" (whose play hooks arrive at node 3).
     const viewers: Viewer[] = []
     for (const [who, id] of [
       [viewer, ids[0]!],
@@ -136,14 +149,16 @@ describe('cluster: 3 server nodes on Redis, 2 nginx-rtmp media nodes', () => {
     ] as const) {
       const play = await who.c.request('play', { streamId: id })
       expect(play.ok).toBe(true)
-      const port = new URL(play.d.urls.rtmp.replace(/^rtmp:/, 'http:')).port
-      expect(byPort.has(port)).toBe(true)
-      expect(new URL(byPort.get(port)!.replace(/^rtmp:/, 'http:')).pathname).toBe(new URL(play.d.urls.rtmp.replace(/^rtmp:/, 'http:')).pathname)
+      const url = (u: string) => new URL(u.replace(/^rtmp:/, 'http:'))
+      const pushUrl = [...byPort.values()].find((u) => url(u).pathname === url(play.d.urls.rtmp).pathname)!
+      expect(url(play.d.urls.rtmp).port).toBe(playPortOf.get(url(pushUrl).port))
       const v = new Viewer(play.d.urls.rtmp)
       await v.start()
       viewers.push(v)
     }
-    await eventually(() => viewers.every((v) => v.mediaTags > 0), 20_000, 'both viewers receive media')
+    await eventually(() => viewers.every((v) => v.mediaTags > 0), 20_000, 'both viewers receive media').catch((e: Error) => {
+      throw new Error(`${e.message}\n${nginx.map((n, i) => `nginx ${i}: ${n.log}`).join('\n')}\n${nodes.map((n) => n.log).join('\n')}`)
+    })
     // A forged play URL is refused wherever its hook lands.
     const forged = (await viewer.c.request('play', { streamId: ids[0]! })).d.urls.rtmp.replace(/s=[^&]+/, 's=CCCCCCCCCCCCCCCCCCCCCCCC')
     const intruder = new Viewer(forged)

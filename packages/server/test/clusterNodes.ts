@@ -76,6 +76,8 @@ export function startNode(runner: string, opts: Partial<ServerOptions>): Promise
 export interface NginxProc {
   proc: ChildProcess
   prefix: string
+  /** nginx's stderr (warnings and errors). */
+  readonly log: string
   stop(): Promise<void>
 }
 
@@ -85,7 +87,15 @@ export function requireNginx(): void {
 }
 
 /** An nginx-rtmp media node from generateNginxConfig, hooks pointing at one server node. */
-export async function startNginx(o: { name: string; hookBaseUrl: string; hookSecret: string; rtmpPort: number; controlPort: number }): Promise<NginxProc> {
+export async function startNginx(o: {
+  name: string
+  hookBaseUrl: string
+  hookSecret: string
+  rtmpPort: number
+  controlPort: number
+  pushTo?: string[]
+  edgeOf?: { allowPublishFrom: string[] }
+}): Promise<NginxProc> {
   const prefix = mkdtempSync(join(tmpdir(), `minirtc-nginx-${o.name}-`))
   mkdirSync(join(prefix, 'tmp'))
   const conf = join(prefix, 'nginx.conf')
@@ -97,11 +107,15 @@ export async function startNginx(o: { name: string; hookBaseUrl: string; hookSec
       mediaNode: o.name,
       rtmpListen: `127.0.0.1:${o.rtmpPort}`,
       controlListen: `127.0.0.1:${o.controlPort}`,
+      ...(o.pushTo ? { pushTo: o.pushTo } : {}),
+      ...(o.edgeOf ? { edgeOf: o.edgeOf } : {}),
     }),
   )
   const check = spawnSync('nginx', ['-t', '-c', conf, '-p', prefix + '/'], { encoding: 'utf8' })
   if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.stderr}`)
-  const proc = spawn('nginx', ['-c', conf, '-p', prefix + '/'], { stdio: 'ignore' })
+  const proc = spawn('nginx', ['-c', conf, '-p', prefix + '/'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  let log = ''
+  proc.stderr!.on('data', (d) => (log += d))
   await eventually(
     async () => (await fetch(`http://127.0.0.1:${o.controlPort}/healthz`).catch(() => undefined))?.ok,
     10_000,
@@ -110,6 +124,9 @@ export async function startNginx(o: { name: string; hookBaseUrl: string; hookSec
   return {
     proc,
     prefix,
+    get log() {
+      return log
+    },
     stop: () =>
       new Promise<void>((res) => {
         const done = () => (rmSync(prefix, { recursive: true, force: true }), res())

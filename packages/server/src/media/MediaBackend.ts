@@ -29,8 +29,11 @@ export interface MediaGate {
 
 /** A running media server the room logic can hand URLs out for and drop connections on. */
 export interface MediaBackend {
-  /** Unsigned URLs for a media name (the signed query is appended by the caller). */
-  urls(mediaName: string): { rtmp: string; flv: string }
+  /**
+   * Unsigned URLs for a media name (the signed query is appended by the caller). `playRtmp`:
+   * where players go when it differs from the publish URL (the edges of an origin).
+   */
+  urls(mediaName: string): { rtmp: string; flv: string; playRtmp?: string }
   /** Drop a publisher or player connection now. */
   closeSession(mediaSessionId: string): void
   close(): Promise<void>

@@ -12,6 +12,8 @@ export interface NginxNode {
   rtmpUrl: string
   flvUrl?: string
   controlUrl?: string
+  /** Origin/edge: the RTMP base players of this node's streams get (its edges), if not rtmpUrl. */
+  playRtmpUrl?: string
 }
 
 export interface NginxMediaOptions {
@@ -21,6 +23,11 @@ export interface NginxMediaOptions {
   controlUrl?: string
   /** Several media nodes: each stream goes to one of them by rendezvous hashing of its media name. */
   nodes?: NginxNode[]
+  /**
+   * Edge nodes: play hooks only (their streams come from the origins in `nodes`). `rtmpUrl`:
+   * where the origins push to; an origin's relay to it plays without a signed URL.
+   */
+  edges?: { name: string; rtmpUrl?: string; controlUrl?: string }[]
   hookSecret: string
   gate: MediaGate
   log: Logger
@@ -45,6 +52,8 @@ export class NginxMedia implements MediaBackend {
   /** mediaSessionId → what closeSession needs for nginx's control API. */
   private readonly conns = new Map<string, { app: string; name: string; clientid: string; publisher: boolean; controlUrl?: string }>()
   private readonly nodes: Node[]
+  private readonly edges: Node[]
+  private readonly relayAddrs = new Set<string>()
 
   constructor(private readonly o: NginxMediaOptions) {
     const list: NginxNode[] = o.nodes?.length ? o.nodes : o.rtmpUrl ? [{ rtmpUrl: o.rtmpUrl, flvUrl: o.flvUrl, controlUrl: o.controlUrl }] : []
@@ -52,7 +61,11 @@ export class NginxMedia implements MediaBackend {
     this.nodes = list.map((n, i) => ({ ...n, name: n.name ?? String(i) }))
     for (const n of this.nodes)
       if (!/^rtmps?:\/\//.test(n.rtmpUrl)) throw new Error('media.rtmpUrl must be an rtmp:// URL such as rtmp://media.example.com:1935/live')
-    if (new Set(this.nodes.map((n) => n.name)).size !== this.nodes.length) throw new Error('media.nodes: names must be unique')
+    this.edges = (o.edges ?? []).map((e) => ({ ...e, rtmpUrl: e.rtmpUrl ?? '' }))
+    // nginx reports an origin's push relay as a local "play" whose addr is the target (host:port/app).
+    for (const e of this.edges) if (e.rtmpUrl) this.relayAddrs.add(e.rtmpUrl.replace(/^rtmps?:\/\//, '').replace(/\/+$/, ''))
+    const names = [...this.nodes, ...this.edges].map((n) => n.name)
+    if (new Set(names).size !== names.length) throw new Error('media.nodes and media.edges: names must be unique')
   }
 
   /**
@@ -76,6 +89,7 @@ export class NginxMedia implements MediaBackend {
     return {
       rtmp: `${n.rtmpUrl.replace(/\/+$/, '')}/${mediaName}`,
       flv: n.flvUrl ? `${n.flvUrl.replace(/\/+$/, '')}/${mediaName}.flv` : '',
+      ...(n.playRtmpUrl ? { playRtmp: `${n.playRtmpUrl.replace(/\/+$/, '')}/${mediaName}` } : {}),
     }
   }
 
@@ -101,8 +115,14 @@ export class NginxMedia implements MediaBackend {
     if (req.method !== 'POST' || !safeEqual(path[2]!, this.o.hookSecret)) return false
     const call = path[path.length - 1]!
     const nodeName = path.length === 5 ? path[3]! : undefined
-    const node = nodeName === undefined ? this.nodes[0] : this.nodes.find((n) => n.name === nodeName)
+    const edge = nodeName !== undefined && this.edges.find((n) => n.name === nodeName)
+    const node = nodeName === undefined ? this.nodes[0] : (edge || this.nodes.find((n) => n.name === nodeName))
     if (!node) return false
+    // Edges only ever play: nothing may publish through them with our URLs.
+    if (edge && (call === 'publish' || call === 'publish_done')) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end(`${ErrorCode.MEDIA_NOT_AUTHORIZED} ${errorReason(ErrorCode.MEDIA_NOT_AUTHORIZED)}\n`)
+      return true
+    }
     let body = ''
     req.setEncoding('utf8')
     req.on('data', (c: string) => {
@@ -129,6 +149,8 @@ export class NginxMedia implements MediaBackend {
     const answer = (status: number, text: string) => {
       res.writeHead(status, { 'content-type': 'text/plain' }).end(text)
     }
+    // An origin relaying a stream to its edge: the relay is not a client and carries no URL.
+    if ((call === 'play' || call === 'play_done') && this.relayAddrs.has(form.get('addr') ?? '')) return answer(200, 'ok\n')
     if (call === 'publish' || call === 'play') {
       // Null prototype: query keys come from the client (`?__proto__=` must stay a plain key).
       const query: Record<string, unknown> = Object.create(null)

@@ -29,7 +29,7 @@ export interface StoredStream {
   mediaSessionId?: string
   createdAt: number
   /** Unsigned push/play URLs on the media node that carries this stream (chosen at publish). */
-  mediaUrls?: { rtmp: string; flv: string }
+  mediaUrls?: { rtmp: string; flv: string; playRtmp?: string }
   /** Cluster node of the owning session (set by a shared store). */
   node?: string
 }
