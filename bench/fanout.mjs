@@ -52,7 +52,7 @@ export async function fanout({ smoke = false } = {}) {
   const configs = smoke ? [{ n: 40, k: 10 }] : [{ n: 2000, k: 10 }, { n: 10000, k: 100 }]
   const search = smoke
     ? { start: 200, maxGrow: 1, bisect: 0, warmupMs: 300, measureMs: 1000, retry: false }
-    : { start: 12000, maxGrow: 5, bisect: 2, warmupMs: 1000, measureMs: 3000, retry: true }
+    : { start: 12000, maxGrow: 6, bisect: 2, warmupMs: 1000, measureMs: 3000, retry: true }
   const rows = []
   for (const cfg of configs) {
     const pairs = []

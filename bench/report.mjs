@@ -13,7 +13,7 @@ const ms = (s) => `${s.p50} ms (p90 ${s.p90}, n=${s.n})`
 function fanoutCell(r) {
   const b = r.best
   if (!b) return 'no rate passed'
-  return `${k(b.deliveredPerSec)} delivered/s (${k(b.sendsPerSec)} sends/s), p50 ${b.latency.p50} / p99 ${b.latency.p99} ms, server CPU ${b.server.cpuPct} %, RSS ${b.server.rssMB} MB; ${r.usPerDelivery ?? '—'} µs CPU per delivery`
+  return `${r.ceilingReached ? '' : 'no miss up to the top of the search: ≥ '}${k(b.deliveredPerSec)} delivered/s (${k(b.sendsPerSec)} sends/s), p50 ${b.latency.p50} / p99 ${b.latency.p99} ms, server CPU ${b.server.cpuPct} %, RSS ${b.server.rssMB} MB; ${r.usPerDelivery ?? '—'} µs CPU per delivery`
 }
 
 function latencyCell(p) {
