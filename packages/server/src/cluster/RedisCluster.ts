@@ -136,6 +136,8 @@ export class RedisCluster implements ClusterLink {
       if ((await this.beat()) === null && !this.closed) {
         this.o.log.error({ node: this.nodeId }, 'this node missed its heartbeat TTL: dropping its sessions (clients log in again)')
         this.lost()
+        // A peer's reap lock on us must not delay noticing our next death.
+        await this.cmd.del(this.prefix + 'reap:' + this.nodeId)
       }
       // Back in the node list if a peer reaped us meanwhile, so a later death is noticed too.
       await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
