@@ -16,6 +16,8 @@ export interface HttpApiDeps {
   nginx: NginxMedia | undefined
   dev: boolean
   address: (req: IncomingMessage) => string
+  /** Cluster: false while this node cannot reach Redis (healthz then answers 503). */
+  healthy?: () => boolean
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {
@@ -77,7 +79,11 @@ export function createHttpHandler(deps: HttpApiDeps) {
     const method = req.method ?? 'GET'
     try {
       if (deps.nginx?.handle(req, res, path)) return
-      if (method === 'GET' && rawPath === '/healthz') return json(res, 200, { ok: true })
+      if (method === 'GET' && rawPath === '/healthz') {
+        // A load balancer should stop sending clients to a cluster node that lost Redis.
+        const ok = deps.healthy?.() ?? true
+        return json(res, ok ? 200 : 503, ok ? { ok } : { ok, reason: 'redis unreachable' })
+      }
       if (method === 'GET' && rawPath === '/metrics') {
         const text = await deps.metrics.registry.metrics()
         res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text)

@@ -135,7 +135,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   })
 
   const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
-  const api = createHttpHandler({ rooms, apps, metrics, log, nginx, dev: opts.dev === true, address })
+  const api = createHttpHandler({ rooms, apps, metrics, log, nginx, dev: opts.dev === true, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
   const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
   const http = createServer((req, res) => {
     if (serveConsole && serveConsole(req, res)) return

@@ -43,7 +43,7 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve()
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
         proc.once('exit', () => resolve())
         proc.kill('SIGKILL')
       }),

@@ -99,6 +99,11 @@ export class RedisCluster implements ClusterLink {
     this.cmd.publish(this.channel, JSON.stringify({ o: this.nodeId, e })).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cluster publish failed'))
   }
 
+  /** Both Redis connections are up (commands and the event subscription). */
+  healthy(): boolean {
+    return this.cmd.status === 'ready' && this.sub.status === 'ready'
+  }
+
   nextMessageId(appId: string, roomId: string): Promise<number> {
     return this.store.nextMessageId(appId, roomId)
   }
