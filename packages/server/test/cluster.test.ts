@@ -117,6 +117,16 @@ describe('cluster: 3 server nodes on Redis, 2 nginx-rtmp media nodes', () => {
     for (const x of [a, c]) x.c.close()
   })
 
+  it('closing a room through any node closes its sessions on every node', async () => {
+    const a = await join(nodes[0]!, 'room-c', 'ca')
+    const b = await join(nodes[1]!, 'room-c', 'cb')
+    const r = await adminFetch({ httpUrl: nodes[2]!.httpUrl } as never, '/admin/rooms/room-c/close', { method: 'POST' })
+    expect(r).toMatchObject({ status: 200, body: { closed: 2 } })
+    expect((await a.c.closed).code).toBe(4002)
+    expect((await b.c.closed).code).toBe(4002)
+    await eventually(async () => (await adminFetch({ httpUrl: nodes[0]!.httpUrl } as never, '/admin/rooms')).body.rooms.every((x: { roomId: string }) => x.roomId !== 'room-c'), 5000, 'room gone')
+  })
+
   it('streams go to both media nodes; viewers on other nodes play them (origin a through its edge)', async () => {
     const pubUser = await join(nodes[0]!, 'room-m', 'pub')
     const viewer = await join(nodes[1]!, 'room-m', 'view')
