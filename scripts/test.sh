@@ -3,9 +3,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 install_deps
 cd "$ROOT"
-# The server's production-mode tests run a real nginx + libnginx-mod-rtmp; the console's tests
-# run Debian's Chromium, and browser publishing needs ffmpeg.
+# The server's production-mode tests run a real nginx + libnginx-mod-rtmp, its multi-node tests a
+# real redis-server; the console's tests run Debian's Chromium, and browser publishing needs ffmpeg.
 bash scripts/install-nginx.sh >/dev/null
+bash scripts/install-redis.sh >/dev/null
 bash scripts/install-chromium.sh >/dev/null
 log "build + typecheck + test (turbo)"
 pnpm exec turbo run build typecheck test --output-logs=errors-only --concurrency=2
