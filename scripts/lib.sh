@@ -25,23 +25,28 @@ install_deps() {
   (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only 2>&1 | tail -n 5)
 }
 
-# apt_ensure <command> <debian packages...>: installs the packages when <command> is missing.
+# apt_install <debian packages...>: installs them (apt-get update once per run), with sudo when
+# not root. The test and demo scripts start the services themselves: nothing is started here.
 APT_UPDATED=0
-apt_ensure() {
-  local cmd="$1"; shift
-  if command -v "$cmd" >/dev/null 2>&1; then return 0; fi
+apt_install() {
   local sudo=""
   if [ "$(id -u)" != 0 ]; then
     if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
-      log "missing '$cmd' and not root: install Debian packages '$*' and rerun"; return 1
+      log "need root (or sudo) to apt-get install $*"; return 1
     fi
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    log "missing '$cmd' and no apt-get: install '$*' with your package manager"; return 1
+    log "no apt-get: install '$*' with your package manager"; return 1
   fi
   if [ "$APT_UPDATED" = 0 ]; then
     log "apt-get update"; $sudo apt-get update -qq >/dev/null; APT_UPDATED=1
   fi
   log "apt-get install $*"
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+# apt_ensure <command> <debian packages...>: installs the packages when <command> is missing.
+apt_ensure() {
+  local cmd="$1"; shift
+  command -v "$cmd" >/dev/null 2>&1 || apt_install "$@"
 }

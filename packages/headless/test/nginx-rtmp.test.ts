@@ -13,7 +13,10 @@ import { streamName, waitUntil } from './helpers/nms.js'
 let nginx: TestNginx
 const cleanups: Array<() => unknown> = []
 
-describe.skipIf(!nginxAvailable)('against nginx-rtmp', () => {
+// Never skipped: without nginx this fails and says how to install it (npm test does).
+if (!nginxAvailable) throw new Error('nginx + libnginx-mod-rtmp missing: run scripts/install-nginx.sh')
+
+describe('against nginx-rtmp', () => {
   beforeAll(async () => {
     nginx = await startNginxRtmp()
   })

@@ -173,7 +173,10 @@ describe('ingest WebSocket', () => {
   })
 })
 
-describe.skipIf(!hasFfmpeg)('ingest into the media server (real ffmpeg)', () => {
+// Never skipped: without ffmpeg this fails and says how to install it (npm test does).
+if (!hasFfmpeg) throw new Error('ffmpeg missing: run scripts/install-chromium.sh (it installs ffmpeg too)')
+
+describe('ingest into the media server (real ffmpeg)', () => {
   let srv: RunningServer
   let clip: Buffer
   beforeAll(async () => {
