@@ -3,7 +3,7 @@
 // side with the vendor SDK bundles doing the same job, taken from their npm tarballs at bench
 // time (cached under bench/.cache) and gzipped the same way.
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { benchDir, round, writeResult } from './lib.mjs'
@@ -15,8 +15,16 @@ const KB = 1024
 const OURS = [
   { name: 'core + protocol', entry: 'packages/core/src/index.ts' },
   { name: 'core + protocol + taro', entry: 'packages/taro/src/index.ts', external: ['react', 'react/*', '@tarojs/*'] },
-  { name: 'core + protocol + uni', entry: 'packages/uni/src/index.ts', external: ['vue', '@dcloudio/*'] },
+  { name: 'core + protocol + uni', entry: 'packages/uni/src/index.ts', external: ['vue', '@dcloudio/*'], sfcDir: 'packages/uni/components' },
 ]
+
+/** Files under `dir` ending in `ext`, recursively. */
+function filesUnder(dir, ext) {
+  if (!existsSync(dir)) return []
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory() ? filesUnder(join(dir, d.name), ext) : d.name.endsWith(ext) ? [join(dir, d.name)] : [],
+  )
+}
 const VENDORS = [
   { name: 'ZEGO', pkg: 'zego-express-engine-miniprogram', version: '3.6.0', file: 'ZegoExpressMiniProgram.js' },
   { name: 'Tencent TRTC (trtc-wx-sdk)', pkg: 'trtc-wx-sdk', version: '1.1.15', file: 'trtc-wx.js' },
@@ -59,7 +67,14 @@ export async function bundleSize({ smoke = false } = {}) {
   for (const e of OURS) {
     if (!existsSync(join(root, e.entry))) continue
     const { minified, gzipped } = await measure(e.entry, e.external ?? [])
-    ours.push({ bundle: e.name, entry: e.entry, minified, gzipped })
+    const row = { bundle: e.name, entry: e.entry, minified, gzipped }
+    // uni ships its components as .vue files the app's build compiles: not in the entry's bundle.
+    const sfc = e.sfcDir ? filesUnder(join(root, e.sfcDir), '.vue') : []
+    if (sfc.length) {
+      const src = Buffer.concat(sfc.map((f) => readFileSync(f)))
+      row.notInBundle = { what: `${sfc.length} .vue components (${e.sfcDir}), source`, raw: src.length, gzipped: gzipSync(src, { level: 9 }).length }
+    }
+    ours.push(row)
   }
   if (!ours.length || ours.some((o) => !(o.gzipped > 0))) throw new Error('bundle size: nothing measured')
   const vendors = []

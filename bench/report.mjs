@@ -112,11 +112,15 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   if (r.size) {
     line('## Bundle size (`bench/bundle-size.mjs`)')
     line()
+    if (r.callSetup && Math.abs(Date.parse(r.size.date) - Date.parse(r.callSetup.date)) > 5 * 60_000) line(`Measured ${r.size.date.slice(0, 16).replace('T', ' ')} UTC at commit ${r.size.source?.commit}.\n`)
     line('Ours: esbuild bundle of the package entry (minified, es2017, framework imports external) through `scripts/size.mjs`\'s `measure()`, gzip -9. Vendors: the main bundle as shipped in the npm tarball (`npm pack`, cached in bench/.cache), gzip -9. trtc-wx-sdk only builds `room://` URLs for WeChat\'s native TRTC mode (signaling happens inside the closed live-pusher), so it does less than ours; ZEGO does the same job as ours.')
     line()
     line('| bundle | minified / raw | min+gz |')
     line('|---|---|---|')
-    for (const o of r.size.ours) line(`| MiniRTC ${o.bundle} | ${kb(o.minified)} | ${kb(o.gzipped)} (${o.gzipped.toLocaleString('en')} B) |`)
+    for (const o of r.size.ours) {
+      line(`| MiniRTC ${o.bundle} | ${kb(o.minified)} | ${kb(o.gzipped)} (${o.gzipped.toLocaleString('en')} B) |`)
+      if (o.notInBundle) line(`| not in the row above: ${o.notInBundle.what} | ${kb(o.notInBundle.raw)} | ${kb(o.notInBundle.gzipped)} (${o.notInBundle.gzipped.toLocaleString('en')} B) |`)
+    }
     for (const v of r.size.vendors) line(`| ${v.bundle}: ${v.package} \`${v.file}\` | ${kb(v.raw)} | ${kb(v.gzipped)} (${v.gzipped.toLocaleString('en')} B) |`)
     line()
   }
