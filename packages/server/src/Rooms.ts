@@ -138,11 +138,13 @@ export class Rooms implements MediaGate {
 
   private deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter): number {
     let n = 0
+    let dJson: string | undefined
     for (const m of this.members(appId, roomId)) {
       if (m.id === f.x || m.user.userId === f.xu) continue
       if (f.uu && !m.userUpdate) continue
       if (f.to && !f.to.includes(m.user.userId)) continue
-      m.push(ev, d)
+      // One serialization of the payload per fan-out; each recipient only adds its seq.
+      m.push(ev, d, (dJson ??= JSON.stringify(d)))
       n++
     }
     return n

@@ -24,8 +24,14 @@ export class Session {
   readonly ref: string
   state: SessionState = 'active'
   seq = 0
-  /** Pushes not yet acknowledged by the client, oldest first. */
-  readonly buffer: ServerPush[] = []
+  /**
+   * Pushes not yet acknowledged by the client, oldest first, as the frames sent:
+   * `buffer[i]` has seq `bufferStart + i`. Kept as strings, not objects: at tens of thousands of
+   * pushes per second, objects retained until the next ack (a heartbeat away) made V8's old-space
+   * GC pause for 100+ ms; strings carry no pointers to trace.
+   */
+  private readonly buffer: string[] = []
+  private bufferStart = 1
   /** Lowest seq still resumable (pushes before it were dropped from a full buffer). */
   firstResumableSeq = 1
   /** StreamIds this session has reserved. */
@@ -52,17 +58,22 @@ export class Session {
     this.ref = refPrefix + randomBytes(9).toString('base64url')
   }
 
-  /** Number, buffer and (when attached) send one push. */
-  push<E extends PushEvent>(ev: E, d: Pushes[E]): void {
+  /**
+   * Number, buffer and (when attached) send one push. `dJson` lets a fan-out serialize the
+   * payload once for every recipient.
+   */
+  push<E extends PushEvent>(ev: E, d: Pushes[E], dJson: string = JSON.stringify(d)): void {
     if (this.state === 'ended') return
-    const msg = { seq: ++this.seq, ev, d } as ServerPush
-    this.buffer.push(msg)
+    const frame = '{"seq":' + ++this.seq + ',"ev":"' + ev + '","d":' + dJson + '}'
+    this.buffer.push(frame)
     if (this.buffer.length > this.maxBuffer) {
       // The client is not acking; keep memory bounded and make an older resume impossible.
-      const dropped = this.buffer.splice(0, this.buffer.length - this.maxBuffer)
-      this.firstResumableSeq = dropped[dropped.length - 1]!.seq + 1
+      const n = this.buffer.length - this.maxBuffer
+      this.buffer.splice(0, n)
+      this.bufferStart += n
+      this.firstResumableSeq = this.bufferStart
     }
-    this.sink?.send(JSON.stringify(msg))
+    this.sink?.send(frame)
   }
 
   /**
@@ -72,7 +83,7 @@ export class Session {
    */
   attach(sink: SessionSink, afterSeq: number): void {
     this.sink = sink
-    for (const m of this.buffer) if (m.seq > afterSeq) sink.send(JSON.stringify(m))
+    for (let i = Math.max(0, afterSeq + 1 - this.bufferStart); i < this.buffer.length; i++) sink.send(this.buffer[i]!)
   }
 
   /** The client applied every push up to `seq`: forget them. */
@@ -80,9 +91,11 @@ export class Session {
     seq = Math.min(seq, this.seq)
     // Acked pushes are forgotten, so a later resume must not claim to be behind them.
     if (seq + 1 > this.firstResumableSeq) this.firstResumableSeq = seq + 1
-    let n = 0
-    while (n < this.buffer.length && this.buffer[n]!.seq <= seq) n++
-    if (n > 0) this.buffer.splice(0, n)
+    const n = Math.min(this.buffer.length, seq + 1 - this.bufferStart)
+    if (n > 0) {
+      this.buffer.splice(0, n)
+      this.bufferStart += n
+    }
   }
 
   /** Pushes after `lastSeq`, or null when some of them are no longer buffered. */
@@ -90,7 +103,12 @@ export class Session {
     if (lastSeq > this.seq) return null
     if (lastSeq + 1 < this.firstResumableSeq) return null
     this.ack(lastSeq)
-    return this.buffer.filter((m) => m.seq > lastSeq)
+    return this.buffer.map((f) => JSON.parse(f) as ServerPush)
+  }
+
+  /** Pushes numbered but not yet acknowledged (for tests and metrics). */
+  get unacked(): number {
+    return this.buffer.length
   }
 
   clearTimers(): void {
