@@ -30,22 +30,9 @@ const VENDORS = [
   { name: 'Tencent TRTC (trtc-wx-sdk)', pkg: 'trtc-wx-sdk', version: '1.1.15', file: 'trtc-wx.js' },
 ]
 
-/** scripts/size.mjs runs its budget table when imported; keep its output and exit code out of the bench. */
 async function loadMeasure() {
-  const { log } = console
-  const { exit } = process
-  let budgetExit = null
-  console.log = () => {}
-  process.exit = (code) => {
-    budgetExit = code
-  }
-  try {
-    const m = await import(join(root, 'scripts/size.mjs'))
-    return { measure: m.measure, budgetExit }
-  } finally {
-    console.log = log
-    process.exit = exit
-  }
+  const m = await import(join(root, 'scripts/size.mjs'))
+  return { measure: m.measure }
 }
 
 function vendorFile(v) {

@@ -5,7 +5,7 @@ import { build } from 'esbuild'
 import { gzipSync } from 'node:zlib'
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const KB = 1024
@@ -34,25 +34,28 @@ export async function measure(entry, external = []) {
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length }
 }
 
-const rows = []
-let failed = false
-for (const e of entries) {
-  if (!existsSync(join(root, e.entry))) continue
-  const { minified, gzipped } = await measure(e.entry, e.external)
-  const ok = gzipped <= e.budget
-  failed ||= !ok
-  rows.push({ bundle: e.name, minified, gzipped, budget: e.budget, ok })
-}
-for (const r of rows)
-  console.log(
-    `${r.ok ? 'ok  ' : 'OVER'} ${r.bundle.padEnd(26)} ${(r.minified / KB).toFixed(1).padStart(6)} KB min  ${(r.gzipped / KB).toFixed(2).padStart(6)} KB min+gz  (budget ${r.budget / KB} KB)`,
-  )
-if (process.argv.includes('--json')) {
-  const file = join(root, 'bench/results/bundle-size-minirtc.json')
-  mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, JSON.stringify(rows, null, 2) + '\n')
-}
-if (failed) {
-  console.error('size budget exceeded')
-  process.exit(1)
+// The budget table runs only when executed (`node scripts/size.mjs`), not when a benchmark imports measure().
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows = []
+  let failed = false
+  for (const e of entries) {
+    if (!existsSync(join(root, e.entry))) continue
+    const { minified, gzipped } = await measure(e.entry, e.external)
+    const ok = gzipped <= e.budget
+    failed ||= !ok
+    rows.push({ bundle: e.name, minified, gzipped, budget: e.budget, ok })
+  }
+  for (const r of rows)
+    console.log(
+      `${r.ok ? 'ok  ' : 'OVER'} ${r.bundle.padEnd(26)} ${(r.minified / KB).toFixed(1).padStart(6)} KB min  ${(r.gzipped / KB).toFixed(2).padStart(6)} KB min+gz  (budget ${r.budget / KB} KB)`,
+    )
+  if (process.argv.includes('--json')) {
+    const file = join(root, 'bench/results/bundle-size-minirtc.json')
+    mkdirSync(dirname(file), { recursive: true })
+    writeFileSync(file, JSON.stringify(rows, null, 2) + '\n')
+  }
+  if (failed) {
+    console.error('size budget exceeded')
+    process.exit(1)
+  }
 }
