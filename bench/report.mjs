@@ -206,5 +206,26 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     /* optional */
   }
   writeFileSync(join(resultsDir, 'README.md'), renderReadme(r, run))
-  console.log('wrote bench/results/README.md')
+  syncRootReadme(renderReadme(r, run))
+  console.log('wrote bench/results/README.md and the root README summary')
+}
+
+/**
+ * Copy the summary table of a rendered results README into the root README's "Performance"
+ * section (between the bench-summary markers), so the figures there are the last full run's.
+ */
+export function syncRootReadme(rendered) {
+  const start = rendered.indexOf('## Summary')
+  if (start < 0) return
+  const rest = rendered.slice(start + '## Summary'.length)
+  const next = rest.search(/\n## /)
+  const summary = (next < 0 ? rest : rest.slice(0, next)).trim()
+  const file = join(resultsDir, '../../README.md')
+  const root = readFileSync(file, 'utf8')
+  const open = '<!-- bench-summary:start -->'
+  const close = '<!-- bench-summary:end -->'
+  const a = root.indexOf(open)
+  const b = root.indexOf(close)
+  if (a < 0 || b < a) return
+  writeFileSync(file, root.slice(0, a + open.length) + '\n' + summary + '\n' + root.slice(b))
 }

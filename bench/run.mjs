@@ -11,7 +11,7 @@ import { capacity } from './capacity.mjs'
 import { fanout } from './fanout.mjs'
 import { coreBusy, coreTimes, machine, resultsDir, sleep } from './lib.mjs'
 import { mediaRelay } from './media.mjs'
-import { renderReadme } from './report.mjs'
+import { renderReadme, syncRootReadme } from './report.mjs'
 
 const smoke = process.argv.includes('--smoke')
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',')
@@ -50,6 +50,8 @@ console.log(`all benchmarks done in ${seconds} s${smoke ? ' (smoke: nothing writ
 
 if (!smoke && !only) {
   writeFileSync(join(resultsDir, 'run.json'), JSON.stringify({ idleCheck, seconds }, null, 2) + '\n')
-  writeFileSync(join(resultsDir, 'README.md'), renderReadme(results, { idleCheck, seconds }))
-  console.log('wrote bench/results/README.md')
+  const rendered = renderReadme(results, { idleCheck, seconds })
+  writeFileSync(join(resultsDir, 'README.md'), rendered)
+  syncRootReadme(rendered)
+  console.log('wrote bench/results/README.md and the root README summary')
 }
