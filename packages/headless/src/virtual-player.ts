@@ -9,6 +9,7 @@ import { isAudioFrame, isVideoFrame, type FlvTag } from './media/flv.js'
 import { LatencyStats, type LatencySummary } from './media/latency.js'
 import { MediaReader } from './media/media-reader.js'
 import { StreamStats, type StreamCounters } from './media/stream-stats.js'
+import { GenerationTimers } from './generation-timers.js'
 import { settle, type NativeEventCallback } from './wx-callback.js'
 
 export interface VirtualPlayerOptions {
@@ -61,13 +62,13 @@ export class VirtualPlayer {
   private readonly opts: Required<VirtualPlayerOptions>
   private vm: VirtualPlayerAttributes = { src: '', autoplay: false, muteAudio: false, muteVideo: false, muted: false }
   private phase: Phase = 'idle'
-  private gen = 0
   private reader: MediaReader | null = null
   private bytesBefore = 0
   private retriesLeft = 0
   /** When the current connection reached 2004 (0 when not playing). */
   private playingSince = 0
-  private timers = new Set<NodeJS.Timeout>()
+  /** Timers of the current connection attempt (`timers.gen` identifies it). */
+  private readonly timers = new GenerationTimers()
   private destroyed = false
   private playStartedAt = 0
   private firstKeyframeMs: number | null = null
@@ -164,40 +165,17 @@ export class VirtualPlayer {
     this.emit('statechange', { code, message })
   }
 
-  private later(fn: () => void, ms: number): void {
-    const gen = this.gen
-    const t = setTimeout(() => {
-      this.timers.delete(t)
-      if (gen === this.gen) fn()
-    }, ms)
-    this.timers.add(t)
-  }
-
-  private clearTimers(): void {
-    // clearTimeout also clears intervals in Node.
-    for (const t of this.timers) clearTimeout(t)
-    this.timers.clear()
-  }
-
-  private every(fn: () => void, ms: number): void {
-    const gen = this.gen
-    const t = setInterval(() => {
-      if (gen === this.gen) fn()
-    }, ms)
-    this.timers.add(t)
-  }
-
   private startPlay(): void {
     if (this.destroyed || this.phase !== 'idle' && this.phase !== 'failed') return
-    this.gen++
+    this.timers.gen++
     this.phase = 'connecting'
     this.retriesLeft = this.opts.retries
     this.playStartedAt = Date.now()
-    this.later(() => this.attempt(), 0)
+    this.timers.later(() => this.attempt(), 0)
   }
 
   private attempt(): void {
-    const gen = this.gen
+    const gen = this.timers.gen
     const r = new MediaReader({
       url: this.vm.src ?? '',
       stallTimeoutMs: this.opts.stallTimeoutMs,
@@ -206,7 +184,7 @@ export class VirtualPlayer {
     this.reader = r
     let decoderStarted = false
     let playing = false
-    const live = () => gen === this.gen
+    const live = () => gen === this.timers.gen
     const videoOn = () => this.vm.muteVideo !== true
     const markPlaying = () => {
       if (playing) return
@@ -261,9 +239,9 @@ export class VirtualPlayer {
 
   private onFailure(err: MediaError): void {
     // Invalidate the connection's callbacks first: stopping it below emits its own 'close'.
-    this.gen++
+    this.timers.gen++
     this.retireReader()
-    this.clearTimers()
+    this.timers.clear()
     // The player has no 3004: a server-side close or a stall is a read failure (3005) for it.
     const code = err.reason === 'CONNECT_FAILED' || err.reason === 'DNS_FAILED' || err.reason === 'HANDSHAKE_FAILED' ? err.wechatCode : 3005
     this.stateChange(code, err.message)
@@ -275,7 +253,7 @@ export class VirtualPlayer {
       this.retriesLeft--
       this.phase = 'retrying'
       this.stateChange(2103, `Network disconnected; auto-reconnect started (${this.opts.retries - this.retriesLeft}/${this.opts.retries})`)
-      this.later(() => this.attempt(), this.opts.retryDelayMs)
+      this.timers.later(() => this.attempt(), this.opts.retryDelayMs)
     } else {
       this.phase = 'failed'
       this.stateChange(-2301, 'Network disconnected and several reconnect attempts failed; restart playback')
@@ -292,8 +270,8 @@ export class VirtualPlayer {
   }
 
   private stopPlay(): void {
-    this.gen++
-    this.clearTimers()
+    this.timers.gen++
+    this.timers.clear()
     this.retireReader()
     this.phase = 'idle'
   }
@@ -310,7 +288,7 @@ export class VirtualPlayer {
   private startReporting(): void {
     this.syncBytes()
     this.stats.rates()
-    this.every(() => {
+    this.timers.every(() => {
       this.syncBytes()
       const r = this.stats.rates()
       this.emit('netstatus', {
@@ -330,7 +308,7 @@ export class VirtualPlayer {
       })
     }, this.opts.netstatusIntervalMs)
     this.lastAudio = { bytes: this.stats.counters.audioBytes, frames: this.stats.counters.audioFrames }
-    this.every(() => {
+    this.timers.every(() => {
       if (this.vm.muteAudio === true || this.vm.muted === true) return
       // Level estimated from AAC frame sizes (no audio decode here), 0-100.
       const c = this.stats.counters

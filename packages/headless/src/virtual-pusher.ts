@@ -10,6 +10,7 @@ import { MediaError } from './media/errors.js'
 import { RtmpPublisher } from './media/rtmp-publisher.js'
 import { StreamStats, type StreamCounters } from './media/stream-stats.js'
 import type { FlvTag } from './media/flv.js'
+import { GenerationTimers } from './generation-timers.js'
 import { settle, type NativeEventCallback } from './wx-callback.js'
 
 export interface VirtualPusherOptions {
@@ -59,14 +60,14 @@ export class VirtualPusher {
   private readonly opts: Required<Omit<VirtualPusherOptions, 'deny'>> & Pick<VirtualPusherOptions, 'deny'>
   private vm: VirtualPusherAttributes = { url: '', autopush: false, enableCamera: true, enableMic: true, muted: false }
   private phase: Phase = 'idle'
-  private gen = 0
   private source: FlvSource
   private publisher: RtmpPublisher | null = null
   private bytesBefore = 0
   private retriesLeft = 0
   /** When the current connection reached 1002 (0 when not pushing). */
   private pushingSince = 0
-  private timers = new Set<NodeJS.Timeout>()
+  /** Timers of the current connection attempt (`timers.gen` identifies it). */
+  private readonly timers = new GenerationTimers()
   private destroyed = false
   private maxAudioFrameAvg = 1
   private lastAudio = { bytes: 0, frames: 0 }
@@ -184,37 +185,14 @@ export class VirtualPusher {
     this.emit('statechange', { code, message })
   }
 
-  private later(fn: () => void, ms: number): void {
-    const gen = this.gen
-    const t = setTimeout(() => {
-      this.timers.delete(t)
-      if (gen === this.gen) fn()
-    }, ms)
-    this.timers.add(t)
-  }
-
-  private clearTimers(): void {
-    // clearTimeout also clears intervals in Node.
-    for (const t of this.timers) clearTimeout(t)
-    this.timers.clear()
-  }
-
-  private every(fn: () => void, ms: number): void {
-    const gen = this.gen
-    const t = setInterval(() => {
-      if (gen === this.gen) fn()
-    }, ms)
-    this.timers.add(t)
-  }
-
   private startPush(): void {
     if (this.destroyed || this.phase === 'starting' || this.phase === 'pushing' || this.phase === 'retrying') return
-    this.gen++
+    this.timers.gen++
     this.phase = 'starting'
     // Device permission comes first: the native component reports binderror and the fatal
     // statechange and never connects.
     if (this.opts.deny === 'camera' && this.vm.enableCamera !== false) {
-      this.later(() => {
+      this.timers.later(() => {
         this.emit('error', { errCode: 10001, errMsg: 'user denied the camera (authorize scope.camera)' })
         this.stateChange(-1301, 'Failed to open the camera')
         this.phase = 'failed'
@@ -222,7 +200,7 @@ export class VirtualPusher {
       return
     }
     if (this.opts.deny === 'microphone' && this.micOn()) {
-      this.later(() => {
+      this.timers.later(() => {
         this.emit('error', { errCode: 10002, errMsg: 'user denied the microphone (authorize scope.record)' })
         this.stateChange(-1302, 'Failed to open the microphone')
         this.phase = 'failed'
@@ -230,7 +208,7 @@ export class VirtualPusher {
       return
     }
     this.retriesLeft = this.opts.retries
-    this.later(() => {
+    this.timers.later(() => {
       if (this.vm.enableCamera !== false) {
         this.stateChange(1003, 'Camera opened')
         this.stateChange(1007, 'First frame captured')
@@ -241,7 +219,7 @@ export class VirtualPusher {
   }
 
   private attempt(): void {
-    const gen = this.gen
+    const gen = this.timers.gen
     const url = this.vm.url ?? ''
     const pub = new RtmpPublisher({
       url,
@@ -253,15 +231,15 @@ export class VirtualPusher {
     this.publisher = pub
     pub.on('tag', (tag) => this.onTag(tag))
     pub.on('connected', () => {
-      if (gen === this.gen) this.stateChange(1001, 'Connected to the push server')
+      if (gen === this.timers.gen) this.stateChange(1001, 'Connected to the push server')
     })
     pub.on('close', (err) => {
-      if (gen !== this.gen) return
+      if (gen !== this.timers.gen) return
       this.onFailure(err ?? new MediaError('SERVER_CLOSED', 'push connection closed'))
     })
     pub.start().then(
       () => {
-        if (gen !== this.gen) return void pub.stop()
+        if (gen !== this.timers.gen) return void pub.stop()
         this.phase = 'pushing'
         this.publishCount++
         this.pushingSince = Date.now()
@@ -269,7 +247,7 @@ export class VirtualPusher {
         this.startReporting()
       },
       (err: unknown) => {
-        if (gen !== this.gen) return
+        if (gen !== this.timers.gen) return
         this.onFailure(err instanceof MediaError ? err : new MediaError('IO_ERROR', String(err), { cause: err }))
       },
     )
@@ -277,9 +255,9 @@ export class VirtualPusher {
 
   private onFailure(err: MediaError): void {
     // Invalidate the connection's callbacks first: stopping it below emits its own 'close'.
-    this.gen++
+    this.timers.gen++
     this.retirePublisher()
-    this.clearTimers() // drop the reporting timers of the lost connection
+    this.timers.clear() // drop the reporting timers of the lost connection
     // Like TXLivePusher: the 300x warning names the cause, 1102 announces the automatic retry,
     // -1307 says the retries ran out and the app must restart the push itself.
     this.stateChange(err.wechatCode, err.message)
@@ -292,7 +270,7 @@ export class VirtualPusher {
       this.retriesLeft--
       this.phase = 'retrying'
       this.stateChange(1102, `Network disconnected; auto-reconnect started (${this.opts.retries - this.retriesLeft}/${this.opts.retries})`)
-      this.later(() => this.attempt(), this.opts.retryDelayMs)
+      this.timers.later(() => this.attempt(), this.opts.retryDelayMs)
     } else {
       this.phase = 'failed'
       this.stateChange(-1307, 'Network disconnected and several reconnect attempts failed; restart the push')
@@ -309,8 +287,8 @@ export class VirtualPusher {
   }
 
   private stopPush(): void {
-    this.gen++
-    this.clearTimers()
+    this.timers.gen++
+    this.timers.clear()
     this.retirePublisher()
     this.phase = 'idle'
   }
@@ -325,7 +303,7 @@ export class VirtualPusher {
 
   private startReporting(): void {
     this.stats.rates() // restart the interval at "push started"
-    this.every(() => {
+    this.timers.every(() => {
       this.syncBytes()
       const r = this.stats.rates()
       this.emit('netstatus', {
@@ -342,7 +320,7 @@ export class VirtualPusher {
       })
     }, this.opts.netstatusIntervalMs)
     this.lastAudio = { bytes: this.stats.counters.audioBytes, frames: this.stats.counters.audioFrames }
-    this.every(() => {
+    this.timers.every(() => {
       if (!this.micOn()) return
       // No PCM here: the level is estimated from AAC frame sizes over the interval (louder
       // passages cost more bits), scaled to 0-100 against the largest average seen.
