@@ -1,22 +1,13 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { RunningServer } from '@minirtc/server'
-import { bot, start, streamIds } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { streamIds, useCall } from './helpers'
 
-let srv: RunningServer | null = null
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await srv?.close()
-  srv = null
-})
+const call = useCall()
 
 describe('1:1 call', () => {
   it('A publishes, B plays with frames flowing, quality flows both ways, stop and logout reach B', async () => {
-    srv = await start()
-    const a = await bot(srv, 'alice', 'room-1v1')
-    cleanups.push(() => a.leave())
-    const b = await bot(srv, 'bob', 'room-1v1')
-    cleanups.push(() => b.leave())
+    await call.start()
+    const a = await call.bot('alice', 'room-1v1')
+    const b = await call.bot('bob', 'room-1v1')
     await a.events.wait('roomUserUpdate', (_r, type, users) => type === 'ADD' && users.some((u: any) => u.userId === 'bob'))
 
     await a.publish('alice-cam', { extraInfo: 'front camera' })
@@ -56,12 +47,11 @@ describe('1:1 call', () => {
 
 describe('four-person room', () => {
   it('everyone publishes and plays everyone else', async () => {
-    srv = await start()
+    await call.start()
     const names = ['ann', 'ben', 'cat', 'dan']
     const bots = []
     for (const n of names) {
-      const b = await bot(srv, n, 'room-4')
-      cleanups.push(() => b.leave())
+      const b = await call.bot(n, 'room-4')
       bots.push(b)
     }
     await Promise.all(bots.map((b, i) => b.publish(names[i] + '-cam')))

@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest'
 import { createBot, type Bot, type BotOptions } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer, type ServerOptions } from '@minirtc/server'
 import type { EngineEvents } from '@minirtc/core'
@@ -87,3 +88,34 @@ export function record(engine: Bot['engine']): Recorder {
 }
 
 export const streamIds = (args: any[]) => (args[2] as Array<{ streamId: string }>).map((s) => s.streamId)
+
+/**
+ * One test's server and everything to undo after it: `call.start()` starts a server, `call.bot()`
+ * logs a bot in (left after the test), `call.defer(fn)` adds any other cleanup. Registers its own
+ * afterEach, so test files only say what differs.
+ */
+export function useCall() {
+  const cleanups: Array<() => unknown> = []
+  const call = {
+    srv: null as RunningServer | null,
+    async start(extra: Partial<ServerOptions> = {}): Promise<RunningServer> {
+      call.srv = await start(extra)
+      return call.srv
+    },
+    async bot(userId: string, roomId: string, extra: Partial<BotOptions> & { via?: RunningServer } = {}) {
+      const { via, ...rest } = extra
+      const b = await bot(via ?? call.srv!, userId, roomId, rest)
+      cleanups.push(() => b.leave())
+      return b
+    },
+    defer(fn: () => unknown) {
+      cleanups.push(fn)
+    },
+  }
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+    await call.srv?.close()
+    call.srv = null
+  })
+  return call
+}

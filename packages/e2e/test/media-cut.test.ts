@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { RunningServer } from '@minirtc/server'
+import { describe, expect, it } from 'vitest'
 import { waitFor } from '@minirtc/headless'
-import { bot, start } from './helpers'
+import { useCall } from './helpers'
 
-let srv: RunningServer | null = null
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await srv?.close()
-  srv = null
-})
+const call = useCall()
 
 describe('media connection cut', () => {
   it("A's pusher retries and recovers; B's player recovers with frames flowing again", async () => {
-    srv = await start()
-    const a = await bot(srv, 'alice', 'room-d')
-    cleanups.push(() => a.leave())
-    const b = await bot(srv, 'bob', 'room-d', { autoPlay: true })
-    cleanups.push(() => b.leave())
+    await call.start()
+    const a = await call.bot('alice', 'room-d')
+    const b = await call.bot('bob', 'room-d', { autoPlay: true })
     await a.publish('alice-cam')
     await b.events.wait('playerStateUpdate', (info) => info.streamId === 'alice-cam' && info.state === 'PLAYING')
     const pushesBefore = a.renderer.pusher!.publishCount

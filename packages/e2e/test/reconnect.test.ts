@@ -1,28 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import type { RunningServer } from '@minirtc/server'
-import { bot, start, streamIds } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { streamIds, useCall } from './helpers'
 import { TcpProxy } from './proxy'
 
-let srv: RunningServer | null = null
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await srv?.close()
-  srv = null
-})
+const call = useCall()
 
 const portOf = (url: string) => Number(new URL(url).port)
 
 describe('signaling drop', () => {
   it("B's socket is cut mid-call: CONNECTING → CONNECTED, and a stream started meanwhile appears exactly once", async () => {
-    srv = await start()
+    const srv = await call.start()
     const proxy = await new TcpProxy(portOf(srv.url)).listen()
-    cleanups.push(() => proxy.close())
-    const a = await bot(srv, 'alice', 'room-c')
-    cleanups.push(() => a.leave())
+    call.defer(() => proxy.close())
+    const a = await call.bot('alice', 'room-c')
     const viaProxy = { ...srv, url: srv.url.replace(':' + portOf(srv.url), ':' + proxy.port) }
-    const b = await bot(viaProxy, 'bob', 'room-c')
-    cleanups.push(() => b.leave())
+    const b = await call.bot('bob', 'room-c', { via: viaProxy })
     await a.publish('alice-cam')
     await b.events.wait('roomStreamUpdate', (_r, type) => type === 'ADD')
     await b.play('alice-cam')
@@ -31,8 +22,7 @@ describe('signaling drop', () => {
     await b.events.wait('roomStateUpdate', (_r, state) => state === 'CONNECTING')
     expect(b.events.of('roomStateChanged').slice(-1)[0]![1]).toBe('RECONNECTING')
     // While B is away, A starts a second stream (a second bot of A's: one pusher per engine).
-    const a2 = await bot(srv, 'alice2', 'room-c')
-    cleanups.push(() => a2.leave())
+    const a2 = await call.bot('alice2', 'room-c')
     await a2.publish('alice-screen')
     await new Promise((r) => setTimeout(r, 600))
     proxy.restore()
@@ -53,20 +43,18 @@ describe('signaling drop', () => {
 
 describe('server restart', () => {
   it('clients reconnect, log in again, re-publish, and converge to the new truth', async () => {
-    srv = await start()
+    const srv = await call.start()
     const ports = { port: portOf(srv.url), rtmpPort: portOf(srv.rtmpUrl), flvPort: portOf(srv.flvUrl) }
-    const a = await bot(srv, 'alice', 'room-e')
-    cleanups.push(() => a.leave())
-    const b = await bot(srv, 'bob', 'room-e', { autoPlay: true })
-    cleanups.push(() => b.leave())
+    const a = await call.bot('alice', 'room-e')
+    const b = await call.bot('bob', 'room-e', { autoPlay: true })
     await a.publish('alice-cam')
     await b.events.wait('playerStateUpdate', (info) => info.streamId === 'alice-cam' && info.state === 'PLAYING')
 
     await srv.close()
-    srv = null
+    call.srv = null
     await a.events.wait('roomStateUpdate', (_r, state) => state === 'CONNECTING')
     const [markA, markB] = [a.events.log.length, b.events.log.length]
-    srv = await start(ports)
+    await call.start(ports)
 
     // Only what happens against the new server counts.
     await a.events.wait('roomStateChanged', (_r, reason) => reason === 'RECONNECTED', 30000, markA)

@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { createToken, type RunningServer } from '@minirtc/server'
-import { APP, bot, start } from './helpers'
+import { describe, expect, it } from 'vitest'
+import { createToken } from '@minirtc/server'
+import { APP, useCall } from './helpers'
 
-let srv: RunningServer | null = null
-const cleanups: Array<() => unknown> = []
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c()
-  await srv?.close()
-  srv = null
-})
+const call = useCall()
 
 describe('token renewal', () => {
   it('tokenWillExpire → the bot fetches a new token → the session outlives the first token', async () => {
-    srv = await start({ tokenWillExpireSeconds: 2 })
+    await call.start({ tokenWillExpireSeconds: 2 })
     let minted = 0
     const token = () => {
       minted++
       return createToken({ ...APP, userId: 'alice', roomId: 'room-t', privileges: { login: true, publish: true }, ttlSeconds: 4 })
     }
-    const a = await bot(srv, 'alice', 'room-t', { token })
-    cleanups.push(() => a.leave())
+    const a = await call.bot('alice', 'room-t', { token })
     await a.events.wait('tokenWillExpire', () => true, 10000)
     // Past the first token's expiry (4 s) the room is still connected: the renewal was accepted.
     await new Promise((r) => setTimeout(r, 4500))
@@ -30,10 +23,9 @@ describe('token renewal', () => {
   })
 
   it('without renewal the server ends the session at expiry and the client reports KICKOUT with TOKEN_EXPIRED', async () => {
-    srv = await start({ tokenWillExpireSeconds: 1 })
+    await call.start({ tokenWillExpireSeconds: 1 })
     const tk = await createToken({ ...APP, userId: 'bob', roomId: 'room-t2', privileges: { login: true, publish: true }, ttlSeconds: 3 })
-    const b = await bot(srv, 'bob', 'room-t2', { token: tk })
-    cleanups.push(() => b.leave())
+    const b = await call.bot('bob', 'room-t2', { token: tk })
     const [, reason, code] = await b.events.wait('roomStateChanged', (_r, reason) => reason === 'KICKOUT', 10000)
     expect([reason, code]).toEqual(['KICKOUT', 2003])
     expect(b.engine.getSnapshot().roomState).toBe('DISCONNECTED')
