@@ -10,6 +10,7 @@ import { LatencyStats, type LatencySummary } from './media/latency.js'
 import { MediaReader } from './media/media-reader.js'
 import { StreamStats, type StreamCounters } from './media/stream-stats.js'
 import { GenerationTimers } from './generation-timers.js'
+import { RetryBudget } from './retry-budget.js'
 import { settle, type NativeEventCallback } from './wx-callback.js'
 
 export interface VirtualPlayerOptions {
@@ -30,8 +31,6 @@ export interface VirtualPlayerOptions {
 
 export type VirtualPlayerAttributes = Partial<PlayerViewModel>
 
-/** A playback that lasted this long counts as recovered: its next outage gets all retries again. */
-const STABLE_MS = 3000
 
 type Phase = 'idle' | 'connecting' | 'playing' | 'retrying' | 'failed'
 
@@ -64,11 +63,10 @@ export class VirtualPlayer {
   private phase: Phase = 'idle'
   private reader: MediaReader | null = null
   private bytesBefore = 0
-  private retriesLeft = 0
   /** When the current connection reached 2004 (0 when not playing). */
-  private playingSince = 0
   /** Timers of the current connection attempt (`timers.gen` identifies it). */
   private readonly timers = new GenerationTimers()
+  private readonly retry: RetryBudget
   private destroyed = false
   private playStartedAt = 0
   private firstKeyframeMs: number | null = null
@@ -86,6 +84,7 @@ export class VirtualPlayer {
       stallTimeoutMs: options.stallTimeoutMs ?? 6000,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
     }
+    this.retry = new RetryBudget(this.opts.retries)
     this.context = {
       play: (o?: ContextCallOptions) => {
         if (!this.vm.src) return settle(o, 'play', { ok: false, reason: 'no src' })
@@ -169,7 +168,7 @@ export class VirtualPlayer {
     if (this.destroyed || this.phase !== 'idle' && this.phase !== 'failed') return
     this.timers.gen++
     this.phase = 'connecting'
-    this.retriesLeft = this.opts.retries
+    this.retry.reset()
     this.playStartedAt = Date.now()
     this.timers.later(() => this.attempt(), 0)
   }
@@ -191,7 +190,7 @@ export class VirtualPlayer {
       playing = true
       this.phase = 'playing'
       this.playCount++
-      this.playingSince = Date.now()
+      this.retry.up()
       this.stateChange(2004, 'Playback started')
       this.startReporting()
     }
@@ -245,14 +244,10 @@ export class VirtualPlayer {
     // The player has no 3004: a server-side close or a stall is a read failure (3005) for it.
     const code = err.reason === 'CONNECT_FAILED' || err.reason === 'DNS_FAILED' || err.reason === 'HANDSHAKE_FAILED' ? err.wechatCode : 3005
     this.stateChange(code, err.message)
-    // Full retry budget again only after a stable playback: a server that sends the GOP cache
-    // and then drops the player (NMS closing a denied player) must not loop forever.
-    if (this.playingSince > 0 && Date.now() - this.playingSince >= STABLE_MS) this.retriesLeft = this.opts.retries
-    this.playingSince = 0
-    if (this.retriesLeft > 0) {
-      this.retriesLeft--
+    const retry = this.retry.take()
+    if (retry > 0) {
       this.phase = 'retrying'
-      this.stateChange(2103, `Network disconnected; auto-reconnect started (${this.opts.retries - this.retriesLeft}/${this.opts.retries})`)
+      this.stateChange(2103, `Network disconnected; auto-reconnect started (${retry}/${this.retry.retries})`)
       this.timers.later(() => this.attempt(), this.opts.retryDelayMs)
     } else {
       this.phase = 'failed'

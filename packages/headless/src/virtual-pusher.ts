@@ -11,6 +11,7 @@ import { RtmpPublisher } from './media/rtmp-publisher.js'
 import { StreamStats, type StreamCounters } from './media/stream-stats.js'
 import type { FlvTag } from './media/flv.js'
 import { GenerationTimers } from './generation-timers.js'
+import { RetryBudget } from './retry-budget.js'
 import { settle, type NativeEventCallback } from './wx-callback.js'
 
 export interface VirtualPusherOptions {
@@ -37,8 +38,6 @@ export interface VirtualPusherOptions {
 /** The attributes the virtual pusher reads; anything else in the view model is ignored. */
 export type VirtualPusherAttributes = Partial<PusherViewModel>
 
-/** A push that lasted this long counts as recovered: its next outage gets all retries again. */
-const STABLE_MS = 3000
 
 type Phase = 'idle' | 'starting' | 'pushing' | 'retrying' | 'failed'
 
@@ -63,11 +62,10 @@ export class VirtualPusher {
   private source: FlvSource
   private publisher: RtmpPublisher | null = null
   private bytesBefore = 0
-  private retriesLeft = 0
   /** When the current connection reached 1002 (0 when not pushing). */
-  private pushingSince = 0
   /** Timers of the current connection attempt (`timers.gen` identifies it). */
   private readonly timers = new GenerationTimers()
+  private readonly retry: RetryBudget
   private destroyed = false
   private maxAudioFrameAvg = 1
   private lastAudio = { bytes: 0, frames: 0 }
@@ -84,6 +82,7 @@ export class VirtualPusher {
       deny: options.deny,
       connectTimeoutMs: options.connectTimeoutMs ?? 5000,
     }
+    this.retry = new RetryBudget(this.opts.retries)
     this.source = new FlvSource(this.opts.source, { stampWallClock: this.opts.stampWallClock })
     this.context = {
       start: (o?: ContextCallOptions) => {
@@ -207,7 +206,7 @@ export class VirtualPusher {
       }, 0)
       return
     }
-    this.retriesLeft = this.opts.retries
+    this.retry.reset()
     this.timers.later(() => {
       if (this.vm.enableCamera !== false) {
         this.stateChange(1003, 'Camera opened')
@@ -242,7 +241,7 @@ export class VirtualPusher {
         if (gen !== this.timers.gen) return void pub.stop()
         this.phase = 'pushing'
         this.publishCount++
-        this.pushingSince = Date.now()
+        this.retry.up()
         this.stateChange(1002, 'Push started')
         this.startReporting()
       },
@@ -261,15 +260,10 @@ export class VirtualPusher {
     // Like TXLivePusher: the 300x warning names the cause, 1102 announces the automatic retry,
     // -1307 says the retries ran out and the app must restart the push itself.
     this.stateChange(err.wechatCode, err.message)
-    // A new outage gets the full retry budget, but only if the push had been up for a while:
-    // NMS 4.4.3 answers a refused publish (duplicate name, bad characters) with Publish.Start
-    // and then closes, and resetting on every 1002 would retry such a URL forever.
-    if (this.pushingSince > 0 && Date.now() - this.pushingSince >= STABLE_MS) this.retriesLeft = this.opts.retries
-    this.pushingSince = 0
-    if (this.retriesLeft > 0) {
-      this.retriesLeft--
+    const retry = this.retry.take()
+    if (retry > 0) {
       this.phase = 'retrying'
-      this.stateChange(1102, `Network disconnected; auto-reconnect started (${this.opts.retries - this.retriesLeft}/${this.opts.retries})`)
+      this.stateChange(1102, `Network disconnected; auto-reconnect started (${retry}/${this.retry.retries})`)
       this.timers.later(() => this.attempt(), this.opts.retryDelayMs)
     } else {
       this.phase = 'failed'
