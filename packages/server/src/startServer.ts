@@ -123,13 +123,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Browser publishers (the debug console): MediaRecorder over a WebSocket → ffmpeg → our own
   // RTMP, under the same signed push URL as any publisher, checked before anything is spawned.
   // ffmpeg runs here: for the embedded server it reaches RTMP on loopback, not the public name.
-  const ingestRtmpBase =
+  // With nginx media nodes, the stream's own node (its push URL without the media name).
+  const ingestRtmpBase = (mediaName: string) =>
     media instanceof EmbeddedMedia
       ? `rtmp://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${media.rtmpPort}/${mediaApp}`
-      : media.urls('').rtmp.replace(/\/+$/, '')
+      : media.urls(mediaName).rtmp.replace(/\/[^/]*$/, '')
+  const ingestApp = ingestRtmpBase('x').slice(ingestRtmpBase('x').lastIndexOf('/') + 1)
   const ingest = createIngestHandler({
     rtmpBase: ingestRtmpBase,
-    verifyPushUrl: createPushUrlVerifier({ signer: rooms.signer, app: ingestRtmpBase.slice(ingestRtmpBase.lastIndexOf('/') + 1) }),
+    verifyPushUrl: createPushUrlVerifier({ signer: rooms.signer, app: ingestApp }),
     log,
     ffmpegPath: opts.ffmpegPath,
   })

@@ -30,7 +30,7 @@ export interface IngestLogger {
 
 export interface IngestOptions {
   /** Where ffmpeg pushes, the media server's RTMP base as this process reaches it (`rtmp://127.0.0.1:1935/live`). */
-  rtmpBase: string
+  rtmpBase: string | ((mediaName: string) => string)
   /** Checks a push URL before anything is spawned; see `createPushUrlVerifier`. */
   verifyPushUrl(url: string): PushUrlCheck
   log?: IngestLogger
@@ -77,7 +77,8 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
   const maxIngests = opts.maxIngests ?? 8
   const ffmpegPath = opts.ffmpegPath ?? 'ffmpeg'
   const killAfterMs = opts.killAfterMs ?? 3000
-  const rtmpBase = opts.rtmpBase.replace(/\/+$/, '')
+  // With several media nodes the base depends on the stream (the node that holds it).
+  const rtmpBase = (mediaName: string) => (typeof opts.rtmpBase === 'function' ? opts.rtmpBase(mediaName) : opts.rtmpBase).replace(/\/+$/, '')
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.maxMessageBytes ?? 4 * 1024 * 1024 })
   const children = new Set<ChildProcess>()
   const sockets = new Set<WebSocket>()
@@ -147,7 +148,7 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
         refuse(ws, ErrorCode.MEDIA_UNAVAILABLE, 'Browser publishing needs ffmpeg on the server (install it, or set ffmpegPath).')
         return
       }
-      const out = `${rtmpBase}/${check.mediaName}?${check.query}`
+      const out = `${rtmpBase(check.mediaName)}/${check.mediaName}?${check.query}`
       const c = spawn(ffmpegPath, ffmpegIngestArgs(out), { stdio: ['pipe', 'ignore', 'pipe'] })
       child = c
       children.add(c)
