@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '@minirtc/protocol'
-import { useCall } from './helpers'
+import { APP, useCall } from './helpers'
 
 const call = useCall()
 
@@ -37,5 +37,36 @@ describe('room features through the real server', () => {
     // The refused publisher left alice's stream untouched.
     expect(b.engine.getSnapshot().streams.map((s) => s.streamId)).toEqual(['alice-cam'])
     expect(a.engine.getSnapshot().pusher.state).toBe('PUBLISHING')
+  })
+})
+
+describe('admin API against engines', () => {
+  const admin = (httpUrl: string, path: string, appId: string, secret: string) =>
+    fetch(httpUrl + path, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'x-minirtc-app-id': appId } })
+
+  it('a kicked user sees KICKOUT 3001 and stays out; closing the room ends everyone with 3002', async () => {
+    const srv = await call.start()
+    const a = await call.bot('alice', 'room-admin')
+    const b = await call.bot('bob', 'room-admin')
+    await a.publish('alice-cam')
+    await b.events.wait('roomStreamUpdate', (_r, type) => type === 'ADD')
+
+    expect((await admin(srv.httpUrl, '/admin/rooms/room-admin/users/bob/kick', APP.appId, APP.secret)).status).toBe(200)
+    const [, reason, code] = await b.events.wait('roomStateChanged', (_r, why) => why === 'KICKOUT')
+    expect([reason, code]).toEqual(['KICKOUT', ErrorCode.KICKED_OUT])
+    await a.events.wait('roomUserUpdate', (_r, type, users) => type === 'DELETE' && users[0].userId === 'bob')
+    // No reconnect after a kick.
+    await new Promise((r) => setTimeout(r, 1000))
+    expect(b.engine.getSnapshot().roomState).toBe('DISCONNECTED')
+    expect(b.events.of('roomStateChanged').filter((e) => e[1] === 'RECONNECTED')).toEqual([])
+
+    expect((await admin(srv.httpUrl, '/admin/rooms/room-admin/close', APP.appId, APP.secret)).status).toBe(200)
+    const [, why, closeCode] = await a.events.wait('roomStateChanged', (_r, r2) => r2 === 'KICKOUT')
+    expect([why, closeCode]).toEqual(['KICKOUT', ErrorCode.ROOM_CLOSED])
+    expect(a.engine.getSnapshot().pusher.state).toBe('NO_PUBLISH')
+    // A wrong secret is refused with the documented code.
+    const denied = await admin(srv.httpUrl, '/admin/rooms/room-admin/close', APP.appId, 'wrong-secret-0123456789')
+    expect(denied.status).toBe(401)
+    expect(((await denied.json()) as { error: { code: number } }).error.code).toBe(ErrorCode.ADMIN_AUTH_FAILED)
   })
 })
