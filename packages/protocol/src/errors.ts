@@ -31,6 +31,7 @@ export const ErrorCode = {
   STREAM_PREFIX_NOT_GRANTED: 2008,
   ADMIN_AUTH_FAILED: 2009,
   LOGIN_NOT_GRANTED: 2010,
+  ORIGIN_NOT_ALLOWED: 2011,
   // 3xxx: room
   KICKED_OUT: 3001,
   ROOM_CLOSED: 3002,
@@ -39,6 +40,7 @@ export const ErrorCode = {
   SESSION_EXPIRED: 3005,
   USER_NOT_FOUND: 3006,
   HEARTBEAT_TIMEOUT: 3007,
+  TOO_MANY_SESSIONS: 3008,
   // 4xxx: stream
   STREAM_ID_TAKEN: 4001,
   STREAM_NOT_FOUND: 4002,
@@ -51,6 +53,7 @@ export const ErrorCode = {
   MEDIA_NOT_AUTHORIZED: 5004,
   MEDIA_UNAVAILABLE: 5005,
   MEDIA_DUPLICATE_PUBLISH: 5006,
+  MEDIA_IDLE: 5007,
   // 6xxx: rate limits
   RATE_LIMITED: 6001,
   // 7xxx: client side
@@ -79,7 +82,7 @@ export type ErrorReason = keyof typeof ErrorCode
 export const clientErrorMessages: { readonly [code: number]: string } = {
   1004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   1005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  1006: 'Invalid userName: at most 256 bytes of UTF-8.',
+  1006: 'Invalid userName: at most 256 bytes of UTF-8, without control or bidi-override characters.',
   1007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   1010: 'Not logged in; await loginRoom() first.',
   2001: 'No token; mint one with createToken() on your app server.',
@@ -116,10 +119,12 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   2008: 'The token only grants streamIds with another prefix.',
   2009: 'Admin API: missing or wrong app secret.',
   2010: 'The token does not grant login.',
+  2011: 'Dev tokens are only served to pages on this machine or on the server\'s own origin.',
   3003: 'The room is full.',
   3005: 'The session expired while disconnected; the client logs in again.',
   3006: 'No such user in the room.',
   3007: 'No heartbeat within the timeout; the connection was closed.',
+  3008: 'This token already holds as many sessions as the server allows; mint one token per user and device.',
   4001: 'The streamId is already being published in this app; choose another streamId.',
   4003: 'The stream belongs to another user.',
   4004: 'Too many streams for this user.',
@@ -129,6 +134,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   5004: 'Not authorized for this stream.',
   5005: 'This media feature is not available on this server.',
   5006: 'Another publisher is already pushing this stream.',
+  5007: 'The media connection sent no data in time and was closed; publish again.',
   6001: 'Too many requests; slow down.',
   9001: 'Internal server error.',
 }
@@ -166,5 +172,7 @@ export const CloseCode = {
   TOKEN_EXPIRED: 4007,
   /** Server shutting down; reconnect later. */
   SERVER_SHUTDOWN: 4008,
+  /** The client stopped reading its pushes (send buffer over the limit); reconnect and resume. */
+  SLOW_CONSUMER: 4009,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]
