@@ -37,6 +37,10 @@ export interface RoomsConfig {
   mediaApp: string
   /** How long a stream whose publisher dropped stays in the room before others get DELETE. */
   mediaGraceMs: number
+  /** Users per room; one more login is refused with ROOM_FULL. */
+  maxUsersPerRoom: number
+  /** Live sessions per token; one more login is refused with TOO_MANY_SESSIONS. */
+  maxSessionsPerToken: number
 }
 
 /** Why a session ends; decides the kickout push, the close code and what others see. */
@@ -87,6 +91,10 @@ export class Rooms implements MediaGate {
   private readonly messageIds = new Map<string, number>()
   /** Players on this node of streams another node holds: mediaName → media connection ids. */
   private readonly remotePlayers = new Map<string, Set<string>>()
+  /** Live sessions per login token (TokenClaims.tokenId), for the per-token cap. */
+  private readonly byToken = new Map<string, Set<Session>>()
+  /** Told when one of this node's streams is gone (the ingest drops its browser publisher). */
+  onStreamGone: ((mediaName: string) => void) | undefined
   /** In a cluster the key comes from Redis, so a URL signed by one node verifies on every node. */
   signer = new MediaSigner()
   media: MediaBackend | undefined
@@ -211,6 +219,11 @@ export class Rooms implements MediaGate {
       )
       const prev = await this.store.getUser(s.appId, s.roomId, s.user.userId)
       const old = prev && this.sessions.get(prev.sessionId)
+      // A re-login of the same user replaces a session, so it needs no new room or token slot.
+      if (!prev && (await this.store.countUsers(s.appId, s.roomId)) >= this.cfg.maxUsersPerRoom) throw new ServerError(ErrorCode.ROOM_FULL)
+      const sameToken = this.byToken.get(claims.tokenId)
+      if (sameToken && sameToken.size - (old && sameToken.has(old) ? 1 : 0) >= this.cfg.maxSessionsPerToken)
+        throw new ServerError(ErrorCode.TOO_MANY_SESSIONS)
       // Same userId again: the newest login wins, the old connection is told why and closed.
       if (old) await this.endLocked(old, 'replaced')
       else if (prev) await this.replaceRemote(s, prev)
@@ -218,6 +231,10 @@ export class Rooms implements MediaGate {
       await this.store.putUser(s.appId, s.roomId, entry)
       this.sessions.set(s.id, s)
       this.byRef.set(s.ref, s)
+      s.tokenId = claims.tokenId
+      let tokenSet = this.byToken.get(claims.tokenId)
+      if (!tokenSet) this.byToken.set(claims.tokenId, (tokenSet = new Set()))
+      tokenSet.add(s)
       const key = this.roomKey(s.appId, s.roomId)
       let set = this.local.get(key)
       if (!set) this.local.set(key, (set = new Set()))
@@ -296,6 +313,7 @@ export class Rooms implements MediaGate {
     if (sink && close !== undefined) sink.close(close, errorReason(code!))
     this.sessions.delete(s.id)
     this.byRef.delete(s.ref)
+    this.forgetToken(s)
     const members = this.members(s.appId, s.roomId)
     members.delete(s)
     if (members.size === 0) this.local.delete(this.roomKey(s.appId, s.roomId))
@@ -315,6 +333,11 @@ export class Rooms implements MediaGate {
     if (reason === 'roomClosed') return
     this.fanout(s.appId, s.roomId, 'user', { type: 'DELETE', users: [{ ...s.user }] }, { x: s.id, uu: true })
     this.fanout(s.appId, s.roomId, 'onlineCount', { count }, { x: s.id })
+  }
+
+  private forgetToken(s: Session): void {
+    const set = this.byToken.get(s.tokenId)
+    if (set?.delete(s) && set.size === 0) this.byToken.delete(s.tokenId)
   }
 
   /**
@@ -434,6 +457,7 @@ export class Rooms implements MediaGate {
     for (const x of this.streams.values()) if (x.ownerSessionId === s.id && x.streamId === streamId) ls = x
     if (ls) {
       this.streams.delete(ls.mediaName)
+      this.onStreamGone?.(ls.mediaName)
       ls.grace?.()
       delete ls.grace
       if (ls.publisher) this.closeMedia(ls.publisher)
@@ -631,6 +655,7 @@ export class Rooms implements MediaGate {
       s.state = 'ended'
     }
     this.sessions.clear()
+    this.byToken.clear()
   }
 
   /**
@@ -641,7 +666,10 @@ export class Rooms implements MediaGate {
   dropAll(): void {
     this.shutdown()
     for (const id of Array.from(this.mediaConns.keys())) this.closeMedia(id)
-    for (const ls of this.streams.values()) ls.grace?.()
+    for (const ls of this.streams.values()) {
+      ls.grace?.()
+      this.onStreamGone?.(ls.mediaName)
+    }
     this.streams.clear()
     this.local.clear()
     this.byRef.clear()
@@ -704,6 +732,18 @@ export class Rooms implements MediaGate {
     this.mediaConns.set(req.mediaSessionId, { kind: req.kind, sessionId: s.id, ref, mediaName: req.mediaName })
     s.mediaSessions.add(req.mediaSessionId)
     return { ok: true }
+  }
+
+  /**
+   * Whether the session `ref` still holds the stream `mediaName` (a signed push URL outlives a
+   * logout; the browser ingest asks before spawning anything). Streams of sessions on other
+   * nodes are not known here; their signature has to do.
+   */
+  streamHeld(mediaName: string, ref: string): boolean {
+    const ls = this.streams.get(mediaName)
+    const s = this.byRef.get(ref)
+    if (!ls) return this.cluster !== undefined && !s
+    return s !== undefined && s.state !== 'ended' && ls.ownerSessionId === s.id
   }
 
   publishStarted(mediaName: string, mediaSessionId: string): void {

@@ -39,6 +39,8 @@ export class Session {
   /** Media connections (publishers and players) opened with this session's URLs. */
   readonly mediaSessions = new Set<string>()
   sink: SessionSink | undefined
+  /** The login token (TokenClaims.tokenId) this session counts against. */
+  tokenId = ''
   /** Cancels timers (resume window, token expiry) when the session changes state. */
   readonly timers: { resume?: () => void; willExpire?: () => void; expire?: () => void } = {}
 

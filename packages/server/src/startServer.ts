@@ -2,10 +2,13 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { CloseCode, Limits } from '@minirtc/protocol'
 import { WebSocketServer } from 'ws'
+import { AdminThrottle } from './adminThrottle'
 import { clientAddress } from './clientAddress'
+import { AddressCounter, limitListener } from './connectionCaps'
 import { RedisCluster } from './cluster/RedisCluster'
 import { Connection } from './Connection'
 import { createConsoleHandler } from './consoleStatic'
+import { resolveDevApp } from './devToken'
 import { createHttpHandler } from './httpApi'
 import { INGEST_PATH, createIngestHandler, createPushUrlVerifier } from './ingest'
 import { createLogger } from './logger'
@@ -31,6 +34,8 @@ export interface RunningServer {
   httpUrl: string
   /** This node's id in a Redis cluster (`redis` option); undefined for a single server. */
   nodeId?: string
+  /** The app `/dev/token` signs for (dev mode only). */
+  devApp?: { appId: string; secret: string }
   /** Stop accepting, close every socket (clients see 4008) and the media server. */
   close(): Promise<void>
 }
@@ -50,6 +55,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (a.secret.length < 16) throw new Error(`startServer: the secret of app ${a.appId} is too short (16+ characters)`)
     apps.set(a.appId, a.secret)
   }
+  const devApp = resolveDevApp(opts.dev, opts.apps)
   const host = opts.host ?? defaults.host
   const publicHost = opts.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const log = createLogger(opts.logger)
@@ -57,6 +63,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const trustProxy = opts.trustProxy === true
   const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? defaults.heartbeatTimeoutMs
   const mediaOpts = opts.media ?? { kind: 'embedded' as const }
+  const maxPerAddress = opts.maxConnectionsPerAddress ?? defaults.maxConnectionsPerAddress
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs
   const mediaApp = 'live'
 
   // Cluster mode: the shared store, room events and node heartbeats live in Redis.
@@ -78,6 +86,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
       replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
       mediaGraceMs: opts.mediaGraceMs ?? defaults.mediaGraceMs,
+      maxUsersPerRoom: opts.maxUsersPerRoom ?? defaults.maxUsersPerRoom,
+      maxSessionsPerToken: opts.maxSessionsPerToken ?? defaults.maxSessionsPerToken,
       mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl ?? mediaOpts.nodes?.[0]?.rtmpUrl ?? 'rtmp://x/live') : mediaApp,
     },
     log,
@@ -113,6 +123,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       gate: rooms,
       log,
       metrics,
+      limits: {
+        maxPerAddress,
+        handshakeTimeoutMs,
+        idleTimeoutMs: opts.mediaIdleTimeoutMs ?? defaults.mediaIdleTimeoutMs,
+        maxPlayerBufferBytes: opts.maxPlayerBufferBytes ?? defaults.maxPlayerBufferBytes,
+      },
     }).catch(async (e: unknown) => {
       await cluster?.close()
       throw e
@@ -134,34 +150,67 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     verifyPushUrl: createPushUrlVerifier({ signer: rooms.signer, app: ingestApp }),
     log,
     ffmpegPath: opts.ffmpegPath,
+    idleTimeoutMs: opts.ingestIdleTimeoutMs ?? defaults.ingestIdleTimeoutMs,
+    // Signed is not enough: the stream must still be held by a live session (not logged out).
+    streamHeld: (mediaName, ref) => rooms.streamHeld(mediaName, ref),
   })
+  // A stream that goes away (unpublish, logout, kick, expiry) takes its browser publisher along.
+  rooms.onStreamGone = (mediaName) => ingest.drop(mediaName)
 
   const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
-  const api = createHttpHandler({ rooms, apps, metrics, log, nginx, dev: opts.dev === true, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
+  const adminThrottle = new AdminThrottle(opts.adminFailuresPerMinute ?? defaults.adminFailuresPerMinute)
+  const api = createHttpHandler({ rooms, apps, metrics, log, nginx, devApp, adminThrottle, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
   const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
   const http = createServer((req, res) => {
-    if (serveConsole && serveConsole(req, res)) return
+    // Nothing a request carries may take the process down: a throw here would be uncaught.
+    try {
+      if (serveConsole && serveConsole(req, res)) return
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.stack : String(e), url: req.url }, 'console handler failed')
+      if (!res.headersSent) res.writeHead(500).end()
+      else res.destroy()
+      return
+    }
     return api(req, res)
+  })
+  // Silent or half-sent requests are dropped (Node's own headersTimeout spares silent sockets).
+  // Behind a trusted proxy every connection comes from the proxy: cap per address only at the
+  // WebSocket level, where the client address is known.
+  limitListener(http, {
+    maxPerAddress: trustProxy ? Number.POSITIVE_INFINITY : maxPerAddress,
+    handshakeTimeoutMs,
+    idleTimeoutMs: handshakeTimeoutMs,
+    onDrop: (why) => metrics.limitDrops.inc({ listener: 'http', why }),
   })
   // perMessageDeflate off: compressing small signaling frames costs far more than it saves.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Limits.maxMessageBytes })
   const perAddress = new Map<string, WindowCounter>()
+  const openSockets = new AddressCounter(maxPerAddress)
   const sweep = setInterval(() => {
     for (const [k, c] of perAddress) if (c.empty) perAddress.delete(k)
+    adminThrottle.sweep()
   }, 60_000)
   sweep.unref()
+
+  /** Rate and open-socket limits of one client address; false when it was refused (429). */
+  const admit = (addr: string, socket: Duplex): boolean => {
+    let c = perAddress.get(addr)
+    if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
+    if (c.hit() > rateLimit.connectionsPerMinute || !openSockets.tryOpen(addr)) {
+      log.warn({ address: addr }, 'connection rate limited')
+      metrics.limitDrops.inc({ listener: 'ws', why: 'cap' })
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
+      return false
+    }
+    socket.once('close', () => openSockets.release(addr))
+    return true
+  }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {})
     const path = (req.url ?? '/').split('?')[0]
     if (path === INGEST_PATH) {
-      const ingestAddr = address(req)
-      let ic = perAddress.get(ingestAddr)
-      if (!ic) perAddress.set(ingestAddr, (ic = new WindowCounter(60_000)))
-      if (ic.hit() > rateLimit.connectionsPerMinute) {
-        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
-        return
-      }
+      if (!admit(address(req), socket)) return
       return ingest.handleUpgrade(req, socket, head)
     }
     if (path !== '/ws' && path !== '/') {
@@ -169,13 +218,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return
     }
     const addr = address(req)
-    let c = perAddress.get(addr)
-    if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
-    if (c.hit() > rateLimit.connectionsPerMinute) {
-      log.warn({ address: addr }, 'connection rate limited')
-      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
-      return
-    }
+    if (!admit(addr, socket)) return
     wss.handleUpgrade(req, socket, head, (ws) => {
       Connection.accept(ws, addr, {
         rooms,
@@ -185,6 +228,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         rateLimit,
         heartbeatTimeoutMs,
         loginTimeoutMs: opts.loginTimeoutMs ?? defaults.loginTimeoutMs,
+        maxSendBufferBytes: opts.maxSendBufferBytes ?? defaults.maxSendBufferBytes,
       })
     })
   })
@@ -213,6 +257,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     rtmpUrl: base.rtmp.replace(/\/$/, ''),
     flvUrl: base.flv.replace(/\/\.flv$/, ''),
     ...(cluster ? { nodeId: cluster.nodeId } : {}),
+    ...(devApp ? { devApp: { ...devApp } } : {}),
     async close() {
       clearInterval(sweep)
       // Stop listening first: clients told 4008 reconnect at once, and must not land on this
@@ -234,6 +279,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
   }
   await cluster?.start(opts.internalUrl ?? server.httpUrl)
+  if (devApp) log.warn({ appId: devApp.appId }, 'DEV MODE: GET /dev/token signs tokens for this app; never run dev mode in production')
   log.info({ url: server.url, rtmpUrl: server.rtmpUrl, flvUrl: server.flvUrl, httpUrl: server.httpUrl, nodeId: server.nodeId }, 'server started')
   return server
 }
