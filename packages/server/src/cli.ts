@@ -26,6 +26,7 @@ serve options (flag > environment > config file > default):
   --redis <url>          run as a cluster node on this Redis (redis://host:6379)  MINIRTC_REDIS
   --dev                  create a dev app, print its secret, serve GET /dev/token (never in production)
   --console-dir <dir>    serve the built debug console (apps/console/dist) at /console/   MINIRTC_CONSOLE_DIR
+  --state-file <file>    keep room extra info across restarts in this file        MINIRTC_STATE_FILE
 
 token options:
   --app-id <id> --secret <s> --user <userId> [--room <roomId>] [--ttl <seconds>=3600]
@@ -78,6 +79,7 @@ async function serve(argv: string[]): Promise<void> {
       redis: { type: 'string' },
       dev: { type: 'boolean' },
       'console-dir': { type: 'string' },
+      'state-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -118,6 +120,7 @@ async function serve(argv: string[]): Promise<void> {
     logger: { level: values['log-level'] ?? env.MINIRTC_LOG_LEVEL ?? (file.logger as { level?: string } | undefined)?.level ?? 'info' },
     dev: devApp ? { appId: devApp.appId } : false,
     consoleDir: values['console-dir'] ?? env.MINIRTC_CONSOLE_DIR ?? file.consoleDir,
+    stateFile: values['state-file'] ?? env.MINIRTC_STATE_FILE ?? file.stateFile,
   }
   const redis = values.redis ?? (env.MINIRTC_REDIS || undefined) ?? file.redis
   if (redis) opts.redis = redis

@@ -79,6 +79,11 @@ export interface ServerOptions {
   /** Room state store; defaults to MemoryRoomStore (ignored when `redis` is set). */
   store?: RoomStore
   /**
+   * Default store only: keep room extra info in this file so a restart does not lose it (users
+   * and streams come back with their clients; extra info has no client to bring it back).
+   */
+  stateFile?: string
+  /**
    * Run as one node of a cluster on this Redis (`redis://host:6379`): rooms, users and streams
    * are shared, room events reach every node, dead nodes are reaped. See docs/scaling.md.
    */

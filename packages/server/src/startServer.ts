@@ -22,6 +22,7 @@ import type { ServerOptions } from './options'
 import { WindowCounter } from './rateLimiter'
 import { Rooms } from './Rooms'
 import { MemoryRoomStore } from './store/MemoryRoomStore'
+import type { RoomStore } from './store/RoomStore'
 
 export interface RunningServer {
   /** Signaling WebSocket URL, e.g. `ws://127.0.0.1:8090/ws`. */
@@ -73,12 +74,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ? await RedisCluster.connect({ url: redisUrl, nodeTtlMs: opts.nodeTtlMs ?? defaults.nodeTtlMs, prefix: opts.redisPrefix, log })
     : undefined
 
+  const resumeWindowMs = opts.resumeWindowMs ?? defaults.resumeWindowMs
+  let store: RoomStore
+  try {
+    // Rooms read back from the state file wait a while for their users to log in again.
+    store = cluster?.store ?? opts.store ?? new MemoryRoomStore({ ...(opts.stateFile ? { stateFile: opts.stateFile } : {}), restoreWindowMs: 2 * resumeWindowMs })
+  } catch (e) {
+    await cluster?.close()
+    throw e
+  }
   let rooms!: Rooms
   const metrics = new Metrics(() => rooms.stats())
   rooms = new Rooms(
-    cluster?.store ?? opts.store ?? new MemoryRoomStore(),
+    store,
     {
-      resumeWindowMs: opts.resumeWindowMs ?? defaults.resumeWindowMs,
+      resumeWindowMs,
       heartbeatTimeoutMs,
       tokenWillExpireSeconds: opts.tokenWillExpireSeconds ?? defaults.tokenWillExpireSeconds,
       mediaUrlTtlSeconds: opts.mediaUrlTtlSeconds ?? defaults.mediaUrlTtlSeconds,
@@ -274,6 +284,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await stopped
       await ingest.close()
       await media.close()
+      await store.close?.()
       await cluster?.close()
       log.info('server closed')
     },

@@ -284,3 +284,24 @@ describe('identities and limits', () => {
     for (const x of [...cs, again]) x.close()
   })
 })
+
+describe('restart', () => {
+  it('keeps room extra info across a restart (stateFile); rooms nobody rejoins are forgotten', async () => {
+    const stateFile = join(tmp, 'state', 'rooms.json')
+    srv = await start({ stateFile })
+    const a = await joined(srv, 'keep', 'a')
+    expect((await a.c.request('setRoomExtraInfo', { key: 'topic', value: 'hardening' })).ok).toBe(true)
+    const b = await joined(srv, 'gone', 'b')
+    expect((await b.c.request('setRoomExtraInfo', { key: 'x', value: 'y' })).ok).toBe(true)
+    await srv.close()
+    srv = await start({ stateFile, resumeWindowMs: 400 })
+    const back = await joined(srv, 'keep', 'a')
+    expect(back.login.room.extraInfo).toEqual([expect.objectContaining({ key: 'topic', value: 'hardening', updateUser: expect.objectContaining({ userId: 'a' }) })])
+    // 'gone' had no user back within the restore window (2 × resumeWindowMs).
+    await eventually(async () => {
+      const rooms = (await adminFetch(srv!, '/admin/rooms')).body.rooms as { roomId: string }[]
+      return rooms.length === 1 && rooms[0]!.roomId === 'keep'
+    }, 5000, "the abandoned room forgotten")
+    for (const x of [a.c, b.c, back.c]) x.close()
+  })
+})
