@@ -55,7 +55,7 @@ export function createConsoleHandler(dir: string): (req: IncomingMessage, res: S
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return true
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' })
+    res.writeHead(200, { 'content-type': (Object.hasOwn(TYPES, extname(file)) ? TYPES[extname(file)] : undefined) ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' })
     if (req.method === 'HEAD') res.end()
     else createReadStream(file).pipe(res)
     return true
