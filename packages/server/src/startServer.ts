@@ -10,9 +10,10 @@ import { Connection } from './Connection'
 import { createConsoleHandler } from './consoleStatic'
 import { resolveDevApp } from './devToken'
 import { createHttpHandler } from './httpApi'
-import { INGEST_PATH, createIngestHandler, createPushUrlVerifier } from './ingest'
+import { INGEST_PATH, createIngestHandler, createPushUrlVerifier, type IngestHandler } from './ingest'
 import { createLogger } from './logger'
 import { EmbeddedMedia } from './media/EmbeddedMedia'
+import { MediaAuthority } from './media/MediaAuthority'
 import type { MediaBackend } from './media/MediaBackend'
 import { MediaSigner } from './media/mediaSigner'
 import { NginxMedia, appFromRtmpUrl } from './media/NginxMedia'
@@ -21,6 +22,7 @@ import { defaults } from './defaults'
 import type { ServerOptions } from './options'
 import { WindowCounter } from './rateLimiter'
 import { Rooms } from './Rooms'
+import { SessionRegistry } from './SessionRegistry'
 import { MemoryRoomStore } from './store/MemoryRoomStore'
 import type { RoomStore } from './store/RoomStore'
 
@@ -83,36 +85,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await cluster?.close()
     throw e
   }
-  let rooms!: Rooms
-  const metrics = new Metrics(() => rooms.stats())
-  rooms = new Rooms(
+  // Assembly, in dependency order. Two links point forward and are closures over the parts made
+  // later: the media authority drops connections at the media server and browser publishers at
+  // the ingest, both of which need the authority first.
+  let media: MediaBackend | undefined
+  let ingest: IngestHandler | undefined
+  let rooms: Rooms | undefined
+  const metrics = new Metrics(() => rooms?.stats() ?? { rooms: 0, sessions: 0, streams: 0, mediaConnections: 0 })
+  const sessions = new SessionRegistry()
+  const authority = new MediaAuthority({
+    sessions,
     store,
-    {
-      resumeWindowMs,
-      heartbeatTimeoutMs,
-      tokenWillExpireSeconds: opts.tokenWillExpireSeconds ?? defaults.tokenWillExpireSeconds,
-      mediaUrlTtlSeconds: opts.mediaUrlTtlSeconds ?? defaults.mediaUrlTtlSeconds,
-      maxStreamsPerSession: opts.maxStreamsPerSession ?? defaults.maxStreamsPerSession,
-      maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
-      replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
-      mediaGraceMs: opts.mediaGraceMs ?? defaults.mediaGraceMs,
-      maxUsersPerRoom: opts.maxUsersPerRoom ?? defaults.maxUsersPerRoom,
-      maxSessionsPerToken: opts.maxSessionsPerToken ?? defaults.maxSessionsPerToken,
-      mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl ?? mediaOpts.nodes?.[0]?.rtmpUrl ?? 'rtmp://x/live') : mediaApp,
-    },
+    // One media-URL key for the whole cluster: a URL signed by one node verifies on any node.
+    signer: cluster ? new MediaSigner(await cluster.mediaKey()) : new MediaSigner(),
+    mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl ?? mediaOpts.nodes?.[0]?.rtmpUrl ?? 'rtmp://x/live') : mediaApp,
+    closeConnection: (id) => media?.closeSession(id),
+    // A stream that goes away (unpublish, logout, kick, expiry) takes its browser publisher along.
+    onStreamGone: (mediaName) => ingest?.drop(mediaName),
     log,
     metrics,
     cluster,
-  )
-  if (cluster) {
-    // One media-URL key for the whole cluster: a URL signed by one node verifies on any node.
-    rooms.signer = new MediaSigner(await cluster.mediaKey())
-    cluster.onEvent((e) => rooms.onClusterEvent(e))
-    cluster.onReap((h) => rooms.reapNode(h))
-    cluster.onLost(() => rooms.dropAll())
-  }
+  })
 
-  let media: MediaBackend
   let nginx: NginxMedia | undefined
   if (mediaOpts.kind === 'nginx') {
     const routeRef = cluster
@@ -121,7 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           return node && node !== cluster.nodeId ? cluster.nodeUrl(node) : undefined
         }
       : undefined
-    media = nginx = new NginxMedia({ ...mediaOpts, gate: rooms, log, metrics, ...(routeRef ? { routeRef } : {}) })
+    media = nginx = new NginxMedia({ ...mediaOpts, gate: authority, log, metrics, ...(routeRef ? { routeRef } : {}) })
   } else {
     media = await EmbeddedMedia.start({
       host,
@@ -130,7 +124,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       publicHost,
       publicMediaUrls: opts.publicMediaUrls,
       app: mediaApp,
-      gate: rooms,
+      gate: authority,
       log,
       metrics,
       limits: {
@@ -144,32 +138,53 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       throw e
     })
   }
-  rooms.media = media
+  const mediaBackend: MediaBackend = media
 
   // Browser publishers (the debug console): MediaRecorder over a WebSocket → ffmpeg → our own
   // RTMP, under the same signed push URL as any publisher, checked before anything is spawned.
   // ffmpeg runs here: for the embedded server it reaches RTMP on loopback, not the public name.
   // With nginx media nodes, the stream's own node (its push URL without the media name).
   const ingestRtmpBase = (mediaName: string) =>
-    media instanceof EmbeddedMedia
-      ? `rtmp://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${media.rtmpPort}/${mediaApp}`
-      : media.urls(mediaName).rtmp.replace(/\/[^/]*$/, '')
+    mediaBackend instanceof EmbeddedMedia
+      ? `rtmp://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${mediaBackend.rtmpPort}/${mediaApp}`
+      : mediaBackend.urls(mediaName).rtmp.replace(/\/[^/]*$/, '')
   const ingestApp = ingestRtmpBase('x').slice(ingestRtmpBase('x').lastIndexOf('/') + 1)
-  const ingest = createIngestHandler({
+  ingest = createIngestHandler({
     rtmpBase: ingestRtmpBase,
-    verifyPushUrl: createPushUrlVerifier({ signer: rooms.signer, app: ingestApp }),
+    verifyPushUrl: createPushUrlVerifier({ signer: authority.signer, app: ingestApp }),
     log,
     ffmpegPath: opts.ffmpegPath,
     idleTimeoutMs: opts.ingestIdleTimeoutMs ?? defaults.ingestIdleTimeoutMs,
     // Signed is not enough: the stream must still be held by a live session (not logged out).
-    streamHeld: (mediaName, ref) => rooms.streamHeld(mediaName, ref),
+    streamHeld: (mediaName, ref) => authority.streamHeld(mediaName, ref),
   })
-  // A stream that goes away (unpublish, logout, kick, expiry) takes its browser publisher along.
-  rooms.onStreamGone = (mediaName) => ingest.drop(mediaName)
+  const ingestHandler = ingest
+
+  const roomLogic = new Rooms({
+    store,
+    sessions,
+    authority,
+    media: mediaBackend,
+    log,
+    cluster,
+    cfg: {
+      resumeWindowMs,
+      heartbeatTimeoutMs,
+      tokenWillExpireSeconds: opts.tokenWillExpireSeconds ?? defaults.tokenWillExpireSeconds,
+      mediaUrlTtlSeconds: opts.mediaUrlTtlSeconds ?? defaults.mediaUrlTtlSeconds,
+      maxStreamsPerSession: opts.maxStreamsPerSession ?? defaults.maxStreamsPerSession,
+      maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
+      replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
+      mediaGraceMs: opts.mediaGraceMs ?? defaults.mediaGraceMs,
+      maxUsersPerRoom: opts.maxUsersPerRoom ?? defaults.maxUsersPerRoom,
+      maxSessionsPerToken: opts.maxSessionsPerToken ?? defaults.maxSessionsPerToken,
+    },
+  })
+  rooms = roomLogic
 
   const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
   const adminThrottle = new AdminThrottle(opts.adminFailuresPerMinute ?? defaults.adminFailuresPerMinute)
-  const api = createHttpHandler({ rooms, apps, metrics, log, nginx, devApp, adminThrottle, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
+  const api = createHttpHandler({ rooms: roomLogic, apps, metrics, log, nginx, devApp, adminThrottle, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
   const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
   const http = createServer((req, res) => {
     // Nothing a request carries may take the process down: a throw here would be uncaught.
@@ -231,7 +246,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!admit(addr, socket)) return
     wss.handleUpgrade(req, socket, head, (ws) => {
       Connection.accept(ws, addr, {
-        rooms,
+        rooms: roomLogic,
         secretFor: (id) => apps.get(id),
         log,
         metrics,
@@ -253,14 +268,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       })
     })
   } catch (e) {
-    await media.close()
+    await ingestHandler.close()
+    await mediaBackend.close()
     await cluster?.close()
     throw e
   }
   const addr = http.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
   const hostForUrl = publicHost.includes(':') ? `[${publicHost}]` : publicHost
-  const base = media.urls('')
+  const base = mediaBackend.urls('')
   const server: RunningServer = {
     url: `ws://${hostForUrl}:${port}/ws`,
     httpUrl: `http://${hostForUrl}:${port}`,
@@ -273,7 +289,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // Stop listening first: clients told 4008 reconnect at once, and must not land on this
       // dying server (their resume would fail and a re-publish would meet our stale streams).
       const stopped = new Promise<void>((r) => http.close(() => r()))
-      rooms.shutdown()
+      roomLogic.shutdown()
       for (const ws of wss.clients) ws.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
       // Give close frames a moment to go out, then cut whatever is left.
       const deadline = Date.now() + 1000
@@ -282,8 +298,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       wss.close()
       http.closeAllConnections()
       await stopped
-      await ingest.close()
-      await media.close()
+      await ingestHandler.close()
+      await mediaBackend.close()
       await store.close?.()
       await cluster?.close()
       log.info('server closed')
