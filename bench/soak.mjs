@@ -149,18 +149,20 @@ async function joinBot(slot, roomId = `soak-${slot % ROOMS}`) {
 const stats = { joins: 0, joinErrors: 0, publishes: 0, publishErrors: 0, plays: 0, playErrors: 0, playing: 0, drops: 0, abandons: 0, logouts: 0, extraInfo: 0 }
 const alive = new Map() // slot → bot
 let churning = true
+/** Read through a function: the run's main flow ends the churn while the lives await. */
+const stillChurning = () => churning
 
 async function life(slot) {
   // Staggered start: not every bot at the same millisecond.
   await sleep(between(0, 2000))
-  while (churning) {
+  while (stillChurning()) {
     let bot = alive.get(slot)
     if (!bot) {
       try {
         bot = await joinBot(slot)
         alive.set(slot, bot)
         stats.joins++
-      } catch (e) {
+      } catch {
         stats.joinErrors++
         await sleep(between(500, 1500))
         continue
@@ -183,7 +185,7 @@ async function life(slot) {
       bot.engine.setRoomExtraInfo(bot.roomId, `k${slot % 3}`, `v${slot}-${Date.now()}`).then(() => stats.extraInfo++, () => undefined)
     }
     await sleep(between(1000, 5000))
-    if (!churning) break
+    if (!stillChurning()) break
     const r = rand()
     if (r < 0.25) {
       stats.drops++
