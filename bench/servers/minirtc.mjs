@@ -58,7 +58,14 @@ serveWorker(
       globalThis.gc?.()
       const resources = {}
       for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
-      return { rssMB: process.memoryUsage().rss / 2 ** 20, fds: readdirSync('/proc/self/fd').length, timers: liveTimers.size, resources }
+      const m = process.memoryUsage()
+      return { rssMB: m.rss / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20, fds: readdirSync('/proc/self/fd').length, timers: liveTimers.size, resources }
+    },
+    /** A heap snapshot to `path` (leak hunting: compare a fresh one with one after a soak). */
+    async heapSnapshot({ path }) {
+      globalThis.gc?.()
+      const { writeHeapSnapshot } = await import('node:v8')
+      return writeHeapSnapshot(path)
     },
     async close() {
       await srv.close()
