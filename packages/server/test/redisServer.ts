@@ -22,12 +22,14 @@ export function freePort(): Promise<number> {
 export interface TestRedis {
   url: string
   stop(): Promise<void>
+  /** Kill it (SIGKILL) and start an empty one on the same port: a restart without persistence. */
+  restart(): Promise<void>
 }
 
 /** A throw-away redis-server on a free loopback port: no persistence, stopped by `stop()`. */
-export async function startRedis(): Promise<TestRedis> {
+export async function startRedis(port?: number): Promise<TestRedis> {
   requireRedis()
-  const port = await freePort()
+  port ??= await freePort()
   const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
   const deadline = Date.now() + 10_000
   for (;;) {
@@ -39,13 +41,19 @@ export async function startRedis(): Promise<TestRedis> {
     if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`redis-server did not start on port ${port}`)
     await new Promise((r) => setTimeout(r, 30))
   }
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
+      proc.once('exit', () => resolve())
+      proc.kill('SIGKILL')
+    })
+  let current: TestRedis | undefined
   return {
     url: `redis://127.0.0.1:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return resolve()
-        proc.once('exit', () => resolve())
-        proc.kill('SIGKILL')
-      }),
+    stop: () => (current ? current.stop() : stop()),
+    async restart() {
+      await (current ? current.stop() : stop())
+      current = await startRedis(port)
+    },
   }
 }

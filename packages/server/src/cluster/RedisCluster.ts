@@ -33,6 +33,8 @@ export class RedisCluster implements ClusterLink {
   private timer: NodeJS.Timeout | undefined
   private httpUrl = ''
   private closed = false
+  /** The cluster's media-URL key as this node uses it (written back if Redis lost it). */
+  private key: string | undefined
 
   private constructor(
     private readonly cmd: Redis,
@@ -112,7 +114,8 @@ export class RedisCluster implements ClusterLink {
   async mediaKey(): Promise<Buffer> {
     const k = this.prefix + 'mediakey'
     await this.cmd.set(k, randomBytes(32).toString('base64'), 'NX')
-    return Buffer.from((await this.cmd.get(k))!, 'base64')
+    this.key = (await this.cmd.get(k))!
+    return Buffer.from(this.key, 'base64')
   }
 
   /** Internal HTTP base of a live node (for forwarded media hooks), or undefined when it is gone. */
@@ -146,6 +149,9 @@ export class RedisCluster implements ClusterLink {
       }
       // Back in the node list if a peer reaped us meanwhile, so a later death is noticed too.
       await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
+      // A Redis restarted without persistence lost the media key: put ours back before a node
+      // that starts now invents another (its URLs would not verify on the running nodes).
+      if (this.key) await this.cmd.set(this.prefix + 'mediakey', this.key, 'NX')
       const nodes = await this.cmd.smembers(this.prefix + 'nodes')
       for (const n of nodes) {
         if (n === this.nodeId || this.closed) continue
