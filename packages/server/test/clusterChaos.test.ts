@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP, Client, eventually, type ServerPush } from './helpers'
 import { buildNodeRunner, startNode, type NodeProc } from './clusterNodes'
 import { push, Viewer } from './mediaHelpers'
-import { freePort, startRedis, type TestRedis } from './redisServer'
+import { freePort, startRedis, startSentinelSet, type TestRedis } from './redisServer'
 
 /*
  * Chaos for the cluster: Redis restarts empty (no persistence) under two nodes with embedded
@@ -80,5 +80,42 @@ describe('cluster chaos: Redis restarts empty', () => {
     await eventually(() => v.mediaTags > 0, 15_000, 'a late node’s viewer plays a stream on an old node')
     v.stop()
     await pusher.stop()
+  }, 90_000)
+})
+
+describe('cluster chaos: Sentinel failover', () => {
+  it('the master dies; sentinel promotes the replica; nodes follow it and cross-node events flow again without dropping anyone', async () => {
+    const set = await startSentinelSet()
+    const pair: NodeProc[] = []
+    try {
+      for (let i = 0; i < 2; i++) pair.push(await startNode(runner.runner, { ...(await nodeOpts()), redis: set.url, redisPrefix: 'sentinel:', nodeTtlMs: 8000 }))
+      const a = await join(pair[0]!, 'room-f', 'a')
+      const b = await join(pair[1]!, 'room-f', 'b')
+      expect(b.login.room.users.map((u) => u.userId)).toEqual(['a'])
+      const t0 = Date.now()
+      set.killMaster()
+      await eventually(async () => (await set.currentMasterPort()) === set.replicaPort, 20_000, 'sentinel promoted the replica')
+      const promotedMs = Date.now() - t0
+      // A login on node 2 after the failover reaches the user on node 1 (shared store and events
+      // on the new master); a broadcast from node 1 reaches node 2.
+      const c = await eventually(async () => {
+        const x = await Client.open(pair[1]!.url)
+        clients.push(x)
+        const r = await x.login('room-f', 'c')
+        return r.ok ? x : undefined
+      }, 20_000, 'login after the failover')
+      await a.c.waitPush((p) => p.ev === 'user' && p.d.type === 'ADD' && p.d.users.some((u: { userId: string }) => u.userId === 'c'), 20_000)
+      const sent = await a.c.request('broadcast', { message: 'after failover' })
+      expect(sent.ok).toBe(true)
+      await b.c.waitPush((p) => p.ev === 'broadcast' && p.d.messages[0].message === 'after failover', 10_000)
+      await c.waitPush((p) => p.ev === 'broadcast' && p.d.messages[0].message === 'after failover', 10_000)
+      console.log(`sentinel failover: replica promoted after ${promotedMs} ms, events flowing across nodes after ${Date.now() - t0} ms`)
+      // Nobody was dropped: the nodes' heartbeats survived on the replica.
+      expect(a.c.ws.readyState).toBe(a.c.ws.OPEN)
+      expect(b.c.ws.readyState).toBe(b.c.ws.OPEN)
+    } finally {
+      await Promise.all(pair.map((n) => n.kill('SIGTERM')))
+      await set.stop()
+    }
   }, 90_000)
 })

@@ -3,9 +3,10 @@ import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { RedisRoomStore, type NodeHoldings } from '../store/RedisRoomStore'
 import type { ClusterEvent, ClusterLink } from './ClusterLink'
+import { sentinelOptions } from './redisUrl'
 
 export interface RedisClusterOptions {
-  /** `redis://[:password@]host:port[/db]` */
+  /** `redis://[:password@]host:port[/db]`, or Sentinel: `redis+sentinel://host:26379[,host:26379]/<master name>` */
   url: string
   /** A node that has not refreshed its heartbeat for this long is dead: its users and streams are removed. */
   nodeTtlMs: number
@@ -48,8 +49,9 @@ export class RedisCluster implements ClusterLink {
 
   static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
     const opts = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 }
-    const cmd = new Redis(o.url, opts)
-    const sub = new Redis(o.url, opts)
+    const sentinel = sentinelOptions(o.url)
+    const cmd = sentinel ? new Redis({ ...sentinel, ...opts }) : new Redis(o.url, opts)
+    const sub = sentinel ? new Redis({ ...sentinel, ...opts }) : new Redis(o.url, opts)
     const log = o.log.child({ component: 'redis' })
     for (const c of [cmd, sub]) c.on('error', (e: Error) => log.warn({ err: e.message }, 'redis error'))
     try {
