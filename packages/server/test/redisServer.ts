@@ -117,9 +117,8 @@ export async function startSentinelSet(name = 'minirtc'): Promise<TestSentinelSe
   )
   procs.push(spawn('redis-sentinel', [conf], { stdio: 'ignore' }))
   const currentMasterPort = async () => Number(redisCli(sentinelPort, 'sentinel', 'get-master-addr-by-name', name).split('\n')[1] ?? 0)
-  let port = 0
   const deadline = Date.now() + 15_000
-  while ((port = await currentMasterPort()) !== masterPort) {
+  while ((await currentMasterPort()) !== masterPort) {
     if (Date.now() > deadline) throw new Error('sentinel does not see the master')
     await new Promise((r) => setTimeout(r, 50))
   }
