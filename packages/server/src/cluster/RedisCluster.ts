@@ -81,6 +81,7 @@ export class RedisCluster implements ClusterLink {
    * way the node catches up from where it was.
    */
   private async readLoop(): Promise<void> {
+    /** A read failed since the last good one (check for a gap; log once per outage). */
     let failed = false
     while (!this.closed) {
       try {
@@ -90,8 +91,8 @@ export class RedisCluster implements ClusterLink {
           const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
           if (newest) this.lastId = newest[0]
         }
-        failed = false
         const res = await this.sub.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.events, this.lastId)
+        failed = false
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id
@@ -101,8 +102,8 @@ export class RedisCluster implements ClusterLink {
         }
       } catch (e) {
         if (this.closed) return
+        if (!failed) this.o.log.warn({ err: String(e) }, 'cluster event read failed; retrying')
         failed = true
-        this.o.log.warn({ err: String(e) }, 'cluster event read failed; retrying')
         await new Promise((r) => setTimeout(r, 200))
       }
     }
