@@ -349,8 +349,10 @@ try {
   const result = { bots: BOTS, rooms: ROOMS, seconds: SECONDS, seed: Number(values.seed), stats, convergeMs, fresh: { rssMB: round(fresh.rssMB), fds: fresh.fds, timers: fresh.timers }, warm: { rssMB: round(warm.rssMB), heapUsedMB: round(warm.heapUsedMB) }, after: { rssMB: round(end.rssMB), heapUsedMB: round(end.heapUsedMB), fds: end.fds, timers: end.timers }, peakRssMB: peak, failures, rss }
   if (values.record) {
     writeResult('soak', result)
-    writeFileSync(join(resultsDir, 'soak-rss.svg'), rssSvg(rss, result))
-    log('wrote results/soak.json and results/soak-rss.svg')
+    const svg = join(resultsDir, 'soak-rss.svg')
+    writeFileSync(svg, rssSvg(rss, result))
+    svgToPng(svg, join(resultsDir, 'soak-rss.png'))
+    log('wrote results/soak.json, results/soak-rss.svg and .png')
   }
   log(`peak RSS ${peak} MB; ${failures.length ? failures.length + ' failure(s)' : 'all checks passed'}`)
   exitCode = failures.length ? 1 : 0
@@ -367,7 +369,13 @@ try {
 }
 process.exit(exitCode)
 
-/** The RSS curve as an SVG (bench/README.md explains how to turn it into the PNG). */
+/** Render the SVG to a PNG with Debian's Chromium (scripts/install-chromium.sh), when present. */
+export function svgToPng(svg, png) {
+  const r = spawnSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--screenshot=${png}`, '--window-size=900,420', 'file://' + svg], { encoding: 'utf8', timeout: 60_000 })
+  if (r.status !== 0) log('no PNG (chromium failed):', (r.stderr ?? '').slice(0, 300))
+}
+
+/** The RSS curve as an SVG. */
 function rssSvg(samples, r) {
   const W = 900
   const H = 420
