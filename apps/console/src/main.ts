@@ -2,7 +2,7 @@
  * The MiniRTC web debug console: joins a room with `@minirtc/core` on a browser platform and
  * renders the engine snapshot (users, streams, players, the pusher) plus every engine event.
  */
-import { RtcEngine, type EngineSnapshot, type QualityStats } from '@minirtc/core'
+import { ErrorCode, RtcEngine, type EngineSnapshot, type QualityStats } from '@minirtc/core'
 import { BrowserRenderer } from './BrowserRenderer'
 import { createBrowserPlatform } from './browserPlatform'
 import { EventLog } from './EventLog'
@@ -318,8 +318,8 @@ function render(s: Session): void {
   const err = pusher?.lastError
   $('pubError').hidden = !err && !snap.error
   $('pubError').textContent = err
-    ? err.code === 5005
-      ? `This server cannot take a browser publisher: ${err.message} (MEDIA_UNAVAILABLE 5005)`
+    ? err.code === ErrorCode.MEDIA_UNAVAILABLE
+      ? `This server cannot take a browser publisher: ${err.message} (MEDIA_UNAVAILABLE ${err.code})`
       : `Publishing refused: ${err.code ? err.code + ' ' + err.reason + ': ' : ''}${err.message}`
     : snap.error
       ? `${snap.error.code} ${snap.error.reason}: ${snap.error.message}`

@@ -1,5 +1,6 @@
 import type { ComponentInternalInstance } from 'vue'
-import type { Platform } from '@minirtc/core'
+import { onHide, onShow, onUnload } from '@dcloudio/uni-app'
+import type { HostLifecycleEvent, Platform } from '@minirtc/core'
 
 /** A uni `Platform` that also knows which custom component renders each live element. */
 export interface UniPlatform extends Platform {
@@ -67,6 +68,28 @@ export function createUniPlatform(instance?: ComponentInternalInstance | null): 
       // offNetworkStatusChange needs base library 2.9.3; older ones keep the listener.
       return () => {
         if (uni.offNetworkStatusChange) uni.offNetworkStatusChange(onChange)
+      }
+    },
+    onLifecycle(listener) {
+      let live = true
+      const on = (event: HostLifecycleEvent) => () => {
+        if (live) listener(event)
+      }
+      // The page's own hooks (uni-app has no way to remove them: `live` mutes them instead)...
+      if (instance) {
+        onShow(on('show'), instance)
+        onHide(on('hide'), instance)
+        onUnload(on('unload'), instance)
+      }
+      // ...and the app's, for a page that stays on top while the app goes to the background.
+      const show = on('show')
+      const hide = on('hide')
+      uni.onAppShow(show)
+      uni.onAppHide(hide)
+      return () => {
+        live = false
+        uni.offAppShow(show)
+        uni.offAppHide(hide)
       }
     },
     own(id, component) {
