@@ -172,8 +172,14 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
     return this.request('setStreamExtraInfo', { streamId, extraInfo }).then(() => undefined)
   }
 
+  /** Set one key of the room's extra info; others get `roomExtraInfoUpdate`, our snapshot has it on success. */
   setRoomExtraInfo(roomId: string, key: string, value: string): Promise<void> {
-    return this.inRoom(roomId) || this.request('setRoomExtraInfo', { key, value }).then(() => undefined)
+    return (
+      this.inRoom(roomId) ||
+      this.request('setRoomExtraInfo', { key, value }).then(() =>
+        this.dispatch({ type: 'ownRoomExtraInfo', info: { key, value, updateUser: this.state.user!, updateTime: this.platform.now() } }),
+      )
+    )
   }
 
   sendBroadcastMessage(roomId: string, message: string): Promise<{ messageId: number }> {

@@ -5,7 +5,7 @@
  * are not emitted ad hoc: they are computed at the end from the difference between the state
  * before and after (see `diffEvents`), so events always equal snapshot changes, once each.
  */
-import { CloseCode, ErrorCode, type LoginResult, type PlayResult, type PublishResult, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
+import { CloseCode, ErrorCode, type LoginResult, type PlayResult, type PublishResult, type RoomExtraInfo, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
 import { assign, dict, put, without } from './assign'
 import { errorInfo } from './errors'
 import { classifyPlayerCode, classifyPusherCode, pusherErrorCode } from './nativeCodes'
@@ -38,6 +38,7 @@ export type Input =
   | { type: 'reply'; tag: RequestTag; ok: true; data: unknown }
   | { type: 'reply'; tag: RequestTag; ok: false; error: ErrorInfo }
   | { type: 'push'; msg: ServerPush }
+  | { type: 'ownRoomExtraInfo'; info: RoomExtraInfo }
   | { type: 'timer'; name: string }
   | { type: 'network'; online: boolean }
   | { type: 'publish'; streamId: string; extraInfo: string }
@@ -150,6 +151,9 @@ function step(s: EngineState, input: Input, env: TransitionEnv, fx: Effect[]): E
     case 'push':
       if (s.phase === 'idle' || input.msg.seq <= s.lastSeq) return s
       return applyPush(assign({}, s, { lastSeq: input.msg.seq }), input.msg, fx)
+    case 'ownRoomExtraInfo':
+      // The server tells everyone else; our own change lands in our snapshot when the server took it.
+      return s.phase === 'idle' ? s : assign({}, s, { roomExtraInfo: upsert(s.roomExtraInfo, [input.info], 'key') })
     case 'publish': {
       if (s.pusher.streamId === input.streamId && s.pusher.state !== 'NO_PUBLISH') return s
       const s2: EngineState = assign({}, s, { pusher: assign({}, s.pusher, { streamId: input.streamId, url: '', autopush: false, state: 'PUBLISH_REQUESTING' }), publishExtraInfo: input.extraInfo, mediaConfirmed: false, nativeReconnecting: false, publishRequested: false, pushRestarts: 0, pusherCode: 0, error: null })

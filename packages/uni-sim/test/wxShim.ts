@@ -25,13 +25,15 @@ export interface WxShim {
   authSetting: Record<string, boolean>
   sockets: WebSocket[]
   toasts: string[]
+  /** `wx.onAppShow` / `wx.onAppHide` listeners, as [event, listener]. */
+  appListeners: Set<[string, () => void]>
 }
 
 const CONTEXT_METHODS = ['start', 'stop', 'pause', 'resume', 'switchCamera', 'snapshot', 'sendMessage', 'toggleTorch', 'play', 'mute']
 
 /** Install `wx` and return the recorder. `target` maps the page's built-in origin to the test server. */
 export function installWx(target: { ws: string; http: string; builtIn: string }): WxShim {
-  const shim: WxShim = { requestedUrls: [], contextCalls: [], contextsCreated: [], openSettingCalls: 0, authSetting: {}, sockets: [], toasts: [] }
+  const shim: WxShim = { requestedUrls: [], contextCalls: [], contextsCreated: [], openSettingCalls: 0, authSetting: {}, sockets: [], toasts: [], appListeners: new Set() }
   const builtInHttp = target.builtIn.replace(/^ws/, 'http').replace(/\/ws$/, '')
   const context = (kind: 'pusher' | 'player', id: string, component: any) => {
     shim.contextsCreated.push({ kind, id, component })
@@ -95,6 +97,11 @@ export function installWx(target: { ws: string; http: string; builtIn: string })
     createLivePlayerContext: (id: string, component: any) => context('player', id, component),
     onNetworkStatusChange() {},
     offNetworkStatusChange() {},
+    // The app going to the background and back (wx.onAppHide / wx.onAppShow).
+    onAppShow: (fn: () => void) => shim.appListeners.add(['show', fn]),
+    onAppHide: (fn: () => void) => shim.appListeners.add(['hide', fn]),
+    offAppShow: (fn: () => void) => shim.appListeners.forEach((l) => l[1] === fn && shim.appListeners.delete(l)),
+    offAppHide: (fn: () => void) => shim.appListeners.forEach((l) => l[1] === fn && shim.appListeners.delete(l)),
     openSetting(opts: { success?(r: unknown): void }) {
       shim.openSettingCalls++
       opts.success?.({ authSetting: shim.authSetting, errMsg: 'openSetting:ok' })

@@ -27,6 +27,8 @@ export interface WxBridge {
   playerContextScopes: unknown[]
   openSettingCalls: number
   sockets: WebSocket[]
+  /** `wx.onAppShow` / `wx.onAppHide` listeners, as [event, listener]. */
+  appListeners?: Set<[string, () => void]>
 }
 
 type Cb = (arg?: any) => void
@@ -110,5 +112,11 @@ export function installWxBridge(options: WxBridgeOptions): WxBridge {
   }
   wx.onNetworkStatusChange = () => undefined
   wx.offNetworkStatusChange = () => undefined
+  // The app going to the background and back (wx.onAppHide / wx.onAppShow).
+  const app = new Set<[string, () => void]>()
+  wx.onAppShow = (fn: () => void) => app.add(['show', fn])
+  wx.onAppHide = (fn: () => void) => app.add(['hide', fn])
+  wx.offAppShow = wx.offAppHide = (fn: () => void) => app.forEach((l) => l[1] === fn && app.delete(l))
+  bridge.appListeners = app
   return bridge
 }
