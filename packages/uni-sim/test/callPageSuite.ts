@@ -5,7 +5,7 @@
  * headless virtual live components playing WeChat's native layer.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, type RtcEngine } from '@minirtc/core'
+import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, ErrorCode, type RtcEngine } from '@minirtc/core'
 import { createBot, type Bot } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
 import { installWx, type WxShim } from './wxShim'
@@ -231,12 +231,12 @@ export function defineCallPageTests(): void {
       expect(call.component).not.toBe(p.page.instance)
     })
 
-    it('camera denied (7004): shows the error, opens the settings from a tap, publishes again once allowed', async () => {
+    it('camera denied (CAMERA_DENIED): shows the error, opens the settings from a tap, publishes again once allowed', async () => {
       const p = await openCallPage()
       p.native.deny = 'camera'
       p.typeRoomId('sim-room-3')
       p.tap('Join')
-      await until(() => p.engine.getSnapshot().error?.code === 7004, 'CAMERA_DENIED')
+      await until(() => p.engine.getSnapshot().error?.code === ErrorCode.CAMERA_DENIED, 'CAMERA_DENIED')
       await until(() => p.banner().includes('Camera denied'), 'banner shows the error')
       expect(p.engine.getSnapshot().pusher.state).toBe('NO_PUBLISH')
       expect(p.pusher().url).toBe('')
