@@ -64,6 +64,7 @@ export const ErrorCode = {
   ABORTED: 7008,
   INVALID_STATE: 7009,
   DEVICE_ERROR: 7010,
+  NOT_SUPPORTED: 7011,
   // 9xxx: internal
   INTERNAL: 9001,
 } as const
@@ -72,7 +73,7 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 export type ErrorReason = keyof typeof ErrorCode
 
 /**
- * What each code means and what the developer should do about it. Split in two so the
+ * What each code means and what the developer should do about it. Split so the
  * mini-program bundle carries only the messages the client can raise itself; for everything
  * else the server's reply carries the message.
  */
@@ -133,8 +134,16 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   9001: 'Internal server error.',
 }
 
+/**
+ * Codes raised by adapters outside the engine (the vendor-compatible APIs). They always pass a
+ * message that names the call, so the engine's bundle does not carry these.
+ */
+const adapterErrorMessages: { readonly [code: number]: string } = {
+  7011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
+}
+
 /** Every code's message (server, docs and tests). */
-export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
+export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, adapterErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
 
 const reasons: Record<number, ErrorReason> = {}
 for (const k of Object.keys(ErrorCode) as ErrorReason[]) reasons[ErrorCode[k]] = k
