@@ -155,14 +155,17 @@ export class ZegoExpressEngine {
     return this.createPusher()
   }
 
-  getPlayerInstance(streamID: string): ZegoPlayer {
+  /** `wxContext`: the component rendering this `<live-player>`, when it is not the initContext page. */
+  getPlayerInstance(streamID: string, wxContext?: unknown): ZegoPlayer {
     const inner = this.engine.getPlayerInstance(streamID)
     const player: ZegoPlayer = {
       play: () => inner.play(),
       stop: () => inner.stop(),
       setPlayerAttributes: (attrs) => inner.setAttributes(playerAttributes(attrs)),
+      // WeChat's LivePlayerContext has none: picture-in-picture is the `picture-in-picture-mode` attribute.
+      requestPictureInPicture: () => unsupported('requestPictureInPicture'),
     }
-    const scope = this.context && this.context.wxContext
+    const scope = wxContext || (this.context && this.context.wxContext)
     for (const method of PLAYER_CONTEXT) player[method] = (options?: object) => contextCall(wx.createLivePlayerContext(streamID, scope), method, options)
     return player
   }
@@ -324,6 +327,10 @@ export class ZegoExpressEngine {
 
   static setLocalProxyConfig(): never {
     throw notSupported('setLocalProxyConfig')
+  }
+
+  static setEngineOptions(): never {
+    throw notSupported('setEngineOptions')
   }
 
   static setGeoFence(): never {

@@ -116,3 +116,32 @@ describe('ZegoExpressEngine', () => {
     other.destroyEngine()
   })
 })
+
+describe('docs/migrating-from-zego.md', () => {
+  const doc = readFileSync(path.join(__dirname, '../../../docs/migrating-from-zego.md'), 'utf8')
+  const calls = [...doc.matchAll(/^\| (engine|static|pusher|player) \| `(?:ZegoExpressEngine\.)?(\w+)\(.*?\)` \| (supported|differs|not supported) \|/gm)].map((m) => ({ where: m[1]!, name: m[2]!, status: m[3]! }))
+  const events = [...doc.matchAll(/^\| `(\w+)` \| (supported|not supported) \|/gm)].map((m) => ({ name: m[1]!, status: m[2]! }))
+  const count = (list: Array<{ status: string }>, status: string) => list.filter((c) => c.status === status).length
+
+  it('states the counts of its own tables', () => {
+    expect(doc).toContain(`**${calls.length} calls: ${count(calls, 'supported')} supported, ${count(calls, 'differs')} differ, ${count(calls, 'not supported')} not supported.**`)
+    expect(doc).toContain(`**${events.length} events: ${count(events, 'supported')} supported, ${count(events, 'not supported')} not supported.**`)
+  })
+
+  it('every call listed as supported or differing exists; every one listed as not supported fails with NOT_SUPPORTED', async () => {
+    const engine = new ZegoExpressEngine(APP.appId, srv.url)
+    const objects: Record<string, any> = { engine, static: ZegoExpressEngine, pusher: engine.createPusher(), player: engine.getPlayerInstance('any') }
+    for (const { where, name, status } of calls) {
+      if (name === 'constructor') continue
+      const fn = objects[where][name]
+      expect([where, name, typeof fn]).toEqual([where, name, 'function'])
+      if (status !== 'not supported') continue
+      const err = await Promise.resolve()
+        .then(() => fn.call(objects[where]))
+        .catch((e: unknown) => e)
+      expect([where, name, (err as RtcError).code]).toEqual([where, name, ErrorCode.NOT_SUPPORTED])
+    }
+    for (const { name, status } of events) expect([name, engine.on(name as never, (() => undefined) as never)]).toEqual([name, status === 'supported'])
+    engine.destroyEngine()
+  })
+})
