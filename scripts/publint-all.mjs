@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // Packages that run inside the mini-program (ES2017) vs on Node only.
-const miniProgram = new Set(['protocol', 'core', 'taro', 'uni'])
+const miniProgram = new Set(['protocol', 'core', 'taro', 'uni', 'zego-compat'])
 let failed = false
 for (const dir of readdirSync(join(root, 'packages'))) {
   const pkgDir = join(root, 'packages', dir)

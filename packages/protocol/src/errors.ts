@@ -67,6 +67,7 @@ export const ErrorCode = {
   ABORTED: 107008,
   INVALID_STATE: 107009,
   DEVICE_ERROR: 107010,
+  NOT_SUPPORTED: 107011,
   // 109xxx: internal
   INTERNAL: 109001,
 } as const
@@ -96,6 +97,7 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
   107008: 'Cancelled by logoutRoom().',
   107009: 'Not allowed in the current state.',
   107010: 'The camera, microphone or encoder failed.',
+  107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
