@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 // Packages that run inside the mini-program (ES2017) vs on Node only.
-const miniProgram = new Set(['protocol', 'core', 'taro', 'uni', 'zego-compat'])
+const miniProgram = new Set(['protocol', 'core', 'taro', 'uni', 'zego-compat', 'weapp'])
 let failed = false
 for (const dir of readdirSync(join(root, 'packages'))) {
   const pkgDir = join(root, 'packages', dir)
@@ -24,12 +24,14 @@ for (const dir of readdirSync(join(root, 'packages'))) {
     console.log(`${pkg.name}: ${m.type}: ${formatMessage(m, pkg)}`)
     ok = false
   }
-  if (miniProgram.has(dir) && existsSync(join(pkgDir, 'dist'))) {
-    for (const f of readdirSync(join(pkgDir, 'dist')).filter((f) => /\.(c?js|mjs)$/.test(f))) {
+  // Native-page packages ship their `miniprogram` folder (miniprogram_dist) instead of dist.
+  const out = pkg.miniprogram || 'dist'
+  if (miniProgram.has(dir) && existsSync(join(pkgDir, out))) {
+    for (const f of readdirSync(join(pkgDir, out), { recursive: true }).filter((f) => /\.(c?js|mjs)$/.test(f))) {
       try {
-        parse(readFileSync(join(pkgDir, 'dist', f), 'utf8'), { ecmaVersion: 2017, sourceType: f.endsWith('.cjs') ? 'script' : 'module' })
+        parse(readFileSync(join(pkgDir, out, f), 'utf8'), { ecmaVersion: 2017, sourceType: f.endsWith('.mjs') || (f.endsWith('.js') && pkg.type === 'module') ? 'module' : 'script' })
       } catch (e) {
-        console.log(`${pkg.name}: dist/${f} is not ES2017: ${e.message}`)
+        console.log(`${pkg.name}: ${out}/${f} is not ES2017: ${e.message}`)
         ok = false
       }
     }

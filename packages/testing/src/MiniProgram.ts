@@ -9,6 +9,7 @@ import type { VirtualPlayer, VirtualPusher } from '@minirtc/headless'
 import { NativeLiveComponents, type LiveComponentOptions } from './NativeLiveComponents'
 import { renderedElements, type RenderedElement } from './renderedElements'
 import { installWx, type ContextKind, type SimulatedWx, type TestServer } from './simulateWx'
+import { useMiniprogramNpm } from './miniprogramNpm'
 import { simulator } from './simulator'
 
 const require = createRequire(import.meta.url)
@@ -77,6 +78,7 @@ let appLoadedFrom: string | null = null
 export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
   const { simulate } = simulator()
   const root = path.resolve(options.root)
+  useMiniprogramNpm(root)
   const open: SimulatedPage[] = []
   const g = globalThis as any
   let app: any = {}
@@ -101,7 +103,9 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
     const pages = kind === 'pusher' ? open.slice(-1) : open.toReversed()
     for (const page of pages) {
       const element = page.elements(kind === 'pusher' ? 'live-pusher' : 'live-player').find((e) => (kind === 'pusher' || e.id === id) && (!component || e.owner === component))
-      if (element) return (kind === 'pusher' ? page.native.pusher(element) : page.native.player(element)) as unknown as Record<string, unknown> | undefined
+      // The virtual component's own context: what WeChat's LivePusherContext / LivePlayerContext drive.
+      const virtual = element && (kind === 'pusher' ? page.native.pusher(element) : page.native.player(element))
+      if (virtual) return virtual.context as unknown as Record<string, unknown>
     }
     return undefined
   })

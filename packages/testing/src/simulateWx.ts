@@ -141,7 +141,7 @@ export function installWx(server: TestServer, resolve: ContextResolver): Simulat
         const native = resolve(kind, elementId, component)
         const fn = native && native[method]
         if (typeof fn === 'function') return fn.call(native, o)
-        if (native) return settle(o, true, { errMsg: method + ':ok' }) // accepted; nothing to emulate (fullscreen, BGM...)
+        if (native) return settle(o, true, { errMsg: method + ':ok' }) // accepted; nothing to emulate (picture-in-picture, mute)
         settle(o, false, { errMsg: `${method}:fail no rendered live-${kind}` })
       }
     return ctx
