@@ -129,8 +129,26 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     const after = await until(() => players()[0]?.attributes.src as string, 'src granted again')
     expect(after).toMatch(/^http:/)
     expect(after).not.toBe(before)
-    // metadatachange reaches the engine too (it surfaces SEI as recvSEI; nothing to render).
-    players()[0]!.fire('metadatachange', { sei: 'hello' })
+  })
+
+  it('SEI from a peer travels the compiled live-player binding (2012) to the page; snapshot and room extra info too', async () => {
+    const peer = bots[0]!
+    const info = () => page.elements('text').find((e) => e.id === 'info')!.text()
+    await until(() => players()[0]?.attributes.src, 'playing again')
+    await peer.engine.getPusherInstance().sendSEI('hello taro')
+    await until(() => info().includes('peer1_cam: hello taro'), 'the SEI on the page')
+    expect(page.native.events).toContainEqual(expect.objectContaining({ tag: 'live-player', kind: 'statechange', detail: expect.objectContaining({ code: 2012, message: 'hello taro' }) }))
+    // metadatachange reaches the engine the same way
+    players()[0]!.fire('metadatachange', { sei: 'from metadata' })
+    await until(() => info().includes('peer1_cam: from metadata'), 'metadatachange SEI on the page')
+    // the pusher's snapshot through the compiled page's LivePusherContext
+    page.tap('shot')
+    const shot = await until(() => page.elements('image').find((e) => e.id === 'snapshot')?.attributes.src as string, 'the snapshot shown')
+    expect(shot).toMatch(/^headless:\/\/snapshot\//)
+    expect(mp.wx.contextCalls.filter((c) => c.kind === 'pusher').map((c) => c.method)).toContain('snapshot')
+    // room extra info set by a peer reaches the page
+    await peer.room.setRoomExtraInfo('topic', 'taro')
+    await until(() => info().includes('topic=taro'), 'room extra info on the page')
   })
 
   it('tapping a remote tile toggles mute-audio in page data', async () => {

@@ -6,6 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, ErrorCode, type RtcEngine } from '@minirtc/core'
+import type { RtcRoom } from '@minirtc/core/room'
 import { createBot, type Bot } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
 import { createMiniProgram, until, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
@@ -32,6 +33,8 @@ export function defineCallPageTests(): void {
 
   interface CallPage extends SimulatedPage {
     engine: RtcEngine
+    /** The RtcRoom useRoom() returned to the page (what it provides to the rtc-* components). */
+    room: RtcRoom
     banner(): string
     typeRoomId(value: string): void
   }
@@ -41,9 +44,10 @@ export function defineCallPageTests(): void {
     // WeChat calls onUnload when the page is closed: useRoom logs out
     cleanups.push(() => page.close())
     // useRoom provides the room to the components; the test reads the engine from the same place
-    const engine: RtcEngine = page.instance.$vm.$.provides['minirtc:room'].engine
+    const { engine, room } = page.instance.$vm.$.provides['minirtc:room']
     return Object.assign(page, {
       engine,
+      room,
       banner: () => page.elements('view').find((v) => /\bbanner\b/.test(v.attributes.class))!.text(),
       typeRoomId: (value: string) => page.elements('input')[0]!.fire('input', { value }),
     })
@@ -205,6 +209,39 @@ export function defineCallPageTests(): void {
       // the context is looked up in the component that renders the live-pusher (<rtc-pusher>), not the page
       expect(call.component).toBe(p.elements('live-pusher')[0]!.owner)
       expect(call.component).not.toBe(p.instance)
+    })
+
+    it('snapshots, SEI both ways and extra info through the compiled components and real media', async () => {
+      const p = await openCallPage()
+      p.typeRoomId('sim-room-4')
+      p.tap('Join')
+      await until(() => p.room.pusher.state === 'PUBLISHING', 'PUBLISHING')
+      const b = await bot('uni-sei-bot', 'sim-room-4')
+      await b.publish('uni-sei-bot_cam', { extraInfo: 'from the bot' })
+      await until(() => p.room.players['uni-sei-bot_cam']?.state === 'PLAYING', 'the bot PLAYING on the page')
+      expect(p.room.streams.find((s) => s.streamId === 'uni-sei-bot_cam')!.extraInfo).toBe('from the bot')
+
+      // snapshots: the contexts are found in the components that render the elements
+      expect(await p.room.getPusher().snapshot()).toMatchObject({ width: 640, height: 360 })
+      expect(await p.room.getPlayer('uni-sei-bot_cam').snapshot()).toMatchObject({ width: 640, height: 360 })
+      const player = p.elements('live-player')[0]!
+      expect(mp.wx.contextCalls.filter((c) => c.method === 'snapshot').map((c) => c.component)).toEqual([p.elements('live-pusher')[0]!.owner, player.owner])
+
+      // SEI from the bot arrives through the rendered live-player's statechange 2012 binding
+      const fromBot = new Promise<string>((resolve) => p.room.on('recvSEI', (_id, data) => resolve(data)))
+      await b.engine.getPusherInstance().sendSEI('hello page')
+      expect(await fromBot).toBe('hello page')
+      expect(p.native.events).toContainEqual(expect.objectContaining({ tag: 'live-player', kind: 'statechange', detail: expect.objectContaining({ code: 2012 }) }))
+      // SEI from the page reaches the bot playing it
+      await b.play(p.room.pusher.streamId)
+      const atBot = new Promise<string>((resolve) => b.engine.on('recvSEI', (_id, data) => resolve(data)))
+      await p.room.sendSEI('hello bot')
+      expect(await atBot).toBe('hello bot')
+
+      // room extra info: set by the page, in its own room and at the bot
+      await p.room.setRoomExtraInfo('topic', 'uni')
+      expect(p.room.roomExtraInfo.map((i) => [i.key, i.value])).toEqual([['topic', 'uni']])
+      await until(() => b.engine.getSnapshot().roomExtraInfo.some((i) => i.value === 'uni'), 'the bot sees the topic')
     })
 
     it('camera denied (CAMERA_DENIED): shows the error, opens the settings from a tap, publishes again once allowed', async () => {
