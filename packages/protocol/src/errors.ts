@@ -77,8 +77,8 @@ export type ErrorReason = keyof typeof ErrorCode
 
 /**
  * What each code means and what the developer should do about it. Split in two so the
- * mini-program bundle carries only the messages the client can raise itself; for everything
- * else the server's reply carries the message.
+ * mini-program bundle carries only the messages the engine raises without a message of its own;
+ * for everything else the server's reply (or the raising call) carries the message.
  */
 export const clientErrorMessages: { readonly [code: number]: string } = {
   101004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
@@ -97,10 +97,11 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
   107008: 'Cancelled by logoutRoom().',
   107009: 'Not allowed in the current state.',
   107010: 'The camera, microphone or encoder failed.',
-  107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
+  // Raised in the client only by @minirtc/zego-compat, always with its own message naming the call.
+  107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
   102003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
   103001: 'Kicked out of the room by the app server.',
   103002: 'The room was closed by the app server.',
