@@ -93,6 +93,8 @@ describe('ZegoExpressEngine', () => {
     expect(zg.getPlayerList()).toEqual(page.data.playerList)
     zg.stopPlayingStream('bob_cam')
     expect(page.data.playerList).toEqual([])
+    // initContext writes its two keys and nothing else
+    expect(Object.keys(page.data).sort()).toEqual(['playerList', 'pusher'])
   })
 
   it('every call MiniRTC has no equivalent for fails with NOT_SUPPORTED, naming the call', async () => {
