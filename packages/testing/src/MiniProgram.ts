@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { VirtualPlayer, VirtualPusher } from '@minirtc/headless'
 import { NativeLiveComponents, type LiveComponentOptions } from './NativeLiveComponents'
+import { compilerFor, resolveNpmComponents } from './npmComponents'
 import { renderedElements, type RenderedElement } from './renderedElements'
 import { installWx, type ContextKind, type SimulatedWx, type TestServer } from './simulateWx'
 import { simulator } from './simulator'
@@ -16,7 +17,9 @@ const require = createRequire(import.meta.url)
 export interface MiniProgramOptions {
   /**
    * The mini-program's root folder: a build's output (Taro `dist`, uni-app `dist/build/mp-weixin`)
-   * or a native project (WXML + `Page()` + custom components, no build step).
+   * or a native project (WXML + `Page()` + custom components, no build step). npm components
+   * (`"rtc-pusher": "@minirtc/weapp/rtc-pusher"`) come from `miniprogram_npm/` when DevTools'
+   * "build npm" made one, else straight from the package's `miniprogram_dist` in node_modules.
    */
   root: string
   /** The server the page's `wx.connectSocket` / `wx.request` reach, whatever URL it has built in. */
@@ -75,8 +78,9 @@ let appLoadedFrom: string | null = null
  * await until(() => page.virtualPusher()?.publishCount, 'the page publishing real media')
  */
 export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
-  const { simulate } = simulator()
+  const { simulate, utils } = simulator()
   const root = path.resolve(options.root)
+  resolveNpmComponents(utils, root)
   const open: SimulatedPage[] = []
   const g = globalThis as any
   let app: any = {}
@@ -118,7 +122,7 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
     async open(route, query = {}) {
       const file = path.join(root, route)
       if (!existsSync(file + '.json') && !existsSync(file + '.wxml')) throw new Error(`No page ${route} in ${root} (looked for ${file}.json). Build the mini-program first.`)
-      const id = simulate.load(file, 'page-' + route.replace(/\W/g, '-'), { rootPath: root })
+      const id = simulate.load(file, 'page-' + route.replace(/\W/g, '-'), { rootPath: root, compiler: compilerFor(utils, file) })
       const component = simulate.render(id)
       const instance = component.instance
       // oxlint-disable-next-line no-underscore-dangle -- WeChat's own field name
