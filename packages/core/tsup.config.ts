@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup'
 
 // ES2017 output: the WeChat base library runs it as is, and Taro/uni-app do not transpile node_modules.
 export default defineConfig({
-  entry: ['src/index.ts', 'src/renderer.ts', 'src/miniprogram.ts'],
+  entry: ['src/index.ts', 'src/renderer.ts', 'src/room.ts', 'src/miniprogram.ts'],
   format: ['esm', 'cjs'],
   target: 'es2017',
   dts: true,

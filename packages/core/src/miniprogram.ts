@@ -1,4 +1,4 @@
-import type { Platform } from './platform'
+import type { HostLifecycleEvent, Platform } from './platform'
 
 /** A WeChat-style SocketTask, as `wx.connectSocket` (and `uni.connectSocket` given `complete`) return it. */
 export interface SocketTaskLike {
@@ -15,6 +15,16 @@ export interface MiniProgramApi {
   connectSocket(options: { url: string; complete(): void }): SocketTaskLike
   onNetworkStatusChange(callback: (res: { isConnected: boolean }) => void): void
   offNetworkStatusChange?(callback: (res: { isConnected: boolean }) => void): void
+  onAppShow(callback: () => void): void
+  onAppHide(callback: () => void): void
+  offAppShow?(callback: () => void): void
+  offAppHide?(callback: () => void): void
+}
+
+/** What only the host knows: the live contexts, and the page's own show/hide/unload. */
+export interface MiniProgramHost extends Pick<Platform, 'createPusherContext' | 'createPlayerContext'> {
+  /** Subscribe to the page's `onShow` / `onHide` / `onUnload`; returns the unsubscribe. */
+  onPageLifecycle?(listener: (event: HostLifecycleEvent) => void): () => void
 }
 
 /**
@@ -28,7 +38,7 @@ export interface MiniProgramApi {
  *   createPlayerContext: (id) => wx.createLivePlayerContext(id, page),
  * })
  */
-export function createMiniProgramPlatform(api: MiniProgramApi, contexts: Pick<Platform, 'createPusherContext' | 'createPlayerContext'>): Platform {
+export function createMiniProgramPlatform(api: MiniProgramApi, host: MiniProgramHost): Platform {
   return {
     connect(url, handlers) {
       let closed = false
@@ -52,8 +62,8 @@ export function createMiniProgramPlatform(api: MiniProgramApi, contexts: Pick<Pl
         close: (code = 1000, reason = '') => task.close({ code, reason }),
       }
     },
-    createPusherContext: contexts.createPusherContext,
-    createPlayerContext: contexts.createPlayerContext,
+    createPusherContext: host.createPusherContext,
+    createPlayerContext: host.createPlayerContext,
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     now: () => Date.now(),
@@ -63,6 +73,20 @@ export function createMiniProgramPlatform(api: MiniProgramApi, contexts: Pick<Pl
       // offNetworkStatusChange needs base library 2.9.3; older ones keep the listener.
       return () => {
         if (api.offNetworkStatusChange) api.offNetworkStatusChange(onChange)
+      }
+    },
+    // The page's show/hide/unload from the host, and the app's (a page that stays on top while
+    // the app goes to the background sees only those).
+    onLifecycle(listener) {
+      const show = () => listener('show')
+      const hide = () => listener('hide')
+      api.onAppShow(show)
+      api.onAppHide(hide)
+      const stopPage = host.onPageLifecycle ? host.onPageLifecycle(listener) : undefined
+      return () => {
+        if (api.offAppShow) api.offAppShow(show)
+        if (api.offAppHide) api.offAppHide(hide)
+        if (stopPage) stopPage()
       }
     },
   }

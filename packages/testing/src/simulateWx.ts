@@ -37,6 +37,8 @@ export interface SimulatedWx {
   toasts: string[]
   /** The sockets opened for the page. */
   sockets: WebSocket[]
+  /** Play the app going to the background (`wx.onAppHide` listeners) and back (`wx.onAppShow`). */
+  emitApp(event: 'show' | 'hide'): void
 }
 
 /** Resolves a context method call to the native component it acts on. */
@@ -64,7 +66,7 @@ function settle(o: Callbacks | undefined, ok: boolean, res: unknown) {
  */
 export function installWx(server: TestServer, resolve: ContextResolver): SimulatedWx {
   const wx = (globalThis as any).wx
-  const state: SimulatedWx = { requested: [], contextCalls: [], openSettingCalls: 0, authSetting: { 'scope.camera': true, 'scope.record': true }, toasts: [], sockets: [] }
+  const state: SimulatedWx = { requested: [], contextCalls: [], openSettingCalls: 0, authSetting: { 'scope.camera': true, 'scope.record': true }, toasts: [], sockets: [], emitApp: () => undefined }
 
   for (const name of ['getSystemInfoSync', 'getAppBaseInfo', 'getWindowInfo', 'getDeviceInfo']) wx[name] = () => SYSTEM_INFO
   wx.canIUse = () => true
@@ -160,5 +162,11 @@ export function installWx(server: TestServer, resolve: ContextResolver): Simulat
   }
   wx.onNetworkStatusChange = () => undefined
   wx.offNetworkStatusChange = () => undefined
+  const app = { show: new Set<() => void>(), hide: new Set<() => void>() }
+  wx.onAppShow = (fn: () => void) => app.show.add(fn)
+  wx.onAppHide = (fn: () => void) => app.hide.add(fn)
+  wx.offAppShow = (fn: () => void) => app.show.delete(fn)
+  wx.offAppHide = (fn: () => void) => app.hide.delete(fn)
+  state.emitApp = (event) => app[event].forEach((fn) => fn())
   return state
 }

@@ -1,5 +1,6 @@
 import type { ComponentInternalInstance } from 'vue'
-import type { Platform } from '@minirtc/core'
+import { onHide, onShow, onUnload } from '@dcloudio/uni-app'
+import type { HostLifecycleEvent, Platform } from '@minirtc/core'
 import { createMiniProgramPlatform, type MiniProgramApi } from '@minirtc/core/miniprogram'
 
 /** A uni `Platform` that also knows which custom component renders each live element. */
@@ -19,7 +20,8 @@ function mpComponent(instance: ComponentInternalInstance | null | undefined): an
 
 /**
  * The `Platform` for uni-app: the mini-program platform over `uni`, with
- * `uni.createLivePusherContext` / `uni.createLivePlayerContext` in the component that renders each element.
+ * `uni.createLivePusherContext` / `uni.createLivePlayerContext` in the component that renders
+ * each element, and the page's `onShow` / `onHide` / `onUnload`.
  *
  * Pass the page's `getCurrentInstance()`, taken synchronously in `setup`: after an `await` it is
  * null (dcloudio/uni-app#3174). WeChat looks a live-player up only inside the component that
@@ -37,14 +39,29 @@ export function createUniPlatform(instance?: ComponentInternalInstance | null): 
     // WeChat ignores the id (one live-pusher per page); uni-app's other targets need it.
     createPusherContext: (id) => uni.createLivePusherContext(id, owner(id)) as any,
     createPlayerContext: (id) => uni.createLivePlayerContext(id, owner(id)) as any,
+    onPageLifecycle(listener) {
+      // uni-app cannot remove page hooks: `live` mutes them instead.
+      let live = true
+      const on = (event: HostLifecycleEvent) => () => {
+        if (live) listener(event)
+      }
+      if (instance) {
+        onShow(on('show'), instance)
+        onHide(on('hide'), instance)
+        onUnload(on('unload'), instance)
+      }
+      return () => {
+        live = false
+      }
+    },
   })
-  return {
-    ...platform,
-    own(id, component) {
+  // Object.assign, not spread: the ES2017 output would carry a spread helper.
+  return Object.assign(platform, {
+    own(id: string, component: ComponentInternalInstance) {
       owners[id] = component
       return () => {
         if (owners[id] === component) delete owners[id]
       }
     },
-  }
+  })
 }

@@ -9,7 +9,7 @@ export default function CallPage() {
   const room = useRtcRoom({ server: SERVER, appId: APP_ID, roomId, user: DEMO_USER, token: () => fetchDevToken(roomId, DEMO_USER.userId) })
   const inRoom = room.roomState !== 'DISCONNECTED'
   // Errors (denied camera, refused login...) land in room.error, which the banner shows.
-  const join = () => room.login().then(() => room.publish()).catch(() => undefined)
+  const join = () => room.join({ publish: true }).catch(() => undefined)
   const { enableMic, enableCamera } = room.pusher
   return (
     <View className='call'>
