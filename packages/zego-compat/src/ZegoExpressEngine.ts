@@ -1,4 +1,4 @@
-import { ErrorCode, RtcEngine, RtcError, type EngineEvents, type LivePusher, type RtcEngineOptions } from '@minirtc/core'
+import { ErrorCode, RtcEngine, RtcError, callContext, type EngineEvents, type LivePusher, type RtcEngineOptions } from '@minirtc/core'
 import { createMiniProgramPlatform } from '@minirtc/core/miniprogram'
 import { ZEGO_EVENTS } from './events'
 import { playerAttributes, playerList, pusherAttributes, pusherData, type ZegoPlayerData, type ZegoPusherData } from './pageData'
@@ -6,21 +6,11 @@ import type { ZegoContextOptions, ZegoEvents, ZegoServerResponse, ZegoUser } fro
 
 declare const wx: any
 
-type Callbacks = { success?(res: unknown): void; fail?(err: unknown): void }
 type Native = { detail?: Record<string, unknown> }
 
 const notSupported = (call: string) => new RtcError(ErrorCode.NOT_SUPPORTED, call + ' is not supported by MiniRTC; see docs/migrating-from-zego.md.')
 /** Vendor calls MiniRTC has no equivalent for reject with NOT_SUPPORTED, never silently. */
 const unsupported = (call: string): Promise<never> => Promise.reject(notSupported(call))
-
-/** Call a live context method WeChat-style and settle a Promise with its callbacks. */
-function contextCall(ctx: Record<string, (o: Callbacks) => void> | null, method: string, options?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const fn = ctx && ctx[method]
-    if (!fn) return reject(new RtcError(ErrorCode.INVALID_STATE, 'Render the live component before calling ' + method + '().'))
-    fn.call(ctx, Object.assign({}, options, { success: resolve, fail: (err: unknown) => reject(new RtcError(ErrorCode.DEVICE_ERROR, undefined, { cause: err })) }))
-  })
-}
 
 /** The engine event behind a vendor event name; undefined for a name MiniRTC does not have. */
 const eventOf = (name: string) => (Object.prototype.hasOwnProperty.call(ZEGO_EVENTS, name) ? ZEGO_EVENTS[name as keyof ZegoEvents] : undefined)
@@ -41,7 +31,7 @@ type ContextCalls<M extends string> = { [K in M]: (options?: object) => Promise<
 /** `base` plus each of `methods` calling the live context that `ctx()` returns. */
 function withContextCalls<B extends object, M extends string>(base: B, methods: readonly M[], ctx: () => any): B & ContextCalls<M> {
   const out = base as B & ContextCalls<M>
-  for (const method of methods) (out as Record<string, unknown>)[method] = (options?: object) => contextCall(ctx(), method, options)
+  for (const method of methods) (out as Record<string, unknown>)[method] = (options?: object) => callContext(ctx(), method, options)
   return out
 }
 
