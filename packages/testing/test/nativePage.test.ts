@@ -43,6 +43,12 @@ describe('a native page', () => {
     expect(page.instance.route).toBe('pages/index/index')
   })
 
+  it('wx.emitApp plays the app going to the background and back (wx.onAppHide / wx.onAppShow)', () => {
+    mp.wx.emitApp('hide')
+    mp.wx.emitApp('show')
+    expect(page.instance.data.lifecycle.slice(-2)).toEqual(['app hide', 'app show'])
+  })
+
   it('wx.request reaches the test server whatever host the page has built in, GET data in the query', async () => {
     const token = await until(() => page.instance.data.token as string, 'a dev token')
     expect(token.split('.')).toHaveLength(3)
