@@ -50,14 +50,17 @@ export interface SimulatedPage {
   tap(idOrText: string): void
   /** The page's text content. */
   text(): string
-  /** Close the page as WeChat does on navigateBack: `onUnload`, then the element goes. */
+  /** Close the page as `wx.navigateBack` does: `onUnload`, the element goes, the page below gets `onShow`. */
   close(): void
 }
 
 export interface MiniProgram {
   /** What the pages asked of `wx` (URLs, context calls, settings), and `authSetting` to answer with. */
   wx: SimulatedWx
-  /** Open `route` (`pages/call/call`): render, attach, then `onLoad(query)`, `onShow()`, `onReady()`. */
+  /**
+   * Open `route` (`pages/call/call`) as `wx.navigateTo` does: the current page's `onHide()`, then
+   * the new one renders, attaches and gets `onLoad(query)`, `onShow()`, `onReady()`.
+   */
   open(route: string, query?: Record<string, string>): Promise<SimulatedPage>
   /** Pages open now, oldest first (what `getCurrentPages()` returns, as instances). */
   pages(): SimulatedPage[]
@@ -84,10 +87,15 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
   const open: SimulatedPage[] = []
   const g = globalThis as any
   let app: any = {}
+  const launch = { path: '', query: {}, scene: 1001 }
+  /** Run a lifecycle hook of the app or a page, if it has one. */
+  const hook = (target: any, name: string, arg?: unknown) => {
+    if (target && typeof target[name] === 'function') target[name](arg)
+  }
   g.App = (appOptions: any) => {
     app = appOptions
-    if (appOptions.onLaunch) appOptions.onLaunch.call(appOptions, { path: '', query: {}, scene: 1001 })
-    if (appOptions.onShow) appOptions.onShow.call(appOptions, { path: '', query: {}, scene: 1001 })
+    hook(app, 'onLaunch', launch)
+    hook(app, 'onShow', launch)
   }
   g.getApp = () => app
   g.getCurrentPages = () => open.map((p) => p.instance)
@@ -109,6 +117,22 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
     }
     return undefined
   })
+
+  // Background and foreground as WeChat orders them: the current page's onHide, then the app's;
+  // the app's onShow (and wx.onAppShow listeners), then the page's.
+  const emitApp = wx.emitApp
+  wx.emitApp = (event) => {
+    const page = open[open.length - 1]
+    if (event === 'hide') {
+      hook(page && page.instance, 'onHide')
+      hook(app, 'onHide')
+      emitApp(event)
+    } else {
+      hook(app, 'onShow', launch)
+      emitApp(event)
+      hook(page && page.instance, 'onShow')
+    }
+  }
 
   const appJs = path.join(root, 'app.js')
   if (existsSync(appJs) && appLoadedFrom !== appJs) {
@@ -158,16 +182,21 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
         close() {
           const at = open.indexOf(page)
           if (at < 0) return
-          if (typeof instance.onUnload === 'function') instance.onUnload()
+          hook(instance, 'onUnload')
           open.splice(at, 1)
           native.destroy()
           component.detach()
+          // navigateBack: the page below shows again.
+          if (at === open.length) hook(open[at - 1] && open[at - 1]!.instance, 'onShow')
         },
       }
+      // navigateTo: the current page hides under the new one.
+      hook(open.length ? open[open.length - 1]!.instance : undefined, 'onHide')
       open.push(page)
       component.attach(document.createElement('parent-wrapper'))
-      for (const hook of ['onLoad', 'onShow', 'onReady'])
-        if (typeof instance[hook] === 'function') instance[hook](hook === 'onLoad' ? query : undefined)
+      hook(instance, 'onLoad', query)
+      hook(instance, 'onShow')
+      hook(instance, 'onReady')
       await simulate.sleep(0)
       return page
     },
