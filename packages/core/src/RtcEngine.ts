@@ -1,6 +1,7 @@
 import { ErrorCode, PROTOCOL_VERSION, checkIds, parseServerMessage, type Op, type OpRequest, type OpResult, type ServerPush } from '@minirtc/protocol'
 import { createDefaultReconnectPolicy } from './defaults'
 import { TypedEmitter } from './emitter'
+import { callContext } from './callContext'
 import { RtcError, errorInfo } from './errors'
 import { initialState, selectSnapshot, type EngineState } from './state'
 import { transition, type Effect, type Input, type RequestTag } from './transition'
@@ -508,18 +509,6 @@ export interface SnapshotResult {
   tempImagePath: string
   width: number
   height: number
-}
-
-/**
- * Call a WeChat live context method (`{ success, fail }` callbacks) as a Promise. A component that
- * is not rendered yet has no context: INVALID_STATE; WeChat's `fail`: DEVICE_ERROR with the cause.
- */
-function callContext<C extends object>(ctx: C | null, method: keyof C, opts?: object): Promise<unknown> {
-  const fn = ctx && (ctx[method] as unknown as ((o: object) => void) | undefined)
-  if (!fn) return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Render the live component first.'))
-  return new Promise((resolve, reject) =>
-    fn.call(ctx, Object.assign({}, opts, { success: resolve, fail: (err: unknown) => reject(new RtcError(ErrorCode.DEVICE_ERROR, undefined, { cause: err })) })),
-  )
 }
 
 /** A remote stream's player. Its attributes live in `snapshot.players[streamId]`. */

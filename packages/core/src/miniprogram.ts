@@ -75,8 +75,8 @@ export function createMiniProgramPlatform(api: MiniProgramApi, host: MiniProgram
         if (api.offNetworkStatusChange) api.offNetworkStatusChange(onChange)
       }
     },
-    // The page's show/hide/unload from the host, and the app's (a page that stays on top while
-    // the app goes to the background sees only those).
+    // The page's show/hide/unload from the host, and the app's. WeChat fires both when the app
+    // goes to the background and back; the room controller acts once (a rejoin clears `lost`).
     onLifecycle(listener) {
       const show = () => listener('show')
       const hide = () => listener('hide')

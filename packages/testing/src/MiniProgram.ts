@@ -7,9 +7,10 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { VirtualPlayer, VirtualPusher } from '@minirtc/headless'
 import { NativeLiveComponents, type LiveComponentOptions } from './NativeLiveComponents'
+import { compilerFor, resolveNpmComponents } from './npmComponents'
 import { renderedElements, type RenderedElement } from './renderedElements'
-import { installWx, type ContextKind, type SimulatedWx, type TestServer } from './simulateWx'
 import { useMiniprogramNpm } from './miniprogramNpm'
+import { installWx, type ContextKind, type SimulatedWx, type TestServer } from './simulateWx'
 import { simulator } from './simulator'
 
 const require = createRequire(import.meta.url)
@@ -17,7 +18,9 @@ const require = createRequire(import.meta.url)
 export interface MiniProgramOptions {
   /**
    * The mini-program's root folder: a build's output (Taro `dist`, uni-app `dist/build/mp-weixin`)
-   * or a native project (WXML + `Page()` + custom components, no build step).
+   * or a native project (WXML + `Page()` + custom components, no build step). npm components
+   * (`"rtc-pusher": "@minirtc/weapp/rtc-pusher"`) come from `miniprogram_npm/` when DevTools'
+   * "build npm" made one, else straight from the package's `miniprogram_dist` in node_modules.
    */
   root: string
   /** The server the page's `wx.connectSocket` / `wx.request` reach, whatever URL it has built in. */
@@ -48,14 +51,17 @@ export interface SimulatedPage {
   tap(idOrText: string): void
   /** The page's text content. */
   text(): string
-  /** Close the page as WeChat does on navigateBack: `onUnload`, then the element goes. */
+  /** Close the page as `wx.navigateBack` does: `onUnload`, the element goes, the page below gets `onShow`. */
   close(): void
 }
 
 export interface MiniProgram {
   /** What the pages asked of `wx` (URLs, context calls, settings), and `authSetting` to answer with. */
   wx: SimulatedWx
-  /** Open `route` (`pages/call/call`): render, attach, then `onLoad(query)`, `onShow()`, `onReady()`. */
+  /**
+   * Open `route` (`pages/call/call`) as `wx.navigateTo` does: the current page's `onHide()`, then
+   * the new one renders, attaches and gets `onLoad(query)`, `onShow()`, `onReady()`.
+   */
   open(route: string, query?: Record<string, string>): Promise<SimulatedPage>
   /** Pages open now, oldest first (what `getCurrentPages()` returns, as instances). */
   pages(): SimulatedPage[]
@@ -76,16 +82,22 @@ let appLoadedFrom: string | null = null
  * await until(() => page.virtualPusher()?.publishCount, 'the page publishing real media')
  */
 export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
-  const { simulate } = simulator()
+  const { simulate, utils } = simulator()
   const root = path.resolve(options.root)
+  resolveNpmComponents(utils, root)
   useMiniprogramNpm(root)
   const open: SimulatedPage[] = []
   const g = globalThis as any
   let app: any = {}
+  const launch = { path: '', query: {}, scene: 1001 }
+  /** Run a lifecycle hook of the app or a page, if it has one. */
+  const hook = (target: any, name: string, arg?: unknown) => {
+    if (target && typeof target[name] === 'function') target[name](arg)
+  }
   g.App = (appOptions: any) => {
     app = appOptions
-    if (appOptions.onLaunch) appOptions.onLaunch.call(appOptions, { path: '', query: {}, scene: 1001 })
-    if (appOptions.onShow) appOptions.onShow.call(appOptions, { path: '', query: {}, scene: 1001 })
+    hook(app, 'onLaunch', launch)
+    hook(app, 'onShow', launch)
   }
   g.getApp = () => app
   g.getCurrentPages = () => open.map((p) => p.instance)
@@ -110,6 +122,22 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
     return undefined
   })
 
+  // Background and foreground as WeChat orders them: the current page's onHide, then the app's;
+  // the app's onShow (and wx.onAppShow listeners), then the page's.
+  const emitApp = wx.emitApp
+  wx.emitApp = (event) => {
+    const page = open[open.length - 1]
+    if (event === 'hide') {
+      hook(page && page.instance, 'onHide')
+      hook(app, 'onHide')
+      emitApp(event)
+    } else {
+      hook(app, 'onShow', launch)
+      emitApp(event)
+      hook(page && page.instance, 'onShow')
+    }
+  }
+
   const appJs = path.join(root, 'app.js')
   if (existsSync(appJs) && appLoadedFrom !== appJs) {
     require(appJs)
@@ -122,7 +150,7 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
     async open(route, query = {}) {
       const file = path.join(root, route)
       if (!existsSync(file + '.json') && !existsSync(file + '.wxml')) throw new Error(`No page ${route} in ${root} (looked for ${file}.json). Build the mini-program first.`)
-      const id = simulate.load(file, 'page-' + route.replace(/\W/g, '-'), { rootPath: root })
+      const id = simulate.load(file, 'page-' + route.replace(/\W/g, '-'), { rootPath: root, compiler: compilerFor(utils, file) })
       const component = simulate.render(id)
       const instance = component.instance
       // oxlint-disable-next-line no-underscore-dangle -- WeChat's own field name
@@ -158,16 +186,21 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
         close() {
           const at = open.indexOf(page)
           if (at < 0) return
-          if (typeof instance.onUnload === 'function') instance.onUnload()
+          hook(instance, 'onUnload')
           open.splice(at, 1)
           native.destroy()
           component.detach()
+          // navigateBack: the page below shows again.
+          if (at === open.length) hook(open[at - 1] && open[at - 1]!.instance, 'onShow')
         },
       }
+      // navigateTo: the current page hides under the new one.
+      hook(open.length ? open[open.length - 1]!.instance : undefined, 'onHide')
       open.push(page)
       component.attach(document.createElement('parent-wrapper'))
-      for (const hook of ['onLoad', 'onShow', 'onReady'])
-        if (typeof instance[hook] === 'function') instance[hook](hook === 'onLoad' ? query : undefined)
+      hook(instance, 'onLoad', query)
+      hook(instance, 'onShow')
+      hook(instance, 'onReady')
       await simulate.sleep(0)
       return page
     },

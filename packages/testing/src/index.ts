@@ -1,5 +1,5 @@
 export { createMiniProgram, type MiniProgram, type MiniProgramOptions, type SimulatedPage } from './MiniProgram'
-export { NativeLiveComponents, type LiveComponentOptions, type LiveTag, type NativeEvent } from './NativeLiveComponents'
-export { renderedElements, type RenderedElement } from './renderedElements'
+export type { LiveComponentOptions, LiveTag, NativeEvent, NativeLiveComponents } from './NativeLiveComponents'
+export type { RenderedElement } from './renderedElements'
 export type { ContextCall, ContextKind, SimulatedWx, TestServer } from './simulateWx'
 export { until } from './until'

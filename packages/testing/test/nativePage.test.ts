@@ -43,6 +43,24 @@ describe('a native page', () => {
     expect(page.instance.route).toBe('pages/index/index')
   })
 
+  it('wx.emitApp plays the app going to the background and back, in WeChat\'s order', () => {
+    const app = (globalThis as any).getApp().globalData
+    app.events.length = 0
+    mp.wx.emitApp('hide')
+    mp.wx.emitApp('show')
+    expect(page.instance.data.lifecycle.slice(-4)).toEqual(['hide', 'app hide', 'app show', 'show'])
+    expect(app.events).toEqual(['App.onHide', 'App.onShow'])
+  })
+
+  it('opening a page hides the current one; closing it shows the one below again', async () => {
+    const second = await mp.open('pages/index/index', { room: 'second' })
+    expect(page.instance.data.lifecycle.at(-1)).toBe('hide')
+    expect(mp.pages()).toEqual([page, second])
+    second.close()
+    expect(page.instance.data.lifecycle.at(-1)).toBe('show')
+    expect(mp.pages()).toEqual([page])
+  })
+
   it('wx.request reaches the test server whatever host the page has built in, GET data in the query', async () => {
     const token = await until(() => page.instance.data.token as string, 'a dev token')
     expect(token.split('.')).toHaveLength(3)

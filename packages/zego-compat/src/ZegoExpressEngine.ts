@@ -1,4 +1,4 @@
-import { ErrorCode, RtcEngine, RtcError, type EngineEvents, type LivePusher, type RtcEngineOptions } from '@minirtc/core'
+import { ErrorCode, RtcEngine, RtcError, callContext, type EngineEvents, type LivePusher, type RtcEngineOptions } from '@minirtc/core'
 import { createMiniProgramPlatform } from '@minirtc/core/miniprogram'
 import { ZEGO_EVENTS } from './events'
 import { playerAttributes, playerList, pusherAttributes, pusherData, type ZegoPlayerData, type ZegoPusherData } from './pageData'
@@ -6,21 +6,14 @@ import type { ZegoContextOptions, ZegoEvents, ZegoServerResponse, ZegoUser } fro
 
 declare const wx: any
 
-type Callbacks = { success?(res: unknown): void; fail?(err: unknown): void }
 type Native = { detail?: Record<string, unknown> }
 
 const notSupported = (call: string) => new RtcError(ErrorCode.NOT_SUPPORTED, call + ' is not supported by MiniRTC; see docs/migrating-from-zego.md.')
 /** Vendor calls MiniRTC has no equivalent for reject with NOT_SUPPORTED, never silently. */
 const unsupported = (call: string): Promise<never> => Promise.reject(notSupported(call))
 
-/** Call a live context method WeChat-style and settle a Promise with its callbacks. */
-function contextCall(ctx: Record<string, (o: Callbacks) => void> | null, method: string, options?: object): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const fn = ctx && ctx[method]
-    if (!fn) return reject(new RtcError(ErrorCode.INVALID_STATE, 'Render the live component before calling ' + method + '().'))
-    fn.call(ctx, Object.assign({}, options, { success: resolve, fail: (err: unknown) => reject(new RtcError(ErrorCode.DEVICE_ERROR, undefined, { cause: err })) }))
-  })
-}
+/** The engine event behind a vendor event name; undefined for a name MiniRTC does not have. */
+const eventOf = (name: string) => (Object.prototype.hasOwnProperty.call(ZEGO_EVENTS, name) ? ZEGO_EVENTS[name as keyof ZegoEvents] : undefined)
 
 /** `sendBroadcastMessage` & co. resolve with the vendor's `{ errorCode, extendedData }`, failures too. */
 function serverCall<T extends object>(promise: Promise<T | void>): Promise<ZegoServerResponse & T> {
@@ -30,30 +23,37 @@ function serverCall<T extends object>(promise: Promise<T | void>): Promise<ZegoS
   )
 }
 
+const PUSHER_CONTEXT = ['pause', 'resume', 'toggleTorch', 'startPreview', 'stopPreview', 'playBGM', 'pauseBGM', 'resumeBGM', 'stopBGM', 'setBGMVolume', 'setMICVolume'] as const
+const PLAYER_CONTEXT = ['pause', 'resume', 'mute', 'snapshot', 'requestFullScreen', 'exitFullScreen', 'exitPictureInPicture'] as const
+/** Calls passed to the native live context, as the vendor does; they settle with WeChat's callbacks. */
+type ContextCalls<M extends string> = { [K in M]: (options?: object) => Promise<unknown> }
+
+/** `base` plus each of `methods` calling the live context that `ctx()` returns. */
+function withContextCalls<B extends object, M extends string>(base: B, methods: readonly M[], ctx: () => any): B & ContextCalls<M> {
+  const out = base as B & ContextCalls<M>
+  for (const method of methods) (out as Record<string, unknown>)[method] = (options?: object) => callContext(ctx(), method, options)
+  return out
+}
+
 /** The local pusher, as `createPusher()` returns it. */
-export interface ZegoPusher {
+export interface ZegoPusher extends ContextCalls<(typeof PUSHER_CONTEXT)[number]> {
   /** Publish as `streamID`; resolves at PUBLISHING (the page must render `pusher.url` and forward its events). */
   start(streamID: string, options?: { extraInfo?: string }): Promise<void>
   stop(): void
   switchCamera(): void
   snapshot(): Promise<unknown>
   setPusherAttributes(attributes: ZegoPusherData): void
-  /** Native context calls: pause, resume, toggleTorch, startPreview, stopPreview, the BGM calls, setMICVolume. */
-  [method: string]: unknown
 }
 
 /** A remote stream's player, as `getPlayerInstance(streamID)` returns it. */
-export interface ZegoPlayer {
+export interface ZegoPlayer extends ContextCalls<(typeof PLAYER_CONTEXT)[number]> {
   /** Resolves at PLAYING (the page must render the player list and forward its events). */
   play(): Promise<void>
   stop(): void
   setPlayerAttributes(attributes: ZegoPlayerData): void
-  /** Native context calls: pause, resume, mute, snapshot, requestFullScreen, exitFullScreen, exitPictureInPicture. */
-  [method: string]: unknown
+  /** WeChat's LivePlayerContext has none (picture-in-picture is the `picture-in-picture-mode` attribute): NOT_SUPPORTED. */
+  requestPictureInPicture(): Promise<never>
 }
-
-const PUSHER_CONTEXT = ['pause', 'resume', 'toggleTorch', 'startPreview', 'stopPreview', 'playBGM', 'pauseBGM', 'resumeBGM', 'stopBGM', 'setBGMVolume', 'setMICVolume']
-const PLAYER_CONTEXT = ['pause', 'resume', 'mute', 'snapshot', 'requestFullScreen', 'exitFullScreen', 'exitPictureInPicture']
 
 /**
  * ZEGO's mini-program engine over MiniRTC: the vendor's methods, events and page data, so a page
@@ -90,7 +90,7 @@ export class ZegoExpressEngine {
 
   /** Register a vendor event (`roomStreamUpdate`, `publisherStateUpdate`...); false for an event MiniRTC does not have. */
   on<K extends keyof ZegoEvents>(name: K, fn: ZegoEvents[K]): boolean {
-    const known = ZEGO_EVENTS[name]
+    const known = eventOf(name)
     if (!known) return false
     const wrapper = (...args: any[]) => (fn as (...a: unknown[]) => void)(...known[1](...args))
     this.listeners.push({ name, fn, wrapper })
@@ -99,7 +99,7 @@ export class ZegoExpressEngine {
   }
 
   off<K extends keyof ZegoEvents>(name: K, fn?: ZegoEvents[K]): boolean {
-    const known = ZEGO_EVENTS[name]
+    const known = eventOf(name)
     if (!known) return false
     for (const l of this.listeners.slice())
       if (l.name === name && (!fn || l.fn === fn)) {
@@ -109,8 +109,8 @@ export class ZegoExpressEngine {
     return true
   }
 
-  /** Resolves true once in the room; rejects with an RtcError (a MiniRTC token is required). */
-  loginRoom(roomID: string, token: string, user: ZegoUser, config: { userUpdate?: boolean } = {}): Promise<boolean> {
+  /** Resolves true once in the room; rejects with an RtcError (a MiniRTC token is required). `maxMemberCount` is the server's configuration here. */
+  loginRoom(roomID: string, token: string, user: ZegoUser, config: { userUpdate?: boolean; maxMemberCount?: number } = {}): Promise<boolean> {
     return this.engine.loginRoom(roomID, token, { userId: user.userID, userName: user.userName }, { userUpdate: !!config.userUpdate }).then(() => true)
   }
 
@@ -119,7 +119,8 @@ export class ZegoExpressEngine {
   }
 
   /** Hand the server a fresh MiniRTC token (after `tokenWillExpire`). */
-  renewToken(token: string): Promise<void> {
+  renewToken(token: string, roomID?: string): Promise<void> {
+    if (roomID && roomID !== this.engine.getSnapshot().roomId) return Promise.reject(new RtcError(ErrorCode.NOT_LOGGED_IN))
     return this.engine.renewToken(token)
   }
 
@@ -137,15 +138,14 @@ export class ZegoExpressEngine {
   createPusher(attributes?: ZegoPusherData): ZegoPusher {
     const inner: LivePusher = this.engine.createPusher()
     if (!this.pusher) {
-      const pusher: ZegoPusher = {
-        start: (streamID, options) => inner.start(streamID, options),
+      const base = {
+        start: (streamID: string, options?: { extraInfo?: string }) => inner.start(streamID, options),
         stop: () => inner.stop(),
         switchCamera: () => inner.switchCamera(),
         snapshot: () => inner.snapshot(),
-        setPusherAttributes: (attrs) => inner.setAttributes(pusherAttributes(attrs)),
+        setPusherAttributes: (attrs: ZegoPusherData) => inner.setAttributes(pusherAttributes(attrs)),
       }
-      for (const method of PUSHER_CONTEXT) pusher[method] = (options?: object) => contextCall(wx.createLivePusherContext(), method, options)
-      this.pusher = pusher
+      this.pusher = withContextCalls(base, PUSHER_CONTEXT, () => wx.createLivePusherContext())
     }
     if (attributes) this.pusher.setPusherAttributes(attributes)
     return this.pusher
@@ -158,16 +158,14 @@ export class ZegoExpressEngine {
   /** `wxContext`: the component rendering this `<live-player>`, when it is not the initContext page. */
   getPlayerInstance(streamID: string, wxContext?: unknown): ZegoPlayer {
     const inner = this.engine.getPlayerInstance(streamID)
-    const player: ZegoPlayer = {
+    const base = {
       play: () => inner.play(),
       stop: () => inner.stop(),
-      setPlayerAttributes: (attrs) => inner.setAttributes(playerAttributes(attrs)),
-      // WeChat's LivePlayerContext has none: picture-in-picture is the `picture-in-picture-mode` attribute.
+      setPlayerAttributes: (attrs: ZegoPlayerData) => inner.setAttributes(playerAttributes(attrs)),
       requestPictureInPicture: () => unsupported('requestPictureInPicture'),
     }
     const scope = wxContext || (this.context && this.context.wxContext)
-    for (const method of PLAYER_CONTEXT) player[method] = (options?: object) => contextCall(wx.createLivePlayerContext(streamID, scope), method, options)
-    return player
+    return withContextCalls(base, PLAYER_CONTEXT, () => wx.createLivePlayerContext(streamID, scope))
   }
 
   /** Forward `bindstatechange` of the `<live-pusher>` (with its stream id) or of a `<live-player>`. */

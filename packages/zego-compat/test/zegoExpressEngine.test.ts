@@ -9,7 +9,7 @@ import path from 'node:path'
 import { ErrorCode, RtcError } from '@minirtc/core'
 import { createBot, type Bot } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
-import { createMiniProgram, until } from '@minirtc/testing'
+import { createMiniProgram, until, type MiniProgram } from '@minirtc/testing'
 import { ZegoExpressEngine } from '@minirtc/zego-compat'
 
 const APP = { appId: 'zego-app', secret: 'zego-compat-secret-0123456789abcdef' }
@@ -18,13 +18,14 @@ const token = (userId: string) => createToken({ ...APP, userId, roomId: ROOM, pr
 let srv: RunningServer
 let bot: Bot
 let zg: ZegoExpressEngine
+let mp: MiniProgram
 /** A page's `this` as initContext gets it: what the engine wrote with setData. */
 const page = { data: {} as Record<string, any>, setData(d: Record<string, any>) { Object.assign(this.data, d) } }
 const seen: unknown[][] = []
 
 beforeAll(async () => {
   srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], logger: { level: 'silent' } })
-  createMiniProgram({ root: path.join(__dirname, 'fixtures/zego-page'), server: srv }) // installs `wx`
+  mp = createMiniProgram({ root: path.join(__dirname, 'fixtures/zego-page'), server: srv }) // installs `wx`
   bot = await createBot({ server: srv.url, appId: APP.appId, token: () => token('bob'), roomId: ROOM, user: { userId: 'bob', userName: 'Bob' }, userUpdate: true })
   zg = new ZegoExpressEngine(APP.appId, [srv.url])
   zg.initContext({ wxContext: page, pushAtr: 'pusher', playAtr: 'playerList' })
@@ -39,6 +40,7 @@ afterAll(async () => {
 describe('ZegoExpressEngine', () => {
   it('on() takes the vendor\'s event names, false for one MiniRTC does not have; off() removes', async () => {
     expect(zg.on('mixerRelayCDNStateUpdate' as never, (() => undefined) as never)).toBe(false)
+    expect(zg.on('toString' as never, (() => undefined) as never)).toBe(false)
     const dropped = () => seen.push(['dropped'])
     expect(zg.on('roomStateUpdate', dropped)).toBe(true)
     expect(zg.off('roomStateUpdate', dropped)).toBe(true)
@@ -93,6 +95,18 @@ describe('ZegoExpressEngine', () => {
     expect(zg.getPlayerList()).toEqual(page.data.playerList)
     zg.stopPlayingStream('bob_cam')
     expect(page.data.playerList).toEqual([])
+    // initContext writes its two keys and nothing else
+    expect(Object.keys(page.data).sort()).toEqual(['playerList', 'pusher'])
+  })
+
+  it('pusher and player calls the vendor hands to the native context go to WeChat\'s context, and fail like it', async () => {
+    // Nothing is rendered in this test: WeChat's context fails the call, the Promise rejects.
+    const err = await zg.createPusher().pause().catch((e: RtcError) => e)
+    expect((err as RtcError).code).toBe(ErrorCode.DEVICE_ERROR)
+    expect(mp.wx.contextCalls.at(-1)).toMatchObject({ kind: 'pusher', method: 'pause' })
+    await zg.getPlayerInstance('bob_cam', page).requestFullScreen({ direction: 90 }).catch(() => undefined)
+    expect(mp.wx.contextCalls.at(-1)).toMatchObject({ kind: 'player', id: 'bob_cam', method: 'requestFullScreen', component: page })
+    expect((await zg.renewToken('t', 'another-room').catch((e: RtcError) => e)) as RtcError).toMatchObject({ code: ErrorCode.NOT_LOGGED_IN })
   })
 
   it('every call MiniRTC has no equivalent for fails with NOT_SUPPORTED, naming the call', async () => {

@@ -86,6 +86,17 @@ describe('a ZEGO-style native page on MiniRTC', () => {
     await until(() => page.virtualPlayer('bob_cam')!.counters.framesReceived > 5, 'video frames received')
   })
 
+  it('netstatus and volume events forwarded by the page come back as the vendor\'s quality and sound level events', async () => {
+    const stats = () => page.instance.stats
+    await until(() => stats().publishQuality && stats().playQuality && stats().capturedSoundLevel !== undefined && stats().soundLevel, 'quality and sound level events')
+    const quality = { video: { videoBitrate: expect.any(Number), videoFPS: expect.any(Number), videoWidth: expect.any(Number), videoHeight: expect.any(Number), videoQuality: expect.any(Number) }, audio: { audioBitrate: expect.any(Number) } }
+    expect(stats().publishQuality).toEqual(['ann_main', quality])
+    expect(stats().playQuality).toEqual(['bob_cam', quality])
+    await until(() => stats().publishQuality[1].video.videoBitrate > 0 && stats().playQuality[1].video.videoFPS > 0, 'real bitrate and frame rate')
+    expect(stats().soundLevel).toEqual([{ streamID: 'bob_cam', soundLevel: expect.any(Number), type: 'pull' }])
+    expect(typeof stats().capturedSoundLevel).toBe('number')
+  })
+
   it('the bot leaves: the page gets DELETE and its player goes', async () => {
     await bot!.leave()
     bot = undefined
