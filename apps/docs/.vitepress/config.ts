@@ -8,6 +8,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig, type DefaultTheme } from 'vitepress'
+import { repoLinks } from './repoLinks'
 
 const docsDir = join(dirname(fileURLToPath(import.meta.url)), '..')
 const root = join(docsDir, '../..')
@@ -38,7 +39,14 @@ const readmes = (parent: string) =>
 const serverDocs = ['docs/server.md', 'docs/scaling.md']
 // Written elsewhere, listed once it exists.
 const zego = 'docs/migrating-from-zego.md'
-const apiPages = mdIn('apps/docs/pages/api/@minirtc').concat(mdIn('apps/docs/pages/api/@minirtc/core'))
+/** Markdown files below `dir`, depth first (the API reference nests `@minirtc/core/room`). */
+const mdBelow = (dir: string): string[] =>
+  existsSync(join(root, dir))
+    ? readdirSync(join(root, dir), { withFileTypes: true })
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .flatMap((e) => (e.isDirectory() ? mdBelow(`${dir}/${e.name}`) : e.name.endsWith('.md') ? [`${dir}/${e.name}`] : []))
+    : []
+const apiPages = mdBelow('apps/docs/pages/api/@minirtc')
 
 export default defineConfig({
   title: 'MiniRTC',
@@ -47,6 +55,7 @@ export default defineConfig({
   srcExclude: ['.tools/**', '.minirtc/**', 'artifacts/**', 'coverage/**', 'bench/results/tmp/**', '**/.turbo/**'],
   rewrites: { 'apps/docs/pages/:rest*': ':rest*' },
   cleanUrls: true,
+  markdown: { config: (md) => repoLinks(md, root) },
   vite: { resolve: { alias: [{ find: /^vue(\/.*)?$/, replacement: `${vueDir}$1` }] } },
   lastUpdated: false,
   themeConfig: {
@@ -66,7 +75,7 @@ export default defineConfig({
           { text: 'The demo stack', link: '/README#the-demo-stack' },
           item('packages/taro/README.md', 'Taro (React)'),
           item('packages/uni/README.md', 'uni-app (Vue 3)'),
-          { text: 'Native mini-program pages', link: '/guide/native' },
+          item('packages/weapp/README.md', 'Native pages (WXML)'),
           ...(existsSync(join(root, zego)) ? [item(zego, 'Migrating from ZEGO')] : []),
           { text: 'Troubleshooting', link: '/guide/troubleshooting' },
         ],

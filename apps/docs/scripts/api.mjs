@@ -9,7 +9,7 @@ import { Application, ReflectionKind } from 'typedoc'
 const here = dirname(fileURLToPath(import.meta.url))
 const docs = join(here, '..')
 const root = join(docs, '../..')
-export const API_PACKAGES = ['core', 'taro', 'uni', 'server']
+export const API_PACKAGES = ['core', 'taro', 'uni', 'weapp', 'zego-compat', 'server']
 export const API_OUT = join(docs, 'pages/api')
 
 /** `[{ name: '@minirtc/core/room', file: '/abs/packages/core/src/room.ts' }, ...]` */
