@@ -62,6 +62,9 @@ describe('demo stack', () => {
     const demo = run(['scripts/demo.mjs', '--no-build', '--port', String(port), '--rtmp-port', String(rtmp), '--flv-port', String(flv)])
     const [, url] = await demo.waitFor(/ffplay [^']*'([^']+)'/)
     expect(demo.output()).toContain(`ws://127.0.0.1:${port}/ws`)
+    // The way to a phone, and an app id that does not pass for a WeChat AppID.
+    expect(demo.output()).toMatch(/npm run demo -- --lan[\s\S]*"touristappid"[\s\S]*Do not verify valid domain names/)
+    expect(demo.output()).not.toMatch(/appId "demo"/)
     expect(await probeFirstKeyframe(url!, 5000)).toMatchObject({ width: 640, height: 360 })
 
     // The admin secret is in the banner, and kicking the bot with it brings the bot back.
@@ -90,7 +93,7 @@ describe('demo stack', () => {
 
   it('ends with one line naming the flag when a port is taken', async () => {
     const [port, rtmp, flv] = [await freePort(), await freePort(), await freePort()]
-    for (const [flag, busy] of [['--port', port], ['--rtmp-port', rtmp]] as const) {
+    for (const [flag, busy] of [['--port', port], ['--rtmp-port', rtmp], ['--flv-port', flv]] as const) {
       const holder = net.createServer().listen(busy, '127.0.0.1')
       await new Promise((r) => holder.once('listening', r))
       try {
