@@ -101,17 +101,31 @@ builds?.done.then((r) => (buildResult = r))
 
 const token = (userId) => createToken({ ...app, userId, roomId: values.room, privileges: { login: true, publish: true }, ttlSeconds: 24 * 3600 })
 const stamp = () => new Date().toISOString().slice(11, 19)
-const bot = await keepDemoBot({
-  createBot,
-  ErrorCode,
-  errorReason,
-  server: srv.url,
-  appId: app.appId,
-  token,
-  roomId: values.room,
-  userId: 'demo-bot',
-  log: (line) => process.stdout.write(`[${stamp()}] ${line}\n`),
-})
+const stopBuilds = () => {
+  if (builds && builds.child.exitCode === null) {
+    try {
+      process.kill(-builds.child.pid, 'SIGTERM')
+    } catch {}
+  }
+}
+let bot
+try {
+  bot = await keepDemoBot({
+    createBot,
+    ErrorCode,
+    errorReason,
+    server: srv.url,
+    appId: app.appId,
+    token,
+    roomId: values.room,
+    userId: 'demo-bot',
+    log: (line) => process.stdout.write(`[${stamp()}] ${line}\n`),
+  })
+} catch (err) {
+  stopBuilds()
+  await srv.close()
+  fail(`the demo bot did not start: ${err instanceof Error ? err.message : err}`)
+}
 
 // Unchanged builds come back from turbo's cache in about a second: wait that long for them, so
 // the banner can say where they are rather than "building".
@@ -121,7 +135,7 @@ const rel = (p) => relative(process.cwd(), p) || '.'
 const consoleUrl = `${srv.httpUrl}/console/?room=${values.room}`
 const miniProgramLines = (r) =>
   r.ok
-    ? builds.outputs.map((o) => `    ${o.name.padEnd(10)} ${rel(o.dir)}  (open in WeChat DevTools)`)
+    ? builds.outputs.map((o) => `    ${o.name.padEnd(10)} ${o.dir}  (open in WeChat DevTools)`)
     : [`    build FAILED: see ${rel(buildLog)}`]
 const { userId, streamId, playUrls } = bot.current()
 const lines = [
@@ -176,11 +190,7 @@ async function stop() {
   if (stopping) return
   stopping = true
   process.stderr.write('\nstopping...\n')
-  if (builds && builds.child.exitCode === null) {
-    try {
-      process.kill(-builds.child.pid, 'SIGTERM')
-    } catch {}
-  }
+  stopBuilds()
   await bot.stop()
   await srv.close()
   process.exit(0)
