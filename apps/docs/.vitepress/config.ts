@@ -23,12 +23,12 @@ function title(file: string): string {
 }
 const link = (file: string) => '/' + file.replace(/\.md$/, '')
 const item = (file: string, text = title(file)): DefaultTheme.SidebarItem => ({ text, link: link(file) })
-const mdIn = (dir: string) =>
+/** Markdown files below `dir`, depth first (the API reference nests `@minirtc/core/room`). */
+const mdBelow = (dir: string): string[] =>
   existsSync(join(root, dir))
-    ? readdirSync(join(root, dir))
-        .filter((f) => f.endsWith('.md'))
-        .sort()
-        .map((f) => `${dir}/${f}`)
+    ? readdirSync(join(root, dir), { withFileTypes: true })
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .flatMap((e) => (e.isDirectory() ? mdBelow(`${dir}/${e.name}`) : e.name.endsWith('.md') ? [`${dir}/${e.name}`] : []))
     : []
 const readmes = (parent: string) =>
   readdirSync(join(root, parent))
@@ -39,13 +39,6 @@ const readmes = (parent: string) =>
 const serverDocs = ['docs/server.md', 'docs/scaling.md']
 // Written elsewhere, listed once it exists.
 const zego = 'docs/migrating-from-zego.md'
-/** Markdown files below `dir`, depth first (the API reference nests `@minirtc/core/room`). */
-const mdBelow = (dir: string): string[] =>
-  existsSync(join(root, dir))
-    ? readdirSync(join(root, dir), { withFileTypes: true })
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .flatMap((e) => (e.isDirectory() ? mdBelow(`${dir}/${e.name}`) : e.name.endsWith('.md') ? [`${dir}/${e.name}`] : []))
-    : []
 const apiPages = mdBelow('apps/docs/pages/api/@minirtc')
 
 export default defineConfig({
@@ -80,7 +73,7 @@ export default defineConfig({
           { text: 'Troubleshooting', link: '/guide/troubleshooting' },
         ],
       },
-      { text: 'Guides and reference', items: mdIn('docs').filter((f) => !serverDocs.includes(f) && f !== zego).map((f) => item(f)) },
+      { text: 'Guides and reference', items: mdBelow('docs').filter((f) => !serverDocs.includes(f) && f !== zego).map((f) => item(f)) },
       { text: 'Server operations', items: serverDocs.map((f) => item(f)) },
       { text: 'Packages and apps', collapsed: true, items: [...readmes('packages'), ...readmes('apps'), 'bench/results/README.md'].filter((f) => existsSync(join(root, f))).map((f) => item(f)) },
       {
