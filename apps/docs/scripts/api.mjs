@@ -47,7 +47,8 @@ export async function generateApi() {
     entryFileName: 'index',
     hidePageHeader: true,
     hideBreadcrumbs: true,
-    useCodeBlocks: true,
+    // Signatures as text with links to their types (a code block would drop the links).
+    useCodeBlocks: false,
     sanitizeComments: true,
   })
   const project = await app.convert()
