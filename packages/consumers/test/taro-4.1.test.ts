@@ -1,0 +1,3 @@
+import { defineTaroConsumerTests } from './taroConsumer'
+
+defineTaroConsumerTests({ version: '4.1.11' })

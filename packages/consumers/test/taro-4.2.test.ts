@@ -1,0 +1,3 @@
+import { defineTaroConsumerTests } from './taroConsumer'
+
+defineTaroConsumerTests({ version: '4.2.1', full: true })
