@@ -1,0 +1,3 @@
+import { defineUniConsumerTests } from './uniConsumer'
+
+defineUniConsumerTests('npm', { full: true })

@@ -1,0 +1,168 @@
+/**
+ * A fresh uni-app Vue 3 app (vite, DCloud's vite-ts template layout) built to mp-weixin and run
+ * under miniprogram-simulate against a real server, with a bot as the other person in the call.
+ * Two ways to get MiniRTC: the npm tarball (components through the easycom `custom` line of the
+ * README), or the plugin market's `uni_modules/minirtc-uni` (assembled by packages/uni's
+ * scripts/uni-modules.mjs, as released; no npm package, easycom's uni_modules rule).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import path from 'node:path'
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { DEFAULT_PUSHER_ATTRIBUTES, type RtcEngine } from '@minirtc/core'
+import { createBot, type Bot } from '@minirtc/headless'
+import { createToken, startServer, type RunningServer } from '@minirtc/server'
+// The compiled-page harness of packages/uni-sim (the app under test is outside the workspace).
+import { useLayout } from '../../uni-sim/test/layout'
+import { installWx, type WxShim } from '../../uni-sim/test/wxShim'
+import { findAll, loadCallPage, type LoadedPage } from '../../uni-sim/test/loadCallPage'
+import { kebab, renderedAttributes } from '../../uni-sim/test/compiledBindings'
+import { NativeLayer, playerBindings, pusherBindings } from '../../uni-sim/test/nativeLayer'
+import { fixtures, folderBytes, installApp, type ConsumerApp } from './consumerApp'
+import { until } from './until'
+
+const repo = path.resolve(__dirname, '../../..')
+const APP = { appId: 'dev', secret: 'consumer-secret-0123456789abcdef' }
+const UNI_MODULES_IMPORT = '@/uni_modules/minirtc-uni/js_sdk/index.js'
+
+export type UniLayout = 'npm' | 'uni_modules'
+
+function uniApp(layout: UniLayout, id = `uni-${layout}`): ConsumerApp {
+  const app = installApp({ id, fixture: path.join(fixtures, 'uni-app'), minirtc: layout === 'npm' ? ['@minirtc/uni'] : [] })
+  if (layout === 'uni_modules') {
+    const src = path.join(app.dir, 'src')
+    app.run(process.execPath, [path.join(repo, 'packages/uni/scripts/uni-modules.mjs'), path.join(src, 'uni_modules/minirtc-uni')])
+    // The plugin market way: no easycom line (uni_modules components are found by name), and the
+    // script from js_sdk.
+    const pagesJson = path.join(src, 'pages.json')
+    const pages = JSON.parse(readFileSync(pagesJson, 'utf8'))
+    delete pages.easycom
+    writeFileSync(pagesJson, JSON.stringify(pages, null, 2))
+    const rewrite = (dir: string) => {
+      for (const name of readdirSync(dir)) {
+        const file = path.join(dir, name)
+        if (name === 'uni_modules') continue
+        if (statSync(file).isDirectory()) rewrite(file)
+        else if (name.endsWith('.vue')) writeFileSync(file, readFileSync(file, 'utf8').replace(/from '@minirtc\/uni'/g, `from '${UNI_MODULES_IMPORT}'`))
+      }
+    }
+    rewrite(src)
+  }
+  return app
+}
+
+function build(app: ConsumerApp): number {
+  const started = Date.now()
+  app.run(path.join(app.dir, 'node_modules/.bin/uni'), ['build', '-p', 'mp-weixin'])
+  return (Date.now() - started) / 1000
+}
+
+export function defineUniConsumerTests(layout: UniLayout, { full = false } = {}): void {
+  let app: ConsumerApp
+  let dist: string
+  let srv: RunningServer
+  let wx: WxShim
+  let p: LoadedPage
+  let engine: RtcEngine
+  let native: NativeLayer
+  const bots: Bot[] = []
+
+  beforeAll(async () => {
+    app = uniApp(layout)
+    console.log(`uni (${layout}): build ${build(app).toFixed(1)} s`)
+    dist = path.join(app.dir, 'dist/build/mp-weixin')
+    useLayout({ name: `consumer (${layout})`, dist, components: layout === 'npm' ? 'node-modules/@minirtc/uni/components' : 'uni_modules/minirtc-uni/components' })
+    srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: 'silent' } })
+    wx = installWx({ ws: srv.url, http: srv.httpUrl, builtIn: 'ws://127.0.0.1:8090/ws' })
+    p = await loadCallPage('pages/index/index')
+    // useRoom provides the room to the components; the test reads the engine from the same place.
+    engine = p.page.instance.$vm.$.provides['minirtc:room'].engine
+    native = new NativeLayer(p.page)
+  })
+
+  afterAll(async () => {
+    for (const b of bots) await b.leave()
+    native?.destroy()
+    p?.page.instance.onUnload()
+    p?.page.detach()
+    await srv?.close()
+  })
+
+  const tap = (label: string) => {
+    const button = findAll(p.page, 'button').find((b) => String(b.node.$$.textContent).trim() === label)
+    if (!button) throw new Error(`no "${label}" button`)
+    button.fire('tap', {})
+  }
+  const players = () => findAll(p.page, 'live-player').map((el) => renderedAttributes(el.owner, playerBindings()))
+
+  describe(`a fresh uni-app with MiniRTC as ${layout === 'npm' ? 'the npm tarball' : 'uni_modules/minirtc-uni'}`, () => {
+    it('installed MiniRTC the chosen way only', () => {
+      const lock = JSON.parse(readFileSync(path.join(app.dir, 'package-lock.json'), 'utf8'))
+      const minirtc = Object.keys(lock.packages).filter((k) => k.includes('node_modules/@minirtc/'))
+      if (layout === 'npm') {
+        expect(minirtc.sort()).toEqual(['node_modules/@minirtc/core', 'node_modules/@minirtc/protocol', 'node_modules/@minirtc/uni'])
+        expect(lock.packages['node_modules/@minirtc/uni'].resolved).toMatch(/^file:.*minirtc-uni-.*\.tgz$/)
+      } else {
+        expect(minirtc).toEqual([])
+        expect(existsSync(path.join(app.dir, 'src/uni_modules/minirtc-uni/js_sdk/index.js'))).toBe(true)
+      }
+    })
+
+    it('compiled the rtc-* components with every live-pusher attribute the engine controls', () => {
+      const expected = ['id', 'url', 'autopush', ...Object.keys(DEFAULT_PUSHER_ATTRIBUTES).map(kebab)]
+      expect(Object.keys(pusherBindings().attributes).sort()).toEqual(expected.sort())
+      expect(Object.keys(playerBindings().events).sort()).toEqual(['audiovolumenotify', 'error', 'metadatachange', 'netstatus', 'statechange'])
+    })
+
+    it('joins with a dev token and publishes real media a bot sees', async () => {
+      expect(String(p.page.dom.textContent)).toContain('DISCONNECTED')
+      tap('Join')
+      await until('PUBLISHING', () => engine.getSnapshot().pusher.state === 'PUBLISHING')
+      expect(wx.requestedUrls).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
+      const [pusher] = findAll(p.page, 'live-pusher')
+      expect(renderedAttributes(pusher!.owner, pusherBindings()).url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
+      const bot = await createBot({
+        server: srv.url,
+        appId: APP.appId,
+        token: () => createToken({ ...APP, userId: 'bob', roomId: 'room-1', privileges: { login: true, publish: true }, ttlSeconds: 600 }),
+        roomId: 'room-1',
+        user: { userId: 'bob', userName: 'Bob' },
+        pusher: { retries: 3, retryDelayMs: 300, netstatusIntervalMs: 500 },
+      })
+      bots.push(bot)
+      await until("ann's live stream, seen by the bot", () => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'ann'))
+    })
+
+    it("plays the bot's stream through a rendered live-player", async () => {
+      await bots[0]!.publish('bob_cam')
+      await until('bob_cam PLAYING', () => engine.getSnapshot().players.bob_cam?.state === 'PLAYING')
+      const [player] = players()
+      expect(player!.src).toBe(engine.getSnapshot().players.bob_cam!.src)
+      expect(player!.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
+    })
+
+    it('leaves the room', async () => {
+      tap('Leave')
+      await until('DISCONNECTED', () => engine.getSnapshot().roomState === 'DISCONNECTED')
+      await until('the bot sees ann leave', () => bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'ann'))
+      expect(players()).toEqual([])
+    })
+
+    if (full) {
+      it('reports the bytes MiniRTC adds to the compiled app (WeChat main package limit 2 MB)', () => {
+        const withMiniRtc = folderBytes(dist)
+        const baseline = installApp({ id: 'uni-baseline', fixture: path.join(fixtures, 'uni-app'), minirtc: [] })
+        const pagesJson = path.join(baseline.dir, 'src/pages.json')
+        const pages = JSON.parse(readFileSync(pagesJson, 'utf8'))
+        delete pages.easycom
+        writeFileSync(pagesJson, JSON.stringify(pages, null, 2))
+        writeFileSync(path.join(baseline.dir, 'src/pages/index/index.vue'), '<template>\n  <view>Hello</view>\n</template>\n')
+        build(baseline)
+        const without = folderBytes(path.join(baseline.dir, 'dist/build/mp-weixin'))
+        const added = withMiniRtc - without
+        console.log(`uni-app (${layout}): compiled app ${(withMiniRtc / 1024).toFixed(1)} KB, of which MiniRTC (components, composable, core, protocol) ${(added / 1024).toFixed(1)} KB; a hello-world page ${(without / 1024).toFixed(1)} KB; WeChat main package limit 2048 KB`)
+        expect(added).toBeGreaterThan(0)
+        expect(withMiniRtc).toBeLessThan(2 * 1024 * 1024)
+      })
+    }
+  })
+}
