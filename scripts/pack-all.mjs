@@ -13,8 +13,14 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 
 /**
- * The workspace packages a user can install: `{ name, version, dir, pkg }` for each one whose
- * package.json is not `"private": true`, in workspace order.
+ * @typedef {{ name: string, version: string, dir: string, pkg: Record<string, any> }} Publishable
+ * @typedef {Publishable & { tarball: string, bytes: number }} Packed
+ */
+
+/**
+ * The workspace packages a user can install: each one whose package.json is not
+ * `"private": true`, by name.
+ * @returns {Publishable[]}
  */
 export function publishablePackages() {
   const listed = JSON.parse(execFileSync('pnpm', ['-r', 'ls', '--depth', '-1', '--json'], { cwd: root, encoding: 'utf8' }))
@@ -28,8 +34,9 @@ export function publishablePackages() {
 }
 
 /**
- * Pack every publishable package into `outDir`. Returns `{ name, version, dir, tarball, bytes }`
- * per package; `tarball` is the absolute path of the `.tgz`.
+ * Pack every publishable package into `outDir`; `tarball` is the absolute path of the `.tgz`.
+ * @param {string} [outDir]
+ * @returns {Packed[]}
  */
 export function packAll(outDir = mkdtempSync(join(tmpdir(), 'minirtc-pack-'))) {
   mkdirSync(outDir, { recursive: true })

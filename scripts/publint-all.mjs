@@ -32,8 +32,9 @@ try {
     if (!runsOnNode) {
       const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n')
       for (const file of listing.filter((f) => /^package\/.*\.(c?js|mjs)$/.test(f) && !f.startsWith('package/src/'))) {
-        // plugin.js and the like run in the build tool (Node), not in the mini-program: only dist/ ships to WeChat.
-        if (!file.startsWith('package/dist/')) continue
+        // plugin.js and the like run in the build tool (Node), not in the mini-program: dist/ and
+        // miniprogram_dist/ (WeChat's "Build npm") ship to WeChat.
+        if (!/^package\/(dist|miniprogram_dist)\//.test(file)) continue
         const code = execFileSync('tar', ['-xzOf', tarball, file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })
         try {
           parse(code, { ecmaVersion: 2017, sourceType: file.endsWith('.cjs') ? 'script' : 'module' })

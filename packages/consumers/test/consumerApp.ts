@@ -84,7 +84,7 @@ export function installApp(options: AppOptions): ConsumerApp {
       return execFileSync(command, args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...developerEnv(), ...env }, maxBuffer: 64 * 2 ** 20 })
     } catch (e) {
       const err = e as { stdout?: string; stderr?: string; message: string }
-      throw new Error(`${command} ${args.join(' ')} failed in ${dir}:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`.slice(-8000))
+      throw new Error(`${command} ${args.join(' ')} failed in ${dir}:\n${err.stdout ?? ''}\n${err.stderr ?? ''}`.slice(-8000), { cause: e })
     }
   }
   const started = Date.now()
