@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { DEFAULT_PUSHER_ATTRIBUTES, type RtcEngine } from '@minirtc/core'
 import { createBot, type Bot } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
@@ -26,8 +26,27 @@ const UNI_MODULES_IMPORT = '@/uni_modules/minirtc-uni/js_sdk/index.js'
 
 export type UniLayout = 'npm' | 'uni_modules'
 
-function uniApp(layout: UniLayout, id = `uni-${layout}`): ConsumerApp {
-  const app = installApp({ id, fixture: path.join(fixtures, 'uni-app'), minirtc: layout === 'npm' ? ['@minirtc/uni'] : [] })
+/** A uni-app release: every @dcloudio package at `uni` (they pin vue 3.4.21 and vite 5.2.8), with the @dcloudio/types it asks for. */
+export interface UniVersionSet {
+  uni: string
+  types: string
+}
+/** The version sets @minirtc/uni's peer range covers: the newest published for every package, and the one before. */
+export const UNI_SETS = {
+  newest: { uni: '3.0.0-5010420260703001', types: '3.4.31' },
+  previous: { uni: '3.0.0-4080720251210001', types: '3.4.19' },
+} satisfies Record<string, UniVersionSet>
+
+function uniApp(layout: UniLayout, set: UniVersionSet): ConsumerApp {
+  const app = installApp({
+    id: `uni-${set.uni}-${layout}`,
+    fixture: path.join(fixtures, 'uni-app'),
+    minirtc: layout === 'npm' ? ['@minirtc/uni'] : [],
+    editPackage(pkg) {
+      for (const deps of [pkg.dependencies, pkg.devDependencies ?? {}])
+        for (const name of Object.keys(deps)) if (name.startsWith('@dcloudio/')) deps[name] = name === '@dcloudio/types' ? set.types : set.uni
+    },
+  })
   if (layout === 'uni_modules') {
     const src = path.join(app.dir, 'src')
     app.run(process.execPath, [path.join(repo, 'packages/uni/scripts/uni-modules.mjs'), path.join(src, 'uni_modules/minirtc-uni')])
@@ -56,7 +75,7 @@ function build(app: ConsumerApp): number {
   return (Date.now() - started) / 1000
 }
 
-export function defineUniConsumerTests(layout: UniLayout, { full = false } = {}): void {
+export function defineUniConsumerTests(layout: UniLayout, { set = UNI_SETS.newest as UniVersionSet, full = false } = {}): void {
   let app: ConsumerApp
   let dist: string
   let srv: RunningServer
@@ -67,8 +86,8 @@ export function defineUniConsumerTests(layout: UniLayout, { full = false } = {})
   const bots: Bot[] = []
 
   beforeAll(async () => {
-    app = uniApp(layout)
-    console.log(`uni (${layout}): build ${build(app).toFixed(1)} s`)
+    app = uniApp(layout, set)
+    console.log(`uni ${set.uni} (${layout}): build ${build(app).toFixed(1)} s`)
     dist = path.join(app.dir, 'dist/build/mp-weixin')
     useLayout({ name: `consumer (${layout})`, dist, components: layout === 'npm' ? 'node-modules/@minirtc/uni/components' : 'uni_modules/minirtc-uni/components' })
     srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: 'silent' } })
@@ -94,9 +113,10 @@ export function defineUniConsumerTests(layout: UniLayout, { full = false } = {})
   }
   const players = () => findAll(p.page, 'live-player').map((el) => renderedAttributes(el.owner, playerBindings()))
 
-  describe(`a fresh uni-app with MiniRTC as ${layout === 'npm' ? 'the npm tarball' : 'uni_modules/minirtc-uni'}`, () => {
-    it('installed MiniRTC the chosen way only', () => {
+  describe(`a fresh uni-app ${set.uni} with MiniRTC as ${layout === 'npm' ? 'the npm tarball' : 'uni_modules/minirtc-uni'}`, () => {
+    it('installed that uni-app release, and MiniRTC the chosen way only', () => {
       const lock = JSON.parse(readFileSync(path.join(app.dir, 'package-lock.json'), 'utf8'))
+      expect(lock.packages['node_modules/@dcloudio/uni-mp-weixin'].version).toBe(set.uni)
       const minirtc = Object.keys(lock.packages).filter((k) => k.includes('node_modules/@minirtc/'))
       if (layout === 'npm') {
         expect(minirtc.sort()).toEqual(['node_modules/@minirtc/core', 'node_modules/@minirtc/protocol', 'node_modules/@minirtc/uni'])
@@ -150,11 +170,8 @@ export function defineUniConsumerTests(layout: UniLayout, { full = false } = {})
     if (full) {
       it('reports the bytes MiniRTC adds to the compiled app (WeChat main package limit 2 MB)', () => {
         const withMiniRtc = folderBytes(dist)
-        const baseline = installApp({ id: 'uni-baseline', fixture: path.join(fixtures, 'uni-app'), minirtc: [] })
-        const pagesJson = path.join(baseline.dir, 'src/pages.json')
-        const pages = JSON.parse(readFileSync(pagesJson, 'utf8'))
-        delete pages.easycom
-        writeFileSync(pagesJson, JSON.stringify(pages, null, 2))
+        const baseline = uniApp('uni_modules', set)
+        rmSync(path.join(baseline.dir, 'src/uni_modules'), { recursive: true })
         writeFileSync(path.join(baseline.dir, 'src/pages/index/index.vue'), '<template>\n  <view>Hello</view>\n</template>\n')
         build(baseline)
         const without = folderBytes(path.join(baseline.dir, 'dist/build/mp-weixin'))
