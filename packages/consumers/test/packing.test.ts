@@ -22,9 +22,9 @@ describe('the packed tarballs', () => {
     expect(packed.map((p) => p.name).filter((name) => !(name in own.devDependencies))).toEqual([])
   })
 
-  it.each(packed.map((p) => [p.name, p] as const))('%s holds package.json, README.md, LICENSE and no tests, configs or workspace files', (_, p) => {
+  it.each(packed.map((p) => [p.name, p] as const))('%s holds package.json, README.md, CHANGELOG.md, LICENSE and no tests, configs or workspace files', (_, p) => {
     const list = files(p.tarball)
-    expect(list).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE']))
+    expect(list).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']))
     expect(list.filter((f) => /(__tests__|\.test\.|\.test-d\.|(^|\/)test\/|tsconfig|vitest\.config|tsup\.config|\.turbo|node_modules|\.tgz$)/.test(f))).toEqual([])
     const pkg = JSON.parse(execFileSync('tar', ['-xzOf', p.tarball, 'package/package.json'], { encoding: 'utf8' }))
     // `workspace:*` became the version a registry can resolve.
