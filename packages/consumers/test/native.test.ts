@@ -9,21 +9,21 @@ import Module, { createRequire, isBuiltin } from 'node:module'
 import path from 'node:path'
 import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { parse } from 'acorn'
-import { createBot, type Bot } from '@minirtc/headless'
-import { createToken, startServer, type RunningServer } from '@minirtc/server'
+import type { Bot } from '@minirtc/headless'
+import type { RunningServer } from '@minirtc/server'
 import { installMiniProgramGlobals } from '../../taro-sim/test/harness/miniProgramGlobals'
 import { installWx, type WxShim } from '../../uni-sim/test/wxShim'
 import { fixtures, installApp, type ConsumerApp } from './consumerApp'
+import { joinBot, startDevServer } from './devServer'
 import { until } from './until'
 
 const require = createRequire(import.meta.url)
-const APP = { appId: 'dev', secret: 'consumer-secret-0123456789abcdef' }
 let app: ConsumerApp
 let root: string
 let srv: RunningServer
 let wx: WxShim
 let page: any
-let bot: Bot
+const bots: Bot[] = []
 const resolved: string[] = []
 installMiniProgramGlobals('pages/index/index')
 
@@ -56,7 +56,7 @@ beforeAll(async () => {
     }
     return nodeResolve.call(this, request, parent, ...rest)
   }
-  srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: 'silent' } })
+  srv = await startDevServer()
   const simulate = require('miniprogram-simulate')
   wx = installWx({ ws: srv.url, http: srv.httpUrl, builtIn: 'ws://127.0.0.1:8090/ws' })
   require(path.join(root, 'app.js'))
@@ -66,7 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   page?.detach()
-  await bot?.leave()
+  for (const b of bots) await b.leave()
   await srv?.close()
   // oxlint-disable-next-line no-underscore-dangle
   modules._resolveFilename = nodeResolve
@@ -87,13 +87,7 @@ describe('a native mini-program with miniprogram_npm built from the tarballs', (
     page.querySelector('#join').dispatchEvent('tap', { detail: {} })
     await until('CONNECTED', () => page.data.roomState === 'CONNECTED')
     expect(wx.requestedUrls).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
-    bot = await createBot({
-      server: srv.url,
-      appId: APP.appId,
-      token: () => createToken({ ...APP, userId: 'bob', roomId: 'room-1', privileges: { login: true, publish: true }, ttlSeconds: 600 }),
-      roomId: 'room-1',
-      user: { userId: 'bob', userName: 'Bob' },
-    })
+    const bot = await joinBot(srv, 'bob', bots)
     await until('the bot sees the native user', () => bot.engine.getSnapshot().users.some((u) => u.userId === 'native'))
   })
 })

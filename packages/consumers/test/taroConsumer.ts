@@ -8,20 +8,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { createBot, type Bot } from '@minirtc/headless'
-import { createToken, startServer, type RunningServer } from '@minirtc/server'
+import type { Bot } from '@minirtc/headless'
+import type { RunningServer } from '@minirtc/server'
 // The compiled-page harness of packages/taro-sim (the app under test is outside the workspace).
 import { readCompiledComponent } from '../../taro-sim/test/harness/baseWxml'
 import { installMiniProgramGlobals } from '../../taro-sim/test/harness/miniProgramGlobals'
 import { NativeLiveComponents } from '../../taro-sim/test/harness/nativeLiveComponents'
 import { installWxBridge, type WxBridge } from '../../taro-sim/test/harness/wxBridge'
 import { fixtures, folderBytes, installApp, type ConsumerApp } from './consumerApp'
+import { joinBot, reportAddedBytes, startDevServer } from './devServer'
 import { until } from './until'
 
 const require = createRequire(import.meta.url)
 const repo = path.resolve(__dirname, '../../..')
-/** What the README page expects of the server (`minirtc-server --dev`: app `dev`). */
-const APP = { appId: 'dev', secret: 'consumer-secret-0123456789abcdef' }
 
 /** The tsx block under "## A page" in packages/taro/README.md. */
 export function readmePage(): string {
@@ -78,7 +77,7 @@ export function defineTaroConsumerTests({ version, full = false }: TaroConsumerO
     app = taroApp(version, readmePage(), true)
     console.log(`taro ${version}: build ${build(app).toFixed(1)} s`)
     dist = path.join(app.dir, 'dist')
-    srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: 'silent' } })
+    srv = await startDevServer()
     const simulate = require('miniprogram-simulate')
     const baseWxml = path.join(dist, 'base.wxml')
     native = new NativeLiveComponents(readCompiledComponent(baseWxml, 'live-pusher'), readCompiledComponent(baseWxml, 'live-player'), (id) => page && page.querySelector('#' + id))
@@ -134,15 +133,7 @@ export function defineTaroConsumerTests({ version, full = false }: TaroConsumerO
       await until('push url in page data', () => native.nodes(page.data, 'live-pusher')[0]?.attributes.url)
       expect(wx.requestUrls).toEqual(['http://127.0.0.1:8090/dev/token?roomId=room-1&userId=alice'])
       expect(wx.socketUrls).toEqual(['ws://127.0.0.1:8090/ws'])
-      const bot = await createBot({
-        server: srv.url,
-        appId: APP.appId,
-        token: () => createToken({ ...APP, userId: 'bob', roomId: 'room-1', privileges: { login: true, publish: true }, ttlSeconds: 600 }),
-        roomId: 'room-1',
-        user: { userId: 'bob', userName: 'Bob' },
-        pusher: { retries: 3, retryDelayMs: 300, netstatusIntervalMs: 500 },
-      })
-      bots.push(bot)
+      const bot = await joinBot(srv, 'bob', bots)
       // The server announces a stream only once its media is live: the page's pusher pushed.
       await until("alice's live stream, seen by the bot", () => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'alice'))
     })
@@ -166,14 +157,12 @@ export function defineTaroConsumerTests({ version, full = false }: TaroConsumerO
       })
 
       it('reports the bytes MiniRTC adds to the compiled app (WeChat main package limit 2 MB)', () => {
-        const withMiniRtc = folderBytes(dist)
+        const bytes = folderBytes(dist)
         const baseline = taroApp(version, "import { View } from '@tarojs/components'\n\nexport default function Index() {\n  return <View>Hello</View>\n}\n", false)
         build(baseline)
-        const without = folderBytes(path.join(baseline.dir, 'dist'))
-        const added = withMiniRtc - without
-        console.log(`taro ${version}: compiled app ${(withMiniRtc / 1024).toFixed(1)} KB, of which MiniRTC (adapter, core, protocol, plugin templates) ${(added / 1024).toFixed(1)} KB; a hello-world page ${(without / 1024).toFixed(1)} KB; WeChat main package limit 2048 KB`)
+        const added = reportAddedBytes(`taro ${version}`, bytes, path.join(baseline.dir, 'dist'), 'adapter, core, protocol, plugin templates')
         expect(added).toBeGreaterThan(0)
-        expect(withMiniRtc).toBeLessThan(2 * 1024 * 1024)
+        expect(bytes).toBeLessThan(2 * 1024 * 1024)
       })
     }
   })

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { DEFAULT_PUSHER_ATTRIBUTES, type RtcEngine } from '@minirtc/core'
-import { createBot, type Bot } from '@minirtc/headless'
-import { createToken, startServer, type RunningServer } from '@minirtc/server'
+import type { Bot } from '@minirtc/headless'
+import type { RunningServer } from '@minirtc/server'
 // The compiled-page harness of packages/uni-sim (the app under test is outside the workspace).
 import { useLayout } from '../../uni-sim/test/layout'
 import { installWx, type WxShim } from '../../uni-sim/test/wxShim'
@@ -18,10 +18,10 @@ import { findAll, loadCallPage, type LoadedPage } from '../../uni-sim/test/loadC
 import { kebab, renderedAttributes } from '../../uni-sim/test/compiledBindings'
 import { NativeLayer, playerBindings, pusherBindings } from '../../uni-sim/test/nativeLayer'
 import { fixtures, folderBytes, installApp, type ConsumerApp } from './consumerApp'
+import { joinBot, reportAddedBytes, startDevServer } from './devServer'
 import { until } from './until'
 
 const repo = path.resolve(__dirname, '../../..')
-const APP = { appId: 'dev', secret: 'consumer-secret-0123456789abcdef' }
 const UNI_MODULES_IMPORT = '@/uni_modules/minirtc-uni/js_sdk/index.js'
 
 export type UniLayout = 'npm' | 'uni_modules'
@@ -90,7 +90,7 @@ export function defineUniConsumerTests(layout: UniLayout, { set = UNI_SETS.newes
     console.log(`uni ${set.uni} (${layout}): build ${build(app).toFixed(1)} s`)
     dist = path.join(app.dir, 'dist/build/mp-weixin')
     useLayout({ name: `consumer (${layout})`, dist, components: layout === 'npm' ? 'node-modules/@minirtc/uni/components' : 'uni_modules/minirtc-uni/components' })
-    srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: 'silent' } })
+    srv = await startDevServer()
     wx = installWx({ ws: srv.url, http: srv.httpUrl, builtIn: 'ws://127.0.0.1:8090/ws' })
     p = await loadCallPage('pages/index/index')
     // useRoom provides the room to the components; the test reads the engine from the same place.
@@ -140,15 +140,7 @@ export function defineUniConsumerTests(layout: UniLayout, { set = UNI_SETS.newes
       expect(wx.requestedUrls).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
       const [pusher] = findAll(p.page, 'live-pusher')
       expect(renderedAttributes(pusher!.owner, pusherBindings()).url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
-      const bot = await createBot({
-        server: srv.url,
-        appId: APP.appId,
-        token: () => createToken({ ...APP, userId: 'bob', roomId: 'room-1', privileges: { login: true, publish: true }, ttlSeconds: 600 }),
-        roomId: 'room-1',
-        user: { userId: 'bob', userName: 'Bob' },
-        pusher: { retries: 3, retryDelayMs: 300, netstatusIntervalMs: 500 },
-      })
-      bots.push(bot)
+      const bot = await joinBot(srv, 'bob', bots)
       await until("ann's live stream, seen by the bot", () => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'ann'))
     })
 
@@ -169,16 +161,14 @@ export function defineUniConsumerTests(layout: UniLayout, { set = UNI_SETS.newes
 
     if (full) {
       it('reports the bytes MiniRTC adds to the compiled app (WeChat main package limit 2 MB)', () => {
-        const withMiniRtc = folderBytes(dist)
+        const bytes = folderBytes(dist)
         const baseline = uniApp('uni_modules', set)
         rmSync(path.join(baseline.dir, 'src/uni_modules'), { recursive: true })
         writeFileSync(path.join(baseline.dir, 'src/pages/index/index.vue'), '<template>\n  <view>Hello</view>\n</template>\n')
         build(baseline)
-        const without = folderBytes(path.join(baseline.dir, 'dist/build/mp-weixin'))
-        const added = withMiniRtc - without
-        console.log(`uni-app (${layout}): compiled app ${(withMiniRtc / 1024).toFixed(1)} KB, of which MiniRTC (components, composable, core, protocol) ${(added / 1024).toFixed(1)} KB; a hello-world page ${(without / 1024).toFixed(1)} KB; WeChat main package limit 2048 KB`)
+        const added = reportAddedBytes(`uni-app ${set.uni} (${layout})`, bytes, path.join(baseline.dir, 'dist/build/mp-weixin'), 'components, composable, core, protocol')
         expect(added).toBeGreaterThan(0)
-        expect(withMiniRtc).toBeLessThan(2 * 1024 * 1024)
+        expect(bytes).toBeLessThan(2 * 1024 * 1024)
       })
     }
   })
