@@ -7,8 +7,10 @@ import { describe, expect, it, inject } from 'vitest'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { taroPeerRange, uniPeerRange } from './versions'
 
 const packed = inject('packed')
+const packedJson = (tarball: string) => JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }))
 const files = (tarball: string) =>
   execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
     .split('\n')
@@ -26,10 +28,17 @@ describe('the packed tarballs', () => {
     const list = files(p.tarball)
     expect(list).toEqual(expect.arrayContaining(['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']))
     expect(list.filter((f) => /(__tests__|\.test\.|\.test-d\.|(^|\/)test\/|tsconfig|vitest\.config|tsup\.config|\.turbo|node_modules|\.tgz$)/.test(f))).toEqual([])
-    const pkg = JSON.parse(execFileSync('tar', ['-xzOf', p.tarball, 'package/package.json'], { encoding: 'utf8' }))
+    const pkg = packedJson(p.tarball)
     // `workspace:*` became the version a registry can resolve.
     expect(JSON.stringify(pkg.dependencies ?? {})).not.toContain('workspace:')
     expect(pkg.repository?.directory).toEqual(expect.stringMatching(/^packages\//))
     expect(pkg.keywords).toContain('minirtc')
+  })
+
+  it('the adapters declare exactly the framework versions the consumer tests run', () => {
+    const taro = packedJson(packed.find((p) => p.name === '@minirtc/taro')!.tarball)
+    for (const name of ['@tarojs/taro', '@tarojs/components', '@tarojs/runtime', '@tarojs/shared']) expect([name, taro.peerDependencies[name]]).toEqual([name, taroPeerRange()])
+    const uni = packedJson(packed.find((p) => p.name === '@minirtc/uni')!.tarball)
+    expect(uni.peerDependencies['@dcloudio/uni-app']).toBe(uniPeerRange())
   })
 })

@@ -1,3 +1,4 @@
 import { defineTaroConsumerTests } from './taroConsumer'
+import { TARO_VERSIONS } from './versions'
 
-defineTaroConsumerTests({ version: '4.1.11' })
+defineTaroConsumerTests({ version: TARO_VERSIONS.previous })

@@ -1,3 +1,4 @@
 import { defineTaroConsumerTests } from './taroConsumer'
+import { TARO_VERSIONS } from './versions'
 
-defineTaroConsumerTests({ version: '4.2.1', full: true })
+defineTaroConsumerTests({ version: TARO_VERSIONS.newest, full: true })

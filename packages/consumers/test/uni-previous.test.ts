@@ -1,3 +1,4 @@
-import { UNI_SETS, defineUniConsumerTests } from './uniConsumer'
+import { defineUniConsumerTests } from './uniConsumer'
+import { UNI_SETS } from './versions'
 
 defineUniConsumerTests('npm', { set: UNI_SETS.previous })

@@ -31,11 +31,6 @@ export interface UniVersionSet {
   uni: string
   types: string
 }
-/** The version sets @minirtc/uni's peer range covers: the newest published for every package, and the one before. */
-export const UNI_SETS = {
-  newest: { uni: '3.0.0-5010420260703001', types: '3.4.31' },
-  previous: { uni: '3.0.0-4080720251210001', types: '3.4.19' },
-} satisfies Record<string, UniVersionSet>
 
 function uniApp(layout: UniLayout, set: UniVersionSet): ConsumerApp {
   const app = installApp({
@@ -75,7 +70,7 @@ function build(app: ConsumerApp): number {
   return (Date.now() - started) / 1000
 }
 
-export function defineUniConsumerTests(layout: UniLayout, { set = UNI_SETS.newest as UniVersionSet, full = false } = {}): void {
+export function defineUniConsumerTests(layout: UniLayout, { set, full = false }: { set: UniVersionSet; full?: boolean }): void {
   let app: ConsumerApp
   let dist: string
   let srv: RunningServer
