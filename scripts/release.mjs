@@ -6,7 +6,7 @@
 // Versions and CHANGELOG.md files come from changesets first: `pnpm changeset` records a change,
 // `pnpm changeset version` applies the pending ones; commit, then release.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packAll, root } from './pack-all.mjs'
@@ -45,6 +45,13 @@ log('pack')
 const outDir = join(root, 'artifacts/release')
 rmSync(outDir, { recursive: true, force: true })
 const packed = packAll(outDir)
+// Packages that also ship to the DCloud plugin market assemble their uni_modules folder (the
+// consumer tests install it the same way): uploaded by hand, next to the tarballs.
+for (const p of packed.filter((x) => x.pkg.scripts?.['uni-modules'])) {
+  run('pnpm', ['run', '--silent', 'uni-modules'], { cwd: p.dir })
+  cpSync(join(p.dir, 'dist/uni_modules'), join(outDir, 'uni_modules'), { recursive: true })
+  log(`${p.name}: uni_modules folder in artifacts/release/uni_modules`)
+}
 
 // Dependencies first, so each package's @minirtc dependencies are on npm before it.
 const order = []
