@@ -12,6 +12,7 @@ import type { Bot } from '@minirtc/headless'
 import type { RunningServer } from '@minirtc/server'
 // The compiled-page harness of packages/taro-sim (the app under test is outside the workspace).
 import { readCompiledComponent } from '../../taro-sim/test/harness/baseWxml'
+import { elementWithText } from '../../taro-sim/test/harness/elementWithText'
 import { installMiniProgramGlobals } from '../../taro-sim/test/harness/miniProgramGlobals'
 import { NativeLiveComponents } from '../../taro-sim/test/harness/nativeLiveComponents'
 import { installWxBridge, type WxBridge } from '../../taro-sim/test/harness/wxBridge'
@@ -95,16 +96,6 @@ export function defineTaroConsumerTests({ version, full = false }: TaroConsumerO
     await srv?.close()
   })
 
-  /** The Taro node id (`sid`) of the element whose text child is `label`; the README page sets no ids. */
-  function elementWithText(node: any, label: string): string | undefined {
-    if (!node || !Array.isArray(node.cn)) return undefined
-    if (node.cn.some((c: any) => c.v === label)) return node.uid || node.sid
-    for (const c of node.cn) {
-      const found = elementWithText(c, label)
-      if (found) return found
-    }
-    return undefined
-  }
   const tap = (label: string) => page.querySelector('#' + elementWithText(page.data.root, label)).dispatchEvent('tap', { detail: {} })
 
   describe(`a fresh Taro ${version} app with @minirtc/taro from its tarball`, () => {

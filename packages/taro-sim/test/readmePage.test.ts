@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { startServer, type RunningServer } from '@minirtc/server'
 import { readCompiledComponent } from './harness/baseWxml'
+import { elementWithText } from './harness/elementWithText'
 import { installMiniProgramGlobals } from './harness/miniProgramGlobals'
 import { NativeLiveComponents } from './harness/nativeLiveComponents'
 import { installWxBridge, type WxBridge } from './harness/wxBridge'
@@ -30,17 +31,6 @@ async function until<T>(what: string, check: () => T | undefined | false, timeou
     if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for ' + what)
     await new Promise((r) => setTimeout(r, 25))
   }
-}
-
-/** The Taro node id (`sid`) of the element whose text child is `text`; the page sets no ids. */
-function elementWithText(node: any, text: string): string | undefined {
-  if (!node || !Array.isArray(node.cn)) return undefined
-  if (node.cn.some((c: any) => c.v === text)) return node.uid || node.sid
-  for (const c of node.cn) {
-    const found = elementWithText(c, text)
-    if (found) return found
-  }
-  return undefined
 }
 
 beforeAll(async () => {
