@@ -13,6 +13,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { packAll, root } from './pack-all.mjs'
 
+/** How the host loads a shipped file: WeChat's "Build npm" output is CommonJS; dist follows Node's rules. */
+function moduleKind(file, pkg) {
+  if (file.endsWith('.mjs')) return 'module'
+  if (file.endsWith('.cjs') || file.startsWith('package/miniprogram_dist/')) return 'script'
+  return pkg.type === 'module' ? 'module' : 'script'
+}
+
 const outDir = mkdtempSync(join(tmpdir(), 'minirtc-publint-'))
 let failed = false
 try {
@@ -37,7 +44,7 @@ try {
         if (!/^package\/(dist|miniprogram_dist)\//.test(file)) continue
         const code = execFileSync('tar', ['-xzOf', tarball, file], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })
         try {
-          parse(code, { ecmaVersion: 2017, sourceType: file.endsWith('.cjs') ? 'script' : 'module' })
+          parse(code, { ecmaVersion: 2017, sourceType: moduleKind(file, pkg) })
         } catch (e) {
           problems.push(`${file.slice('package/'.length)} is not ES2017: ${e.message}`)
         }

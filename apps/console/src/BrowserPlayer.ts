@@ -73,6 +73,22 @@ export class BrowserPlayer {
         o?.success?.({ errMsg: 'stop:ok' })
         o?.complete?.({})
       },
+      pause: (o) => {
+        this.video.pause()
+        o?.success?.({ errMsg: 'pause:ok' })
+      },
+      resume: (o) => {
+        void this.video.play()
+        o?.success?.({ errMsg: 'resume:ok' })
+      },
+      requestFullScreen: (o) => {
+        this.video.requestFullscreen().then(() => o?.success?.({ errMsg: 'requestFullScreen:ok' }), (e: Error) => o?.fail?.({ errMsg: 'requestFullScreen:fail ' + e.message }))
+      },
+      exitFullScreen: (o) => {
+        const done = () => o?.success?.({ errMsg: 'exitFullScreen:ok' })
+        if (document.fullscreenElement) void document.exitFullscreen().then(done, done)
+        else done()
+      },
       snapshot: (o) => {
         if (!this.video.videoWidth) return o?.fail?.({ errMsg: 'snapshot:fail not playing' })
         const c = document.createElement('canvas')

@@ -2,7 +2,8 @@
  * The MiniRTC web debug console: joins a room with `@minirtc/core` on a browser platform and
  * renders the engine snapshot (users, streams, players, the pusher) plus every engine event.
  */
-import { RtcEngine, type EngineSnapshot, type QualityStats } from '@minirtc/core'
+import { ErrorCode, type EngineSnapshot, type QualityStats, type RtcEngine } from '@minirtc/core'
+import { createRoomController, type RoomController } from '@minirtc/core/room'
 import { BrowserRenderer } from './BrowserRenderer'
 import { createBrowserPlatform } from './browserPlatform'
 import { EventLog } from './EventLog'
@@ -14,6 +15,7 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getEleme
 const input = (id: string) => $<HTMLInputElement>(id)
 
 interface Session {
+  room: RoomController
   engine: RtcEngine
   renderer: BrowserRenderer
   log: EventLog
@@ -84,32 +86,32 @@ async function join(): Promise<void> {
       },
     })
     const platform = createBrowserPlatform({ contexts: renderer })
-    const engine = new RtcEngine({ appId, server, platform, logger: console })
+    // A dev session renews from the dev endpoint; the token fetched above (for the app id) serves the first login.
+    let first = token
+    const devToken = () => (first ? Promise.resolve(first) : fetchDevToken(server, roomId, userId).then((t) => t.token)).finally(() => (first = ''))
+    const room = createRoomController(
+      { appId, server, roomId, user: { userId, userName }, token: dev ? devToken : token, userUpdate: true, player: { protocol: 'flv', enableRecvMessage: true }, logger: console },
+      platform,
+    )
+    const engine = room.methods.engine
     renderer.attach(engine)
     const log = new EventLog($<HTMLOListElement>('log'))
     log.hidePeriodic = input('hidePeriodic').checked
     const stopLog = log.watch(engine)
-    const s: Session = { engine, renderer, log, server, appId, roomId, userId, adminSecret: field('adminSecret').value, stopLog }
+    const s: Session = { room, engine, renderer, log, server, appId, roomId, userId, adminSecret: field('adminSecret').value, stopLog }
     handle.session = s
     engine.on('playQualityUpdate', (id, q) => {
       const m = renderer.players.get(id)?.metrics
       chart(id, q, m?.bufferLag, m && m.arrivalLatencyMs !== null ? m.arrivalLatencyMs + m.bufferLag * 1000 : undefined)
     })
     engine.on('publishQualityUpdate', (id, q) => chart('local:' + id, q))
-    if (dev)
-      engine.on('tokenWillExpire', () => {
-        fetchDevToken(server, roomId, userId)
-          .then((t) => engine.renewToken(t.token))
-          .then(() => log.note('token renewed from the dev endpoint'))
-          .catch((err) => log.note('token renewal failed: ' + (err as Error).message))
-      })
     engine.subscribe(() => render(s))
     render(s)
     form.hidden = true
     $('room').hidden = false
     $('leave').hidden = false
     input('pubStream').value = `${userId}-cam`
-    await engine.loginRoom(roomId, token, { userId, userName }, { userUpdate: true, autoPlay: true, player: { protocol: 'flv', enableRecvMessage: true } })
+    await room.methods.login()
     log.note(`joined ${roomId} as ${userId}${dev ? ' (dev token)' : ''}`)
   } catch (err) {
     banner((err as Error).message)
@@ -123,10 +125,9 @@ function leave(): void {
   const s = handle.session
   handle.session = null
   if (s) {
-    s.engine.logoutRoom()
     s.renderer.detach()
     s.stopLog()
-    s.engine.destroy()
+    s.room.destroy()
   }
   for (const id of tiles.keys()) removeTile(id)
   handle.charts.clear()
@@ -318,8 +319,8 @@ function render(s: Session): void {
   const err = pusher?.lastError
   $('pubError').hidden = !err && !snap.error
   $('pubError').textContent = err
-    ? err.code === 5005
-      ? `This server cannot take a browser publisher: ${err.message} (MEDIA_UNAVAILABLE 5005)`
+    ? err.code === ErrorCode.MEDIA_UNAVAILABLE
+      ? `This server cannot take a browser publisher: ${err.message} (MEDIA_UNAVAILABLE ${err.code})`
       : `Publishing refused: ${err.code ? err.code + ' ' + err.reason + ': ' : ''}${err.message}`
     : snap.error
       ? `${snap.error.code} ${snap.error.reason}: ${snap.error.message}`

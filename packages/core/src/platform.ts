@@ -26,22 +26,39 @@ export interface ContextCallOptions {
   [key: string]: unknown
 }
 
-/** The subset of `LivePusherContext` the engine drives. */
+type ContextMethod = (opts?: ContextCallOptions) => void
+
+/** The `LivePusherContext` methods the engine and `LivePusher` call. */
 export interface LivePusherContextLike {
-  start?(opts?: ContextCallOptions): void
-  stop?(opts?: ContextCallOptions): void
-  switchCamera?(opts?: ContextCallOptions): void
-  snapshot?(opts?: ContextCallOptions): void
+  start?: ContextMethod
+  stop?: ContextMethod
+  switchCamera?: ContextMethod
+  snapshot?: ContextMethod
   sendMessage?(opts: ContextCallOptions & { msg: string }): void
-  toggleTorch?(opts?: ContextCallOptions): void
+  toggleTorch?: ContextMethod
+  startPreview?: ContextMethod
+  stopPreview?: ContextMethod
+  playBGM?(opts: ContextCallOptions & { url: string }): void
+  pauseBGM?: ContextMethod
+  resumeBGM?: ContextMethod
+  stopBGM?: ContextMethod
+  setBGMVolume?(opts: ContextCallOptions & { volume: number }): void
+  setMICVolume?(opts: ContextCallOptions & { volume: number }): void
 }
 
-/** The subset of `LivePlayerContext` the engine drives. */
+/** The `LivePlayerContext` methods `LivePlayer` calls. */
 export interface LivePlayerContextLike {
-  play?(opts?: ContextCallOptions): void
-  stop?(opts?: ContextCallOptions): void
-  snapshot?(opts?: ContextCallOptions): void
+  play?: ContextMethod
+  stop?: ContextMethod
+  pause?: ContextMethod
+  resume?: ContextMethod
+  snapshot?: ContextMethod
+  requestFullScreen?(opts: ContextCallOptions & { direction: 0 | 90 | -90 }): void
+  exitFullScreen?: ContextMethod
 }
+
+/** What the host tells the room controller about its lifecycle. */
+export type HostLifecycleEvent = 'show' | 'hide' | 'unload'
 
 export interface Platform {
   /** Open a WebSocket to `url` (text frames only). */
@@ -56,4 +73,10 @@ export interface Platform {
   now(): number
   /** Subscribe to network reachability (`wx.onNetworkStatusChange`); returns an unsubscribe. */
   onNetworkChange?(listener: (online: boolean) => void): () => void
+  /**
+   * Subscribe to the host's lifecycle: the page or the app showing and hiding, the page unloading
+   * (`wx.onAppShow` / `wx.onAppHide`, the page's `onShow` / `onHide` / `onUnload`). The room
+   * controller rejoins on show and leaves on unload. Returns an unsubscribe.
+   */
+  onLifecycle?(listener: (event: HostLifecycleEvent) => void): () => void
 }

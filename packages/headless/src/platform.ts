@@ -4,7 +4,7 @@
  * `wx.createLivePusherContext()` / `wx.createLivePlayerContext(id)` return in a mini-program).
  */
 import WebSocket from 'ws'
-import type { LivePlayerContextLike, LivePusherContextLike, Platform } from '@minirtc/core'
+import type { HostLifecycleEvent, LivePlayerContextLike, LivePusherContextLike, Platform } from '@minirtc/core'
 
 export interface NodePlatformOptions {
   /** Where live contexts come from; the headless renderer provides them. */
@@ -16,7 +16,14 @@ export interface NodePlatformOptions {
   wsOptions?: WebSocket.ClientOptions
 }
 
-export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
+/** The Node platform, plus what a phone would do to a page: show, hide, unload it. */
+export interface NodePlatform extends Platform {
+  /** Play the host's lifecycle (a page hidden and shown again, the page unloaded) to the room. */
+  emitLifecycle(event: HostLifecycleEvent): void
+}
+
+export function createNodePlatform(options: NodePlatformOptions = {}): NodePlatform {
+  const lifecycle = new Set<(event: HostLifecycleEvent) => void>()
   return {
     connect(url, handlers) {
       // permessage-deflate costs far more than it saves on small signaling frames.
@@ -47,5 +54,10 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     now: () => Date.now(),
+    onLifecycle(listener) {
+      lifecycle.add(listener)
+      return () => void lifecycle.delete(listener)
+    },
+    emitLifecycle: (event) => lifecycle.forEach((l) => l(event)),
   }
 }

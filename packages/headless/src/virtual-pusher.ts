@@ -112,8 +112,56 @@ export class VirtualPusher {
         this.publisher.sendMessage(o.msg)
         settle(o, 'sendMessage', { ok: true })
       },
-      toggleTorch: (o?: ContextCallOptions) => settle(o, 'toggleTorch', { ok: true }),
+      toggleTorch: (o?: ContextCallOptions) => {
+        if (this.vm.devicePosition === 'front') return settle(o, 'toggleTorch', { ok: false, reason: 'the front camera has no torch' })
+        this.device.torch = !this.device.torch
+        settle(o, 'toggleTorch', { ok: true })
+      },
+      startPreview: (o?: ContextCallOptions) => {
+        this.device.previewing = true
+        settle(o, 'startPreview', { ok: true })
+      },
+      stopPreview: (o?: ContextCallOptions) => {
+        this.device.previewing = false
+        settle(o, 'stopPreview', { ok: true })
+      },
+      playBGM: (o: ContextCallOptions & { url: string }) => {
+        if (!o || typeof o.url !== 'string' || !o.url) return settle(o, 'playBGM', { ok: false, reason: 'url is required' })
+        this.device.bgm = { url: o.url, state: 'playing' }
+        settle(o, 'playBGM', { ok: true })
+      },
+      pauseBGM: (o?: ContextCallOptions) => this.bgmState(o, 'pauseBGM', 'playing', 'paused'),
+      resumeBGM: (o?: ContextCallOptions) => this.bgmState(o, 'resumeBGM', 'paused', 'playing'),
+      stopBGM: (o?: ContextCallOptions) => {
+        this.device.bgm = null
+        settle(o, 'stopBGM', { ok: true })
+      },
+      setBGMVolume: (o: ContextCallOptions & { volume: number }) => this.volume(o, 'setBGMVolume', 'bgmVolume'),
+      setMICVolume: (o: ContextCallOptions & { volume: number }) => this.volume(o, 'setMICVolume', 'micVolume'),
     }
+  }
+
+  /** What the context methods set on the device: torch, preview, background music, volumes. */
+  readonly device: { torch: boolean; previewing: boolean; bgm: { url: string; state: 'playing' | 'paused' } | null; bgmVolume: number; micVolume: number } = {
+    torch: false,
+    previewing: false,
+    bgm: null,
+    bgmVolume: 1,
+    micVolume: 1,
+  }
+
+  private bgmState(o: ContextCallOptions | undefined, method: string, from: 'playing' | 'paused', to: 'playing' | 'paused') {
+    if (!this.device.bgm || this.device.bgm.state !== from) return settle(o, method, { ok: false, reason: 'background music is not ' + from })
+    this.device.bgm = { url: this.device.bgm.url, state: to }
+    settle(o, method, { ok: true })
+  }
+
+  /** WeChat takes volumes from 0 to 1. */
+  private volume(o: ContextCallOptions & { volume: number }, method: string, key: 'bgmVolume' | 'micVolume') {
+    const v = o && o.volume
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) return settle(o, method, { ok: false, reason: 'volume must be within 0-1' })
+    this.device[key] = v
+    settle(o, method, { ok: true })
   }
 
   /** Current push state, for tests. */

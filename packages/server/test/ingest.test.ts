@@ -135,7 +135,7 @@ describe('ingest WebSocket', () => {
     }
   })
 
-  it('says MEDIA_UNAVAILABLE (5005) when the server has no ffmpeg', async () => {
+  it('says MEDIA_UNAVAILABLE when the server has no ffmpeg', async () => {
     expect(await ffmpegAvailable('/nonexistent/ffmpeg')).toBe(false)
     const m = await mount({ rtmpBase: 'rtmp://127.0.0.1:1/live', verifyPushUrl, ffmpegPath: '/nonexistent/ffmpeg' })
     try {

@@ -11,7 +11,7 @@ export interface RtcPermissionPromptProps {
 }
 
 /**
- * Shown after the user denied the camera (7004) or microphone (7005). WeChat asks only once:
+ * Shown after the user denied the camera (CAMERA_DENIED) or microphone (MICROPHONE_DENIED). WeChat asks only once:
  * after a denial the only way back is the settings page (`Taro.openSetting`, which must run from
  * a tap). When both permissions are granted there, publishing starts again.
  */

@@ -12,8 +12,11 @@ import type { Platform } from '@minirtc/core'
 export function createTaroPlatform(): Platform {
   // Taro sets Current.page to null while the page is hidden, so take it now, or at the latest
   // when the first context is made. Players that useRtcRoom renders sit directly in the page.
+  const instance = getCurrentInstance()
   let page: unknown = currentPage()
   const scope = () => page || (page = currentPage())
+  // The page's show/hide event keys for Taro's eventCenter (what useDidShow listens to).
+  const router = instance && instance.router
   return {
     connect(url, handlers) {
       let task: Taro.SocketTask | null = null
@@ -59,6 +62,25 @@ export function createTaroPlatform(): Platform {
       const onChange = (res: { isConnected: boolean }) => listener(res.isConnected)
       Taro.onNetworkStatusChange(onChange)
       return () => Taro.offNetworkStatusChange(onChange)
+    },
+    // Unload needs no event: the page's unload unmounts the hook, which destroys the room.
+    onLifecycle(listener) {
+      const show = () => listener('show')
+      const hide = () => listener('hide')
+      if (router) {
+        Taro.eventCenter.on(router.onShow, show)
+        Taro.eventCenter.on(router.onHide, hide)
+      }
+      Taro.onAppShow(show)
+      Taro.onAppHide(hide)
+      return () => {
+        if (router) {
+          Taro.eventCenter.off(router.onShow, show)
+          Taro.eventCenter.off(router.onHide, hide)
+        }
+        Taro.offAppShow(show)
+        Taro.offAppHide(hide)
+      }
     },
   }
 }

@@ -50,14 +50,14 @@ describe('login', () => {
     rig.clock.flush()
     const err = await p.catch((e) => e)
     expect(err).toBeInstanceOf(RtcError)
-    expect(err).toMatchObject({ code: 2003, reason: 'TOKEN_EXPIRED' })
+    expect(err).toMatchObject({ code: ErrorCode.TOKEN_EXPIRED, reason: 'TOKEN_EXPIRED' })
     expect(err.message).toMatch(/renewToken|new one/)
     expect(rig.of('roomStateChanged').map((a) => [a[1], a[2]])).toEqual([
       ['LOGINING', 0],
-      ['LOGIN_FAILED', 2003],
+      ['LOGIN_FAILED', ErrorCode.TOKEN_EXPIRED],
     ])
     expect(rig.engine.getSnapshot().roomState).toBe('DISCONNECTED')
-    expect(rig.engine.getSnapshot().error).toMatchObject({ code: 2003 })
+    expect(rig.engine.getSnapshot().error).toMatchObject({ code: ErrorCode.TOKEN_EXPIRED })
   })
 
   it('fails fast with NETWORK_ERROR when the server cannot be reached', async () => {
@@ -235,12 +235,13 @@ describe('publisher', () => {
     rig.engine.handlePusherEvent('statechange', { code: 3005 })
     rig.engine.handlePusherEvent('statechange', { code: 1005 })
     expect(rig.engine.getSnapshot().pusher.state).toBe('PUBLISHING')
-    const states = rig.of('publisherStateUpdate').map((a: any) => [a[0].state, a[0].errorCode])
+    // WeChat's code travels in nativeCode, never in errorCode (MiniRTC's own codes).
+    const states = rig.of('publisherStateUpdate').map((a: any) => [a[0].state, a[0].errorCode, a[0].nativeCode])
     expect(states).toEqual([
-      ['PUBLISH_REQUESTING', 0],
-      ['PUBLISHING', 0],
-      ['PUBLISH_REQUESTING', 1102],
-      ['PUBLISHING', 0],
+      ['PUBLISH_REQUESTING', 0, 0],
+      ['PUBLISHING', 0, 0],
+      ['PUBLISH_REQUESTING', 0, 1102],
+      ['PUBLISHING', 0, 0],
     ])
   })
 

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, render } from '@testing-library/react'
 import { createElement } from 'react'
-import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, type PlayerViewModel, type PusherViewModel } from '@minirtc/core'
+import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, ErrorCode, type PlayerViewModel, type PusherViewModel } from '@minirtc/core'
 import { RtcPermissionPrompt, RtcPlayer, RtcPlayers, RtcPusher, RtcStatusBanner } from '../index'
 
 const rendered = vi.hoisted(() => ({ props: [] as Array<{ tag: string; props: Record<string, any> }> }))
@@ -122,11 +122,11 @@ describe('RtcStatusBanner / RtcPermissionPrompt', () => {
     expect(container.textContent).toBe('Not in a room · Token expired.')
   })
 
-  it('appears only for camera (7004) or microphone (7005) denial and publishes again once both are allowed', async () => {
+  it('appears only for camera (CAMERA_DENIED) or microphone (MICROPHONE_DENIED) denial and publishes again once both are allowed', async () => {
     const publish = vi.fn(() => Promise.resolve())
     const { container, rerender } = render(<RtcPermissionPrompt room={{ error: { code: 1002, reason: 'X', message: 'x' }, publish }} />)
     expect(container.textContent).toBe('')
-    rerender(<RtcPermissionPrompt room={{ error: { code: 7004, reason: 'CAMERA_DENIED', message: 'x', streamId: 'me_main' }, publish }} />)
+    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.CAMERA_DENIED, reason: 'CAMERA_DENIED', message: 'x', streamId: 'me_main' }, publish }} />)
     expect(container.textContent).toContain('Camera access is off.')
     openSetting.mockResolvedValueOnce({ authSetting: { 'scope.camera': true, 'scope.record': false } })
     last('button').onClick()

@@ -1,0 +1,213 @@
+// @vitest-environment happy-dom
+/**
+ * One scenario suite for every framework binding of the room controller: the same steps, the same
+ * assertions, through `useRtcRoom` (Taro, React) and `useRoom` (uni-app, Vue), each over a real
+ * engine, the real server and real media (virtual live components pushing and pulling RTMP /
+ * HTTP-FLV). A binding that drifts from the others fails here.
+ */
+import { describe, expect, it, vi } from 'vitest'
+import { renderHook } from '@testing-library/react'
+import { effectScope } from 'vue'
+import { HeadlessRenderer, createNodePlatform, waitFor, type NodePlatform } from '@minirtc/headless'
+import type { PlatformSocket } from '@minirtc/core'
+import type { RoomOptions, RtcRoom } from '@minirtc/core/room'
+import { ErrorCode } from '@minirtc/protocol'
+import { useRtcRoom } from '@minirtc/taro'
+import { useRoom } from '@minirtc/uni'
+import { APP, tokenFor, useCall } from './helpers'
+
+// Both bindings get the Node platform; the hosts' own modules are never reached.
+vi.mock('@tarojs/taro', () => ({ default: {} }))
+vi.mock('@tarojs/runtime', () => ({ getCurrentInstance: () => null }))
+vi.mock('@tarojs/components', () => ({}))
+vi.mock('@dcloudio/uni-app', () => ({ onShow() {}, onHide() {}, onUnload() {} }))
+
+interface Mounted {
+  /** The room as the page sees it now. */
+  room(): RtcRoom
+  /** The component (React) or scope (Vue) that owns the room goes away. */
+  unmount(): void
+}
+interface Binding {
+  name: string
+  mount(options: RoomOptions & { platform: NodePlatform }): Mounted
+}
+
+const bindings: Binding[] = [
+  {
+    name: 'Taro useRtcRoom',
+    mount(options) {
+      const hook = renderHook(() => useRtcRoom(options))
+      return { room: () => hook.result.current, unmount: () => hook.unmount() }
+    },
+  },
+  {
+    name: 'uni-app useRoom',
+    mount(options) {
+      const scope = effectScope()
+      const room = scope.run(() => useRoom(options))!
+      return { room: () => room, unmount: () => scope.stop() }
+    },
+  },
+]
+
+const fast = { retries: 3, retryDelayMs: 300, netstatusIntervalMs: 500 }
+const until = (check: () => boolean, what: string, timeoutMs = 15000) => waitFor(check, timeoutMs, what)
+
+describe.each(bindings)('$name', (binding) => {
+  const call = useCall()
+
+  /** A page in `roomId`: the binding over the Node platform, its socket cuttable like a lost network. */
+  function page(roomId: string, userId: string, extra: Partial<RoomOptions> = {}) {
+    const renderer = new HeadlessRenderer({ pusher: fast, player: { ...fast, stallTimeoutMs: 2500 } })
+    const base = createNodePlatform({ contexts: renderer })
+    let socket: PlatformSocket | null = null
+    const platform: NodePlatform = Object.assign({}, base, { connect: (url: string, h: Parameters<NodePlatform['connect']>[1]) => (socket = base.connect(url, h)) })
+    const tokens: string[] = []
+    const mounted = binding.mount({
+      server: call.srv!.url,
+      appId: APP.appId,
+      roomId,
+      user: { userId, userName: userId.toUpperCase() },
+      token: ({ roomId: r, userId: u }) => (tokens.push(r + '/' + u), tokenFor(u, r)),
+      userUpdate: true,
+      platform,
+      ...extra,
+    })
+    renderer.attach(mounted.room().engine)
+    call.defer(() => {
+      mounted.unmount()
+      renderer.detach()
+    })
+    return { ...mounted, renderer, platform, tokens, cut: () => socket!.close(4000, 'network lost') }
+  }
+
+  it('joins with a token provider, publishes, plays a remote stream with real frames, mutes, and follows it away', async () => {
+    await call.start()
+    const p = page('parity-call', 'ann')
+    const room = p.room
+    expect(room().roomState).toBe('DISCONNECTED')
+    await room().join({ publish: true })
+    expect(p.tokens).toEqual(['parity-call/ann'])
+    expect(room().roomState).toBe('CONNECTED')
+    expect(room().pusher).toMatchObject({ streamId: 'ann_main', state: 'PUBLISHING' })
+    expect(room().pusher.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
+
+    const bob = await call.bot('bob', 'parity-call')
+    await until(() => room().users.some((u) => u.userId === 'bob'), 'bob in users')
+    expect(room().onlineCount).toBe(2)
+    await bob.publish('bob_cam')
+    // autoPlay defaults to true: the player appears with the stream and frames arrive.
+    await until(() => room().players.bob_cam?.state === 'PLAYING', 'bob_cam PLAYING')
+    const player = p.renderer.players.get('bob_cam')!
+    await until(() => player.counters.framesReceived > 0, 'frames from bob_cam')
+
+    // React re-renders after the change, Vue updates in place: read the room again until it shows.
+    room().setMute({ audio: true })
+    await until(() => room().pusher.enableMic === false, 'microphone off')
+    room().setMute({ video: true }, 'bob_cam')
+    await until(() => room().players.bob_cam!.muteVideo, 'bob_cam video muted')
+
+    bob.stopPublish()
+    await until(() => !room().players.bob_cam && room().streams.length === 0, 'bob_cam gone')
+    room().logout()
+    await until(() => room().roomState === 'DISCONNECTED', 'logged out')
+  })
+
+  it('renews the token from the provider when the server says it will expire', async () => {
+    await call.start({ tokenWillExpireSeconds: 30 })
+    const asked: number[] = []
+    const p = page('parity-token', 'cy', { token: ({ roomId: r, userId: u }) => (asked.push(Date.now()), tokenFor(u, r, 32)) })
+    await p.room().login()
+    expect(asked).toHaveLength(1)
+    await until(() => asked.length === 2, 'a second token', 8000)
+    await new Promise((r) => setTimeout(r, 200))
+    expect(p.room().roomState).toBe('CONNECTED')
+  })
+
+  it('room and stream extra info, SEI both ways, snapshots and player context calls through real media', async () => {
+    await call.start()
+    const p = page('parity-info', 'dee')
+    const room = p.room
+    await room().join({ publish: true, extraInfo: 'hello' })
+    const eve = await call.bot('eve', 'parity-info')
+    await eve.publish('eve_cam')
+    await until(() => room().players.eve_cam?.state === 'PLAYING', 'eve_cam PLAYING')
+
+    // room extra info: set by the page, seen by the bot and in the page's own snapshot
+    await room().setRoomExtraInfo('topic', 'parity')
+    await until(() => room().roomExtraInfo.some((i) => i.key === 'topic' && i.value === 'parity'), 'own room extra info')
+    await eve.events.wait('roomExtraInfoUpdate', (_r, info) => info.some((i: { key: string; value: string }) => i.key === 'topic' && i.value === 'parity'))
+    // stream extra info: ours at publish, then changed; the bot's as the page sees it
+    expect(eve.engine.getSnapshot().streams.find((s) => s.streamId === 'dee_main')!.extraInfo).toBe('hello')
+    await room().setStreamExtraInfo('changed')
+    await eve.events.wait('streamExtraInfoUpdate', (_r, streams) => streams.some((s: { streamId: string; extraInfo: string }) => s.streamId === 'dee_main' && s.extraInfo === 'changed'))
+    await eve.engine.setStreamExtraInfo('eve_cam', 'from eve')
+    await until(() => room().streams.find((s) => s.streamId === 'eve_cam')?.extraInfo === 'from eve', 'eve_cam extra info')
+
+    // SEI: the page's message reaches the bot playing it; the bot's reaches the page
+    await eve.play('dee_main')
+    const atBot = eve.events.wait('recvSEI', (id, data) => id === 'dee_main' && data === 'sei from the page')
+    await room().sendSEI('sei from the page')
+    await atBot
+    const atPage = new Promise<string>((resolve) => {
+      const off = room().on('recvSEI', (id, data) => {
+        if (id !== 'eve_cam') return
+        off()
+        resolve(data)
+      })
+    })
+    await eve.engine.getPusherInstance().sendSEI('sei from the bot')
+    expect(await atPage).toBe('sei from the bot')
+
+    // pusher and player contexts through the platform
+    expect(await room().getPusher().snapshot()).toMatchObject({ width: 640, height: 360 })
+    await room().getPusher().setMICVolume(0.5)
+    expect(p.renderer.pusher!.device.micVolume).toBe(0.5)
+    await expect(room().getPusher().setMICVolume(2)).rejects.toMatchObject({ code: ErrorCode.DEVICE_ERROR })
+    const eveCam = room().getPlayer('eve_cam')
+    expect(await eveCam.snapshot()).toMatchObject({ width: 640, height: 360 })
+    await eveCam.requestFullScreen(90)
+    expect(p.renderer.players.get('eve_cam')!.fullScreen).toEqual({ direction: 90 })
+    await eveCam.exitFullScreen()
+    await eveCam.pause()
+    const paused = p.renderer.players.get('eve_cam')!.counters.framesReceived
+    await new Promise((r) => setTimeout(r, 300))
+    expect(p.renderer.players.get('eve_cam')!.counters.framesReceived).toBe(paused)
+    await eveCam.resume()
+    await until(() => p.renderer.players.get('eve_cam')!.counters.framesReceived > paused, 'frames after resume')
+    await expect(room().getPlayer('nobody').snapshot()).rejects.toMatchObject({ code: ErrorCode.INVALID_STATE })
+  })
+
+  it('rejoins and republishes on show after the engine gave up, not after a logout; leaves on unload', async () => {
+    await call.start()
+    // give up at once, as if the phone had been in the background for minutes
+    const p = page('parity-life', 'fay', { reconnectPolicy: { nextRetryDelayMs: () => null } })
+    const room = p.room
+    await room().join({ publish: true })
+    p.platform.emitLifecycle('show') // shown while connected: nothing to do
+    expect(room().roomState).toBe('CONNECTED')
+
+    p.cut()
+    await until(() => room().roomState === 'DISCONNECTED', 'room lost')
+    expect(room().error!.code).toBe(ErrorCode.RECONNECT_FAILED)
+    p.platform.emitLifecycle('hide')
+    p.platform.emitLifecycle('show')
+    await until(() => room().roomState === 'CONNECTED' && room().pusher.state === 'PUBLISHING', 'rejoined and publishing')
+    expect(room().pusher.streamId).toBe('fay_main')
+    expect(p.tokens).toEqual(['parity-life/fay', 'parity-life/fay'])
+
+    room().logout()
+    p.platform.emitLifecycle('show')
+    await new Promise((r) => setTimeout(r, 100))
+    expect(room().engine.getSnapshot().roomState).toBe('DISCONNECTED')
+
+    await room().login()
+    const watcher = await call.bot('gil', 'parity-life')
+    expect(watcher.engine.getSnapshot().onlineCount).toBe(2)
+    p.platform.emitLifecycle('unload')
+    expect(room().engine.getSnapshot().roomState).toBe('DISCONNECTED')
+    await expect(room().login()).rejects.toMatchObject({ code: ErrorCode.INVALID_STATE }) // destroyed with the page
+    await watcher.events.wait('roomOnlineUserCountUpdate', (_r, n) => n === 1)
+  })
+})
