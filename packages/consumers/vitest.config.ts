@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
-  // The test side (server, bots, the simulator harness) reads workspace packages from src; the
-  // apps under test get MiniRTC only from the packed tarballs, installed outside the workspace.
-  resolve: { conditions: ['minirtc-source'] },
-  ssr: { resolve: { conditions: ['minirtc-source'] } },
+  // No `minirtc-source` condition: vitest would hand it to Node, and the pages' own requires must
+  // load built packages, as WeChat does. The test side (server, bots, @minirtc/testing) runs from
+  // the workspace's built dist too; turbo builds them before this test. The apps under test get
+  // MiniRTC only from the packed tarballs, installed outside the workspace.
   test: {
     environment: 'happy-dom',
     include: ['test/**/*.test.ts'],

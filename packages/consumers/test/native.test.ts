@@ -1,93 +1,89 @@
 /**
- * A native mini-program (no framework) on @minirtc/core: the tarballs installed with plain npm,
+ * A native mini-program (WXML + Page(), no framework): the tarballs installed with plain npm,
  * miniprogram_npm built by miniprogram-ci's packNpmManually (the developer tools' "Build npm", run
- * offline), the page loaded under miniprogram-simulate resolving `require('@minirtc/core')` as
- * WeChat does (miniprogram_npm only, never node_modules), logging in to a real server.
+ * offline), the pages under @minirtc/testing (bare requires resolve through miniprogram_npm, as
+ * WeChat resolves them) against a real server and a bot: a call page on @minirtc/weapp and its
+ * components, a page on the engine alone (@minirtc/core and its WeChat platform), and a page
+ * written for ZEGO's SDK on @minirtc/zego-compat.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import Module, { createRequire, isBuiltin } from 'node:module'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import { existsSync, readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync } from 'node:fs'
 import { parse } from 'acorn'
 import type { Bot } from '@minirtc/headless'
 import type { RunningServer } from '@minirtc/server'
-import { installMiniProgramGlobals } from '../../taro-sim/test/harness/miniProgramGlobals'
-import { installWx, type WxShim } from '../../uni-sim/test/wxShim'
+import { createMiniProgram, until, type MiniProgram } from '@minirtc/testing'
 import { fixtures, installApp, type ConsumerApp } from './consumerApp'
 import { joinBot, startDevServer } from './devServer'
-import { until } from './until'
 
 const require = createRequire(import.meta.url)
 let app: ConsumerApp
 let root: string
 let srv: RunningServer
-let wx: WxShim
-let page: any
+let mp: MiniProgram
 const bots: Bot[] = []
-const resolved: string[] = []
-installMiniProgramGlobals('pages/index/index')
 
-type Resolve = (request: string, parent: { filename?: string } | undefined, ...rest: unknown[]) => string
-const modules = Module as unknown as { _resolveFilename: Resolve }
-// oxlint-disable-next-line no-underscore-dangle -- Node's resolver hook
-const nodeResolve = modules._resolveFilename
-
-/** WeChat's rule: a bare `require` from the mini-program is miniprogram_npm/<name>, looked up from the requiring folder upward. */
-function weChatResolve(request: string, from: string): string {
-  for (let dir = path.dirname(from); dir.startsWith(root); dir = path.dirname(dir)) {
-    const base = path.join(dir, 'miniprogram_npm', request)
-    for (const file of [base + '.js', path.join(base, 'index.js')]) if (existsSync(file)) return file
-  }
-  throw new Error(`WeChat would not find "${request}" from ${from}: not in miniprogram_npm`)
-}
+/** Every .js file under `dir`. */
+const jsFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? jsFiles(path.join(dir, d.name)) : d.name.endsWith('.js') ? [path.join(dir, d.name)] : []))
 
 beforeAll(async () => {
-  app = installApp({ id: 'native', fixture: path.join(fixtures, 'native-app'), minirtc: ['@minirtc/core'] })
+  app = installApp({ id: 'native', fixture: path.join(fixtures, 'native-app'), minirtc: ['@minirtc/weapp', '@minirtc/core', '@minirtc/zego-compat'] })
   root = path.join(app.dir, 'miniprogram')
   const out = app.run(process.execPath, ['scripts/build-npm.js'])
-  expect(JSON.parse(out.slice(out.indexOf('{')))).toEqual({ miniProgramPackNum: 2, otherNpmPackNum: 0, warnList: [] })
-  // oxlint-disable-next-line no-underscore-dangle
-  modules._resolveFilename = function (request, parent, ...rest) {
-    const from = parent?.filename
-    if (from && from.startsWith(root + path.sep) && !request.startsWith('.') && !path.isAbsolute(request) && !isBuiltin(request)) {
-      const file = weChatResolve(request, from)
-      resolved.push(path.relative(root, file))
-      return file
-    }
-    return nodeResolve.call(this, request, parent, ...rest)
-  }
+  // Every package copied from its `miniprogram` folder, nothing bundled from `main`, no warning.
+  expect(JSON.parse(out.slice(out.indexOf('{')))).toEqual({ miniProgramPackNum: 4, otherNpmPackNum: 0, warnList: [] })
   srv = await startDevServer()
-  const simulate = require('miniprogram-simulate')
-  wx = installWx({ ws: srv.url, http: srv.httpUrl, builtIn: 'ws://127.0.0.1:8090/ws' })
-  require(path.join(root, 'app.js'))
-  page = simulate.render(simulate.load(path.join(root, 'pages/index/index'), 'page-index', { rootPath: root }))
-  page.attach(document.createElement('parent-wrapper'))
+  mp = createMiniProgram({ root, server: srv })
 })
 
 afterAll(async () => {
-  page?.detach()
+  mp?.close()
   for (const b of bots) await b.leave()
   await srv?.close()
-  // oxlint-disable-next-line no-underscore-dangle
-  modules._resolveFilename = nodeResolve
 })
 
 describe('a native mini-program with miniprogram_npm built from the tarballs', () => {
-  it('miniprogram_npm holds @minirtc/core and @minirtc/protocol as ES2017 CommonJS', () => {
+  it('miniprogram_npm holds @minirtc/weapp, zego-compat, core and protocol as ES2017 CommonJS', () => {
     const npm = path.join(root, 'miniprogram_npm/@minirtc')
-    expect(readdirSync(npm).sort()).toEqual(['core', 'protocol'])
-    for (const pkg of ['core', 'protocol'])
-      for (const file of readdirSync(path.join(npm, pkg)).filter((f) => f.endsWith('.js')))
-        expect(() => parse(readFileSync(path.join(npm, pkg, file), 'utf8'), { ecmaVersion: 2017, sourceType: 'script' })).not.toThrow()
+    expect(readdirSync(npm).sort()).toEqual(['core', 'protocol', 'weapp', 'zego-compat'])
+    for (const file of jsFiles(npm)) expect(() => parse(readFileSync(file, 'utf8'), { ecmaVersion: 2017, sourceType: 'script' }), file).not.toThrow()
   })
 
-  it('the page requires the engine from miniprogram_npm and logs in to a real server', async () => {
-    expect(resolved).toEqual(['miniprogram_npm/@minirtc/core/index.js', 'miniprogram_npm/@minirtc/protocol/index.js'])
-    expect(page.data.roomState).toBe('DISCONNECTED')
-    page.querySelector('#join').dispatchEvent('tap', { detail: {} })
-    await until('CONNECTED', () => page.data.roomState === 'CONNECTED')
-    expect(wx.requestedUrls).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
+  it('a call page on @minirtc/weapp joins, publishes, plays the bot and leaves', async () => {
+    const page = await mp.open('pages/call/index')
+    page.tap('Join')
+    await until(() => page.virtualPusher()?.publishCount, 'the page publishing')
     const bot = await joinBot(srv, 'bob', bots)
-    await until('the bot sees the native user', () => bot.engine.getSnapshot().users.some((u) => u.userId === 'native'))
+    await until(() => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'native'), 'the bot seeing the page')
+    await bot.publish('bob_cam')
+    const player = await until(() => page.elements('live-player').find((p) => p.attributes.src), 'a live-player')
+    await until(() => page.virtualPlayer(player.id)?.counters.framesReceived, 'frames from the bot')
+    page.tap('Leave')
+    await until(() => bot.engine.getSnapshot().users.every((u) => u.userId !== 'native'), 'the page gone from the room')
+    page.close()
+  })
+
+  it('a page on the engine alone logs in to the server', async () => {
+    const page = await mp.open('pages/engine/index')
+    expect(page.instance.data.roomState).toBe('DISCONNECTED')
+    page.tap('join')
+    await until(() => page.instance.data.roomState === 'CONNECTED', 'CONNECTED')
+    await until(() => bots[0]!.engine.getSnapshot().users.some((u) => u.userId === 'engine'), 'the bot seeing the engine page')
+    page.close()
+  })
+
+  it("a page written for ZEGO's SDK logs in and publishes real media through @minirtc/zego-compat", async () => {
+    const page = await mp.open('pages/zego/index')
+    await until(() => page.virtualPusher()?.publishCount, 'the ZEGO page publishing')
+    await until(() => bots[0]!.engine.getSnapshot().streams.some((s) => s.streamId === 'zego_main'), 'the bot seeing zego_main')
+    page.close()
+  })
+
+  it('the pages ran the miniprogram_npm copies, never node_modules', () => {
+    const loaded = Object.keys(require.cache).filter((f) => f.startsWith(app.dir) && f.includes('@minirtc'))
+    expect(loaded.length).toBeGreaterThan(0)
+    expect(loaded.filter((f) => !f.startsWith(path.join(root, 'miniprogram_npm')))).toEqual([])
   })
 })

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn, type ChildProcess } from 'node:child_process'
 import path from 'node:path'
 import { createBot, type Bot } from '@minirtc/headless'
+import { until } from '@minirtc/testing'
 import { fixtures, installApp, tarballsFor, type ConsumerApp } from './consumerApp'
-import { until } from './until'
 
 let app: ConsumerApp
 const children: ChildProcess[] = []
@@ -47,7 +47,7 @@ describe('the packed server and bot, started with npx', () => {
 
   it('npx minirtc-server --dev starts and serves /healthz and dev tokens; a packed bot publishes into it', async () => {
     const server = npx('minirtc-server', ['--dev', '--port', '0', '--rtmp-port', '0', '--flv-port', '0', '--log-level', 'warn'])
-    const http = await until('the server printing its http address', () => /http {7}(http:\/\/\S+)/.exec(server.out.text)?.[1], 20000)
+    const http = await until(() => /http {7}(http:\/\/\S+)/.exec(server.out.text)?.[1], 'the server printing its http address', 20000)
     const health = await fetch(http + '/healthz')
     expect(health.status).toBe(200)
     const dev = await (await fetch(http + '/dev/token?roomId=r1&userId=u1')).json()
@@ -57,6 +57,6 @@ describe('the packed server and bot, started with npx', () => {
     npx('minirtc-bot', ['--server', ws, '--room', 'r1', '--user', 'packed-bot', '--publish', 'packed_cam', '--quiet'])
     const viewer = await createBot({ server: ws, appId: 'dev', token: async () => (await (await fetch(http + '/dev/token?roomId=r1&userId=viewer')).json()).token, roomId: 'r1', user: { userId: 'viewer', userName: 'viewer' } })
     bot = viewer
-    await until("the packed bot's live stream", () => viewer.engine.getSnapshot().streams.some((s) => s.streamId === 'packed_cam'), 20000)
+    await until(() => viewer.engine.getSnapshot().streams.some((s) => s.streamId === 'packed_cam'), "the packed bot's live stream", 20000)
   })
 })

@@ -7,21 +7,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { readFileSync, writeFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import type { Bot } from '@minirtc/headless'
 import type { RunningServer } from '@minirtc/server'
-// The compiled-page harness of packages/taro-sim (the app under test is outside the workspace).
-import { readCompiledComponent } from '../../taro-sim/test/harness/baseWxml'
-import { elementWithText } from '../../taro-sim/test/harness/elementWithText'
-import { installMiniProgramGlobals } from '../../taro-sim/test/harness/miniProgramGlobals'
-import { NativeLiveComponents } from '../../taro-sim/test/harness/nativeLiveComponents'
-import { installWxBridge, type WxBridge } from '../../taro-sim/test/harness/wxBridge'
+import { createMiniProgram, until, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
 import { fixtures, folderBytes, installApp, type ConsumerApp } from './consumerApp'
 import { joinBot, reportAddedBytes, startDevServer } from './devServer'
-import { until } from './until'
 
-const require = createRequire(import.meta.url)
 const repo = path.resolve(__dirname, '../../..')
+
+/** Attribute and event names of the compiled `<tag>` template in a Taro weapp build's base.wxml. */
+function compiledTemplate(baseWxml: string, tag: 'live-pusher' | 'live-player'): { attributes: string[]; events: string[] } {
+  const m = new RegExp(`<${tag} ([^>]*)>`).exec(readFileSync(baseWxml, 'utf8'))
+  if (!m) throw new Error(`no <${tag}> template in ${baseWxml}`)
+  const names = [...m[1]!.matchAll(/([\w-]+)="([^"]*)"/g)]
+  return {
+    attributes: names.filter(([, , v]) => v !== 'eh').map(([, n]) => n!),
+    events: names.filter(([, n, v]) => v === 'eh' && n!.startsWith('bind')).map(([, n]) => n!.slice(4)),
+  }
+}
 
 /** The tsx block under "## A page" in packages/taro/README.md. */
 export function readmePage(): string {
@@ -67,36 +70,24 @@ export function defineTaroConsumerTests({ version, full = false }: TaroConsumerO
   let app: ConsumerApp
   let dist: string
   let srv: RunningServer
-  let wx: WxBridge
-  let page: any
-  let native: NativeLiveComponents
+  let mp: MiniProgram
+  let page: SimulatedPage
   const bots: Bot[] = []
-  const pages = installMiniProgramGlobals('pages/index/index')
-  const text = () => page.dom.textContent as string
 
   beforeAll(async () => {
     app = taroApp(version, readmePage(), true)
     console.log(`taro ${version}: build ${build(app).toFixed(1)} s`)
     dist = path.join(app.dir, 'dist')
     srv = await startDevServer()
-    const simulate = require('miniprogram-simulate')
-    const baseWxml = path.join(dist, 'base.wxml')
-    native = new NativeLiveComponents(readCompiledComponent(baseWxml, 'live-pusher'), readCompiledComponent(baseWxml, 'live-player'), (id) => page && page.querySelector('#' + id))
-    wx = installWxBridge({ server: srv.url, http: srv.httpUrl, contexts: { pusher: () => [...native.pushers.values()][0]?.context ?? null, player: (id) => native.players.get(id)?.context ?? null } })
-    require(path.join(dist, 'app.js'))
-    page = simulate.render(simulate.load(path.join(dist, 'pages/index/index'), 'page-index', { rootPath: dist }))
-    pages.onRender.add((p) => native.sync(p.data))
-    page.attach(document.createElement('parent-wrapper'))
+    mp = createMiniProgram({ root: dist, server: srv })
+    page = await mp.open('pages/index/index')
   })
 
   afterAll(async () => {
     for (const b of bots) await b.leave()
-    page?.detach()
-    native?.destroy()
+    mp?.close()
     await srv?.close()
   })
-
-  const tap = (label: string) => page.querySelector('#' + elementWithText(page.data.root, label)).dispatchEvent('tap', { detail: {} })
 
   describe(`a fresh Taro ${version} app with @minirtc/taro from its tarball`, () => {
     it(`installed Taro ${version} and MiniRTC from the tarballs`, () => {
@@ -110,36 +101,36 @@ export function defineTaroConsumerTests({ version, full = false }: TaroConsumerO
     })
 
     it('the plugin line made every live-player/live-pusher attribute reach base.wxml', () => {
-      const baseWxml = path.join(dist, 'base.wxml')
-      const player = readCompiledComponent(baseWxml, 'live-player')
-      const pusher = readCompiledComponent(baseWxml, 'live-pusher')
-      for (const a of ['mute-audio', 'mute-video', 'enable-recv-message', 'enable-metadata']) expect(player.dataKeys).toHaveProperty([a])
-      for (const a of ['enable-ear-monitor', 'fps', 'voice-changer-type']) expect(pusher.dataKeys).toHaveProperty([a])
+      const player = compiledTemplate(path.join(dist, 'base.wxml'), 'live-player')
+      const pusher = compiledTemplate(path.join(dist, 'base.wxml'), 'live-pusher')
+      expect(player.attributes).toEqual(expect.arrayContaining(['mute-audio', 'mute-video', 'enable-recv-message', 'enable-metadata']))
+      expect(pusher.attributes).toEqual(expect.arrayContaining(['enable-ear-monitor', 'fps', 'voice-changer-type']))
       expect(player.events).toEqual(expect.arrayContaining(['error', 'metadatachange']))
     })
 
     it('the README page joins and publishes real media a bot sees', async () => {
-      await until('first render', () => text().includes('Not in a room'))
-      tap('Join')
-      await until('push url in page data', () => native.nodes(page.data, 'live-pusher')[0]?.attributes.url)
-      expect(wx.requestUrls).toEqual(['http://127.0.0.1:8090/dev/token?roomId=room-1&userId=alice'])
-      expect(wx.socketUrls).toEqual(['ws://127.0.0.1:8090/ws'])
+      await until(() => page.text().includes('Not in a room'), 'first render')
+      page.tap('Join')
+      await until(() => page.virtualPusher()?.publishCount, 'the page publishing')
+      expect(mp.wx.requested.map((r) => r.url)).toEqual(['http://127.0.0.1:8090/dev/token?roomId=room-1&userId=alice', 'ws://127.0.0.1:8090/ws'])
       const bot = await joinBot(srv, 'bob', bots)
       // The server announces a stream only once its media is live: the page's pusher pushed.
-      await until("alice's live stream, seen by the bot", () => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'alice'))
+      await until(() => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'alice'), "alice's live stream, seen by the bot")
     })
 
     it("plays the bot's stream through a rendered live-player", async () => {
       await bots[0]!.publish('bob_cam')
-      const player = await until('a live-player with a src', () => native.nodes(page.data, 'live-player').find((n) => n.attributes.src))
+      const player = await until(() => page.elements('live-player').find((p) => p.attributes.src), 'a live-player with a src')
       expect(player.attributes.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
-      await until('player statechange 2004 (playing)', () => native.dispatched.some((e) => e.id === player.uid && e.kind === 'statechange' && e.detail.code === 2004))
+      await until(() => page.virtualPlayer(player.id)?.counters.framesReceived, 'frames from the bot')
+      await until(() => page.native.events.some((e) => e.tag === 'live-player' && e.kind === 'statechange' && e.detail.code === 2004), 'player statechange 2004 (playing)')
     })
 
     it('leaves the room', async () => {
-      tap('Leave')
-      await until('not in a room', () => text().includes('Not in a room'))
-      await until('the bot sees alice leave', () => bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'alice'))
+      page.tap('Leave')
+      await until(() => page.text().includes('Not in a room'), 'not in a room')
+      await until(() => bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'alice'), 'the bot seeing alice leave')
+      expect(page.pusher()).toBeUndefined()
     })
 
     if (full) {

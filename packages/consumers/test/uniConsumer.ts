@@ -8,18 +8,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { DEFAULT_PUSHER_ATTRIBUTES, type RtcEngine } from '@minirtc/core'
+import { DEFAULT_PUSHER_ATTRIBUTES } from '@minirtc/core'
 import type { Bot } from '@minirtc/headless'
 import type { RunningServer } from '@minirtc/server'
-// The compiled-page harness of packages/uni-sim (the app under test is outside the workspace).
-import { useLayout } from '../../uni-sim/test/layout'
-import { installWx, type WxShim } from '../../uni-sim/test/wxShim'
-import { findAll, loadCallPage, type LoadedPage } from '../../uni-sim/test/loadCallPage'
-import { kebab, renderedAttributes } from '../../uni-sim/test/compiledBindings'
-import { NativeLayer, playerBindings, pusherBindings } from '../../uni-sim/test/nativeLayer'
+import { createMiniProgram, until, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
 import { fixtures, folderBytes, installApp, type ConsumerApp } from './consumerApp'
 import { joinBot, reportAddedBytes, startDevServer } from './devServer'
-import { until } from './until'
 
 const repo = path.resolve(__dirname, '../../..')
 const UNI_MODULES_IMPORT = '@/uni_modules/minirtc-uni/js_sdk/index.js'
@@ -74,39 +68,24 @@ export function defineUniConsumerTests(layout: UniLayout, { set, full = false }:
   let app: ConsumerApp
   let dist: string
   let srv: RunningServer
-  let wx: WxShim
-  let p: LoadedPage
-  let engine: RtcEngine
-  let native: NativeLayer
+  let mp: MiniProgram
+  let page: SimulatedPage
   const bots: Bot[] = []
 
   beforeAll(async () => {
     app = uniApp(layout, set)
     console.log(`uni ${set.uni} (${layout}): build ${build(app).toFixed(1)} s`)
     dist = path.join(app.dir, 'dist/build/mp-weixin')
-    useLayout({ name: `consumer (${layout})`, dist, components: layout === 'npm' ? 'node-modules/@minirtc/uni/components' : 'uni_modules/minirtc-uni/components' })
     srv = await startDevServer()
-    wx = installWx({ ws: srv.url, http: srv.httpUrl, builtIn: 'ws://127.0.0.1:8090/ws' })
-    p = await loadCallPage('pages/index/index')
-    // useRoom provides the room to the components; the test reads the engine from the same place.
-    engine = p.page.instance.$vm.$.provides['minirtc:room'].engine
-    native = new NativeLayer(p.page)
+    mp = createMiniProgram({ root: dist, server: srv })
+    page = await mp.open('pages/index/index')
   })
 
   afterAll(async () => {
     for (const b of bots) await b.leave()
-    native?.destroy()
-    p?.page.instance.onUnload()
-    p?.page.detach()
+    mp?.close()
     await srv?.close()
   })
-
-  const tap = (label: string) => {
-    const button = findAll(p.page, 'button').find((b) => String(b.node.$$.textContent).trim() === label)
-    if (!button) throw new Error(`no "${label}" button`)
-    button.fire('tap', {})
-  }
-  const players = () => findAll(p.page, 'live-player').map((el) => renderedAttributes(el.owner, playerBindings()))
 
   describe(`a fresh uni-app ${set.uni} with MiniRTC as ${layout === 'npm' ? 'the npm tarball' : 'uni_modules/minirtc-uni'}`, () => {
     it('installed that uni-app release, and MiniRTC the chosen way only', () => {
@@ -116,42 +95,40 @@ export function defineUniConsumerTests(layout: UniLayout, { set, full = false }:
       if (layout === 'npm') {
         expect(minirtc.sort()).toEqual(['node_modules/@minirtc/core', 'node_modules/@minirtc/protocol', 'node_modules/@minirtc/uni'])
         expect(lock.packages['node_modules/@minirtc/uni'].resolved).toMatch(/^file:.*minirtc-uni-.*\.tgz$/)
+        expect(existsSync(path.join(dist, 'node-modules/@minirtc/uni/components/rtc-pusher/rtc-pusher.wxml'))).toBe(true)
       } else {
         expect(minirtc).toEqual([])
-        expect(existsSync(path.join(app.dir, 'src/uni_modules/minirtc-uni/js_sdk/index.js'))).toBe(true)
+        expect(existsSync(path.join(dist, 'uni_modules/minirtc-uni/components/rtc-pusher/rtc-pusher.wxml'))).toBe(true)
       }
     })
 
-    it('compiled the rtc-* components with every live-pusher attribute the engine controls', () => {
-      const expected = ['id', 'url', 'autopush', ...Object.keys(DEFAULT_PUSHER_ATTRIBUTES).map(kebab)]
-      expect(Object.keys(pusherBindings().attributes).sort()).toEqual(expected.sort())
-      expect(Object.keys(playerBindings().events).sort()).toEqual(['audiovolumenotify', 'error', 'metadatachange', 'netstatus', 'statechange'])
-    })
-
     it('joins with a dev token and publishes real media a bot sees', async () => {
-      expect(String(p.page.dom.textContent)).toContain('DISCONNECTED')
-      tap('Join')
-      await until('PUBLISHING', () => engine.getSnapshot().pusher.state === 'PUBLISHING')
-      expect(wx.requestedUrls).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
-      const [pusher] = findAll(p.page, 'live-pusher')
-      expect(renderedAttributes(pusher!.owner, pusherBindings()).url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
+      expect(page.text()).toContain('DISCONNECTED')
+      page.tap('Join')
+      await until(() => page.virtualPusher()?.publishCount, 'the page publishing')
+      expect(mp.wx.requested.map((r) => r.url)).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
+      // The compiled rtc-pusher renders every attribute the engine controls.
+      const pusher = page.pusher()!
+      expect(pusher.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
+      for (const [name, value] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([name, pusher[name]]).toEqual([name, value])
       const bot = await joinBot(srv, 'bob', bots)
-      await until("ann's live stream, seen by the bot", () => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'ann'))
+      await until(() => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'ann'), "ann's live stream, seen by the bot")
     })
 
     it("plays the bot's stream through a rendered live-player", async () => {
       await bots[0]!.publish('bob_cam')
-      await until('bob_cam PLAYING', () => engine.getSnapshot().players.bob_cam?.state === 'PLAYING')
-      const [player] = players()
-      expect(player!.src).toBe(engine.getSnapshot().players.bob_cam!.src)
-      expect(player!.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
+      const player = await until(() => page.elements('live-player').find((p) => p.attributes.src), 'a live-player with a src')
+      expect(player.attributes.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
+      expect(player.events).toEqual(expect.arrayContaining(['statechange', 'netstatus', 'error', 'audiovolumenotify', 'metadatachange']))
+      await until(() => page.virtualPlayer(player.id)?.counters.framesReceived, 'frames from the bot')
+      expect(page.text()).not.toContain('DISCONNECTED')
     })
 
     it('leaves the room', async () => {
-      tap('Leave')
-      await until('DISCONNECTED', () => engine.getSnapshot().roomState === 'DISCONNECTED')
-      await until('the bot sees ann leave', () => bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'ann'))
-      expect(players()).toEqual([])
+      page.tap('Leave')
+      await until(() => page.text().includes('DISCONNECTED'), 'DISCONNECTED')
+      await until(() => bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'ann'), 'the bot seeing ann leave')
+      expect(page.players()).toEqual([])
     })
 
     if (full) {
