@@ -2,8 +2,10 @@
  * The other end of every consumer app's call: a real server set up as `minirtc-server --dev`
  * (app `dev`, tokens at /dev/token), which is what the apps' pages are written against, and bots.
  */
+import { afterAll, beforeAll } from 'vitest'
 import { createBot, type Bot } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
+import { createMiniProgram, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
 import { folderBytes } from './consumerApp'
 
 const APP = { appId: 'dev', secret: 'consumer-secret-0123456789abcdef' }
@@ -25,6 +27,34 @@ export async function joinBot(srv: RunningServer, userId: string, bots: Bot[]): 
   })
   bots.push(bot)
   return bot
+}
+
+/** A consumer app's index page in a call: its server, the simulated mini-program, the page, bots. */
+export interface CallSession {
+  srv: RunningServer
+  mp: MiniProgram
+  page: SimulatedPage
+  bots: Bot[]
+}
+
+/**
+ * Registers the file's beforeAll/afterAll: `prepare()` installs and builds the app and returns the
+ * compiled mini-program's folder; its `pages/index/index` then opens against a dev server.
+ */
+export function callSession(prepare: () => string): CallSession {
+  const session = { bots: [] as Bot[] } as CallSession
+  beforeAll(async () => {
+    const root = prepare()
+    session.srv = await startDevServer()
+    session.mp = createMiniProgram({ root, server: session.srv })
+    session.page = await session.mp.open('pages/index/index')
+  })
+  afterAll(async () => {
+    for (const b of session.bots) await b.leave()
+    session.mp?.close()
+    await session.srv?.close()
+  })
+  return session
 }
 
 /**

@@ -4,14 +4,12 @@
  * packages/taro/README.md word for word, builds to weapp and runs under miniprogram-simulate
  * against a real server, with a bot as the other person in the call.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { readFileSync, writeFileSync } from 'node:fs'
-import type { Bot } from '@minirtc/headless'
-import type { RunningServer } from '@minirtc/server'
-import { createMiniProgram, until, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
+import { until } from '@minirtc/testing'
 import { fixtures, folderBytes, installApp, type ConsumerApp } from './consumerApp'
-import { joinBot, reportAddedBytes, startDevServer } from './devServer'
+import { callSession, joinBot, reportAddedBytes } from './devServer'
 
 const repo = path.resolve(__dirname, '../../..')
 
@@ -68,25 +66,12 @@ export interface TaroConsumerOptions {
 
 export function defineTaroConsumerTests({ version, full = false }: TaroConsumerOptions): void {
   let app: ConsumerApp
-  let dist: string
-  let srv: RunningServer
-  let mp: MiniProgram
-  let page: SimulatedPage
-  const bots: Bot[] = []
-
-  beforeAll(async () => {
+  let dist = ''
+  const call = callSession(() => {
     app = taroApp(version, readmePage(), true)
     console.log(`taro ${version}: build ${build(app).toFixed(1)} s`)
     dist = path.join(app.dir, 'dist')
-    srv = await startDevServer()
-    mp = createMiniProgram({ root: dist, server: srv })
-    page = await mp.open('pages/index/index')
-  })
-
-  afterAll(async () => {
-    for (const b of bots) await b.leave()
-    mp?.close()
-    await srv?.close()
+    return dist
   })
 
   describe(`a fresh Taro ${version} app with @minirtc/taro from its tarball`, () => {
@@ -109,28 +94,28 @@ export function defineTaroConsumerTests({ version, full = false }: TaroConsumerO
     })
 
     it('the README page joins and publishes real media a bot sees', async () => {
-      await until(() => page.text().includes('Not in a room'), 'first render')
-      page.tap('Join')
-      await until(() => page.virtualPusher()?.publishCount, 'the page publishing')
-      expect(mp.wx.requested.map((r) => r.url)).toEqual(['http://127.0.0.1:8090/dev/token?roomId=room-1&userId=alice', 'ws://127.0.0.1:8090/ws'])
-      const bot = await joinBot(srv, 'bob', bots)
+      await until(() => call.page.text().includes('Not in a room'), 'first render')
+      call.page.tap('Join')
+      await until(() => call.page.virtualPusher()?.publishCount, 'the page publishing')
+      expect(call.mp.wx.requested.map((r) => r.url)).toEqual(['http://127.0.0.1:8090/dev/token?roomId=room-1&userId=alice', 'ws://127.0.0.1:8090/ws'])
+      const bot = await joinBot(call.srv, 'bob', call.bots)
       // The server announces a stream only once its media is live: the page's pusher pushed.
       await until(() => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'alice'), "alice's live stream, seen by the bot")
     })
 
     it("plays the bot's stream through a rendered live-player", async () => {
-      await bots[0]!.publish('bob_cam')
-      const player = await until(() => page.elements('live-player').find((p) => p.attributes.src), 'a live-player with a src')
+      await call.bots[0]!.publish('bob_cam')
+      const player = await until(() => call.page.elements('live-player').find((p) => p.attributes.src), 'a live-player with a src')
       expect(player.attributes.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
-      await until(() => page.virtualPlayer(player.id)?.counters.framesReceived, 'frames from the bot')
-      await until(() => page.native.events.some((e) => e.tag === 'live-player' && e.kind === 'statechange' && e.detail.code === 2004), 'player statechange 2004 (playing)')
+      await until(() => call.page.virtualPlayer(player.id)?.counters.framesReceived, 'frames from the bot')
+      await until(() => call.page.native.events.some((e) => e.tag === 'live-player' && e.kind === 'statechange' && e.detail.code === 2004), 'player statechange 2004 (playing)')
     })
 
     it('leaves the room', async () => {
-      page.tap('Leave')
-      await until(() => page.text().includes('Not in a room'), 'not in a room')
-      await until(() => bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'alice'), 'the bot seeing alice leave')
-      expect(page.pusher()).toBeUndefined()
+      call.page.tap('Leave')
+      await until(() => call.page.text().includes('Not in a room'), 'not in a room')
+      await until(() => call.bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'alice'), 'the bot seeing alice leave')
+      expect(call.page.pusher()).toBeUndefined()
     })
 
     if (full) {

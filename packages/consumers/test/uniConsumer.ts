@@ -5,15 +5,13 @@
  * README), or the plugin market's `uni_modules/minirtc-uni` (assembled by packages/uni's
  * scripts/uni-modules.mjs, as released; no npm package, easycom's uni_modules rule).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { DEFAULT_PUSHER_ATTRIBUTES } from '@minirtc/core'
-import type { Bot } from '@minirtc/headless'
-import type { RunningServer } from '@minirtc/server'
-import { createMiniProgram, until, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
+import { until } from '@minirtc/testing'
 import { fixtures, folderBytes, installApp, type ConsumerApp } from './consumerApp'
-import { joinBot, reportAddedBytes, startDevServer } from './devServer'
+import { callSession, joinBot, reportAddedBytes } from './devServer'
 
 const repo = path.resolve(__dirname, '../../..')
 const UNI_MODULES_IMPORT = '@/uni_modules/minirtc-uni/js_sdk/index.js'
@@ -66,25 +64,12 @@ function build(app: ConsumerApp): number {
 
 export function defineUniConsumerTests(layout: UniLayout, { set, full = false }: { set: UniVersionSet; full?: boolean }): void {
   let app: ConsumerApp
-  let dist: string
-  let srv: RunningServer
-  let mp: MiniProgram
-  let page: SimulatedPage
-  const bots: Bot[] = []
-
-  beforeAll(async () => {
+  let dist = ''
+  const call = callSession(() => {
     app = uniApp(layout, set)
     console.log(`uni ${set.uni} (${layout}): build ${build(app).toFixed(1)} s`)
     dist = path.join(app.dir, 'dist/build/mp-weixin')
-    srv = await startDevServer()
-    mp = createMiniProgram({ root: dist, server: srv })
-    page = await mp.open('pages/index/index')
-  })
-
-  afterAll(async () => {
-    for (const b of bots) await b.leave()
-    mp?.close()
-    await srv?.close()
+    return dist
   })
 
   describe(`a fresh uni-app ${set.uni} with MiniRTC as ${layout === 'npm' ? 'the npm tarball' : 'uni_modules/minirtc-uni'}`, () => {
@@ -103,32 +88,32 @@ export function defineUniConsumerTests(layout: UniLayout, { set, full = false }:
     })
 
     it('joins with a dev token and publishes real media a bot sees', async () => {
-      expect(page.text()).toContain('DISCONNECTED')
-      page.tap('Join')
-      await until(() => page.virtualPusher()?.publishCount, 'the page publishing')
-      expect(mp.wx.requested.map((r) => r.url)).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
+      expect(call.page.text()).toContain('DISCONNECTED')
+      call.page.tap('Join')
+      await until(() => call.page.virtualPusher()?.publishCount, 'the page publishing')
+      expect(call.mp.wx.requested.map((r) => r.url)).toEqual(['http://127.0.0.1:8090/dev/token', 'ws://127.0.0.1:8090/ws'])
       // The compiled rtc-pusher renders every attribute the engine controls.
-      const pusher = page.pusher()!
+      const pusher = call.page.pusher()!
       expect(pusher.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
       for (const [name, value] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([name, pusher[name]]).toEqual([name, value])
-      const bot = await joinBot(srv, 'bob', bots)
+      const bot = await joinBot(call.srv, 'bob', call.bots)
       await until(() => bot.engine.getSnapshot().streams.find((s) => s.user.userId === 'ann'), "ann's live stream, seen by the bot")
     })
 
     it("plays the bot's stream through a rendered live-player", async () => {
-      await bots[0]!.publish('bob_cam')
-      const player = await until(() => page.elements('live-player').find((p) => p.attributes.src), 'a live-player with a src')
+      await call.bots[0]!.publish('bob_cam')
+      const player = await until(() => call.page.elements('live-player').find((p) => p.attributes.src), 'a live-player with a src')
       expect(player.attributes.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
       expect(player.events).toEqual(expect.arrayContaining(['statechange', 'netstatus', 'error', 'audiovolumenotify', 'metadatachange']))
-      await until(() => page.virtualPlayer(player.id)?.counters.framesReceived, 'frames from the bot')
-      expect(page.text()).not.toContain('DISCONNECTED')
+      await until(() => call.page.virtualPlayer(player.id)?.counters.framesReceived, 'frames from the bot')
+      expect(call.page.text()).not.toContain('DISCONNECTED')
     })
 
     it('leaves the room', async () => {
-      page.tap('Leave')
-      await until(() => page.text().includes('DISCONNECTED'), 'DISCONNECTED')
-      await until(() => bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'ann'), 'the bot seeing ann leave')
-      expect(page.players()).toEqual([])
+      call.page.tap('Leave')
+      await until(() => call.page.text().includes('DISCONNECTED'), 'DISCONNECTED')
+      await until(() => call.bots[0]!.engine.getSnapshot().users.every((u) => u.userId !== 'ann'), 'the bot seeing ann leave')
+      expect(call.page.players()).toEqual([])
     })
 
     if (full) {
