@@ -81,10 +81,6 @@ export type ErrorReason = keyof typeof ErrorCode
  * for everything else the server's reply (or the raising call) carries the message.
  */
 export const clientErrorMessages: { readonly [code: number]: string } = {
-  101004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  101005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  101006: 'Invalid userName: at most 256 bytes of UTF-8.',
-  101007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   101010: 'Not logged in; await loginRoom() first.',
   102001: 'No token; mint one with createToken() on your app server.',
   107001: 'Cannot reach the signaling server; check the URL and the network.',
@@ -100,6 +96,10 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
+  101004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  101005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  101006: 'Invalid userName: at most 256 bytes of UTF-8.',
+  101007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   // Raised in the client only by @minirtc/zego-compat, always with its own message naming the call.
   107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
   102003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
