@@ -28,6 +28,7 @@ serve options (flag > environment > config file > default):
   --redis <url>          run as a cluster node on this Redis (redis://host:6379)  MINIRTC_REDIS
   --dev                  create a dev app, print its secret, serve GET /dev/token (never in production)
   --console-dir <dir>    serve the built debug console (apps/console/dist) at /console/   MINIRTC_CONSOLE_DIR
+  --state-file <file>    keep room extra info across restarts in this file        MINIRTC_STATE_FILE
 
 token options:
   --app-id <id> --secret <s> --user <userId> [--room <roomId>] [--ttl <seconds>=3600]
@@ -80,6 +81,7 @@ async function serve(argv: string[]): Promise<void> {
       redis: { type: 'string' },
       dev: { type: 'boolean' },
       'console-dir': { type: 'string' },
+      'state-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -99,8 +101,11 @@ async function serve(argv: string[]): Promise<void> {
     ...parseApps(env.MINIRTC_APPS ? env.MINIRTC_APPS.split(',').filter(Boolean) : []),
     ...parseApps(values.app ?? []),
   ]
+  // Dev mode (the flag, or "dev": true in a config file) always gets an app of its own with a
+  // fresh secret: /dev/token must never sign for an app from the config, a production one above all.
   let devApp: AppCredentials | undefined
-  if (values.dev) {
+  if (values.dev === true || file.dev) {
+    if (apps.some((a) => a.appId === 'dev')) fail('dev mode creates its own app "dev"; remove the configured app with that id')
     devApp = { appId: 'dev', secret: randomBytes(24).toString('base64url') }
     apps.unshift(devApp)
   }
@@ -115,8 +120,9 @@ async function serve(argv: string[]): Promise<void> {
     publicHost: values['public-host'] ?? env.MINIRTC_PUBLIC_HOST ?? file.publicHost,
     trustProxy: values['trust-proxy'] ?? (env.MINIRTC_TRUST_PROXY ? env.MINIRTC_TRUST_PROXY === '1' : file.trustProxy),
     logger: { level: values['log-level'] ?? env.MINIRTC_LOG_LEVEL ?? (file.logger as { level?: string } | undefined)?.level ?? 'info' },
-    dev: values.dev === true || file.dev === true,
+    dev: devApp ? { appId: devApp.appId } : false,
     consoleDir: values['console-dir'] ?? env.MINIRTC_CONSOLE_DIR ?? file.consoleDir,
+    stateFile: values['state-file'] ?? env.MINIRTC_STATE_FILE ?? file.stateFile,
   }
   const redis = values.redis ?? (env.MINIRTC_REDIS || undefined) ?? file.redis
   if (redis) opts.redis = redis
@@ -131,6 +137,13 @@ async function serve(argv: string[]): Promise<void> {
     `  http       ${srv.httpUrl}  (/healthz, /metrics, /admin)`,
     ...(opts.consoleDir ? [`  console    ${srv.httpUrl}/console/`] : []),
   ]
+  if (devApp)
+    lines.unshift(
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      '!!  DEV MODE: GET /dev/token hands out tokens to anyone who can reach it.  !!',
+      `!!  It signs only for the generated app "${devApp.appId}". Never use in production. !!`,
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+    )
   if (devApp)
     lines.push(
       `  dev app    appId=${devApp.appId} secret=${devApp.secret}`,

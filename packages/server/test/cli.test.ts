@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'tsup'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ErrorCode } from '@minirtc/protocol'
 import { verifyToken } from '../src/index'
 import { Client } from './helpers'
 
@@ -118,6 +119,41 @@ describe('minirtc-server CLI', () => {
     const exited = new Promise((r) => p.on('exit', r))
     p.kill('SIGTERM')
     await exited
+  })
+
+  it('dev mode from a config file never signs for its production app, says so loudly, answers only local pages', async () => {
+    const cfg = join(out, 'dev-and-prod.json')
+    const prod = { appId: 'prod-app', secret: 'prod-secret-0123456789abcdef' }
+    writeFileSync(cfg, JSON.stringify({ apps: [prod], dev: true, port: 0, rtmpPort: 0, flvPort: 0 }))
+    const p = spawn(process.execPath, [runner, '--config', cfg, '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let err = ''
+    await new Promise<void>((resolve) => p.stderr.on('data', (d) => ((err += d), err.includes('dev token') && resolve())))
+    try {
+      expect(err).toContain('DEV MODE')
+      const http = err.match(/http +(http:\/\/\S+)/)![1]!
+      const ws = err.match(/signaling +(ws:\/\/\S+)/)![1]!
+      // Before the fix the endpoint signed for the first configured app: the production one.
+      const res = await fetch(`${http}/dev/token?roomId=r&userId=u&appId=prod-app`)
+      const tk = (await res.json()) as { appId: string; token: string }
+      expect(tk.appId).toBe('dev')
+      const claims = await verifyToken(tk.token, { secretFor: (id) => (id === prod.appId ? prod.secret : undefined) })
+      expect(claims.ok).toBe(false)
+      const c = await Client.open(ws)
+      expect((await c.login('r', 'u', { token: tk.token, appId: prod.appId })).error?.code).toBe(ErrorCode.TOKEN_INVALID)
+      c.close()
+      // A web page elsewhere may not read dev tokens; a local page may, with its own origin echoed.
+      const evil = await fetch(`${http}/dev/token?roomId=r&userId=u`, { headers: { origin: 'https://evil.example' } })
+      expect(evil.status).toBe(403)
+      expect(evil.headers.get('access-control-allow-origin')).toBeNull()
+      expect(((await evil.json()) as { error: { code: number } }).error.code).toBe(ErrorCode.ORIGIN_NOT_ALLOWED)
+      const local = await fetch(`${http}/dev/token?roomId=r&userId=u`, { headers: { origin: 'http://localhost:5173' } })
+      expect(local.status).toBe(200)
+      expect(local.headers.get('access-control-allow-origin')).toBe('http://localhost:5173')
+    } finally {
+      const exited = new Promise((r) => p.on('exit', r))
+      p.kill('SIGTERM')
+      await exited
+    }
   })
 
   it('refuses to start without apps and keeps /dev/token off outside dev mode', async () => {
