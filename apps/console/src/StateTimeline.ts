@@ -77,10 +77,10 @@ export class StateTimeline {
     const height = AXIS + rows.length * ROW
     e.setAttribute('viewBox', `0 0 ${W} ${height}`)
     e.replaceChildren()
-    // From the first transition to now (the last 10 minutes of a long session).
+    // From the first transition (or 10 minutes ago in a long session) to now, at least 5 s wide.
     const first = Math.min(now, ...rows.map(([, r]) => r.transitions[0]!.at))
-    const span = Math.min(MAX_WINDOW_MS, Math.max(MIN_WINDOW_MS, now - first))
-    const from = now - span
+    const from = Math.max(first, now - MAX_WINDOW_MS)
+    const span = Math.max(MIN_WINDOW_MS, now - from)
     const x = (at: number) => LABEL + (Math.max(0, at - from) / span) * (W - LABEL - 4)
     for (let i = 0; i <= 4; i++) {
       const at = from + (span * i) / 4
