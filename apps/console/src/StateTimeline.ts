@@ -1,10 +1,10 @@
 /**
- * A visual timeline of each stream's states: one row per stream (our publisher and every player),
- * a coloured bar per state, a mark at each transition with its native code (hover for the time,
- * the codes and the extended data). The transitions are what people debug ("why did it sit in
+ * A visual timeline of each stream's states: one row for the room's connection, one per stream
+ * (our publisher and every player), a coloured bar per state, a red mark where a change came with
+ * an error (hover a bar for its start, duration, codes and extended data). The transitions are what people debug ("why did it sit in
  * PLAY_REQUESTING for 6 s?"), so they stay on screen rather than scrolling away in the log.
  */
-import type { PlayerStateInfo, PublisherStateInfo, RtcEngine } from '@minirtc/core'
+import type { PlayerStateInfo, PublisherStateInfo, RoomState, RtcEngine } from '@minirtc/core'
 import { svg } from './svg'
 
 export interface Transition {
@@ -16,7 +16,7 @@ export interface Transition {
 }
 
 interface Row {
-  kind: 'publish' | 'play'
+  kind: 'room' | 'publish' | 'play'
   transitions: Transition[]
 }
 
@@ -29,6 +29,9 @@ const MAX_WINDOW_MS = 10 * 60_000
 
 /** Bar colours by state; the CSS classes use the state names too. */
 const COLOURS: Record<string, string> = {
+  DISCONNECTED: '#475569',
+  CONNECTING: '#ca8a04',
+  CONNECTED: '#16a34a',
   NO_PUBLISH: '#475569',
   NO_PLAY: '#475569',
   PUBLISH_REQUESTING: '#ca8a04',
@@ -45,24 +48,27 @@ export class StateTimeline {
     this.element = svg('svg', { class: 'timeline', viewBox: `0 0 ${W} ${AXIS}` })
   }
 
-  /** Record every publisher and player state change of `engine`; returns the unsubscribe. */
+  /** Record every room, publisher and player state change of `engine`; returns the unsubscribe. */
   watch(engine: RtcEngine): () => void {
+    const onRoom = (roomId: string, state: RoomState, errorCode: number, extendedData: string) => this.add(roomId, 'room', { state, errorCode, nativeCode: 0, extendedData })
     const onPublisher = (i: PublisherStateInfo) => this.add(i.streamId, 'publish', i)
     const onPlayer = (i: PlayerStateInfo) => this.add(i.streamId, 'play', i)
+    engine.on('roomStateUpdate', onRoom)
     engine.on('publisherStateUpdate', onPublisher)
     engine.on('playerStateUpdate', onPlayer)
     return () => {
+      engine.off('roomStateUpdate', onRoom)
       engine.off('publisherStateUpdate', onPublisher)
       engine.off('playerStateUpdate', onPlayer)
     }
   }
 
-  /** The recorded transitions of one stream (`publish` for ours, `play` for a remote one). */
+  /** The recorded transitions of a room (`room`, by room id) or a stream (`publish` for ours, `play` for a remote one). */
   transitions(streamId: string, kind: Row['kind']): readonly Transition[] {
     return this.rows.get(key(streamId, kind))?.transitions ?? []
   }
 
-  private add(streamId: string, kind: Row['kind'], i: PublisherStateInfo | PlayerStateInfo): void {
+  private add(streamId: string, kind: Row['kind'], i: Omit<Transition, 'at'>): void {
     const k = key(streamId, kind)
     let row = this.rows.get(k)
     if (!row) this.rows.set(k, (row = { kind, transitions: [] }))
@@ -90,7 +96,7 @@ export class StateTimeline {
       const top = AXIS + r * ROW
       const streamId = k.slice(k.indexOf(':') + 1)
       const g = svg('g', { class: 'row', 'data-stream': streamId, 'data-kind': row.kind })
-      g.append(svg('text', { x: 0, y: top + 14, class: 'row-label' }, `${row.kind === 'publish' ? '● ' : '▶ '}${streamId}`))
+      g.append(svg('text', { x: 0, y: top + 14, class: 'row-label' }, `${MARKS[row.kind]} ${streamId}`))
       row.transitions.forEach((t, n) => {
         const end = row.transitions[n + 1]?.at ?? now
         if (end < from) return
@@ -107,6 +113,8 @@ export class StateTimeline {
     })
   }
 }
+
+const MARKS: Record<Row['kind'], string> = { room: '⌂', publish: '●', play: '▶' }
 
 function key(streamId: string, kind: Row['kind']): string {
   return `${kind}:${streamId}`

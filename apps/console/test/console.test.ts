@@ -38,7 +38,7 @@ async function joinRoom(page: Page, url: string): Promise<void> {
 }
 
 /** The states a stream went through, as the timeline recorded them. */
-function timelineStates(page: Page, streamId: string, kind: 'play' | 'publish'): Promise<string[]> {
+function timelineStates(page: Page, streamId: string, kind: 'room' | 'play' | 'publish'): Promise<string[]> {
   return page.evaluate(([id, k]) => (window as any).minirtcConsole.session.timeline.transitions(id, k).map((t: { state: string }) => t.state), [streamId, kind] as const)
 }
 
@@ -173,7 +173,8 @@ describe('console in Chromium', () => {
       expect(c.line).not.toBe('')
     }
 
-    // The timeline: the bot's stream went from requesting to playing, drawn as bars in that order.
+    // The timeline: the room connected, the bot's stream went from requesting to playing, drawn as bars in that order.
+    expect(await timelineStates(page, ROOM, 'room')).toEqual(['CONNECTING', 'CONNECTED'])
     expect(await timelineStates(page, 'bot1-cam', 'play')).toEqual(expect.arrayContaining(['PLAY_REQUESTING', 'PLAYING']))
     const bars = () => page.$$eval('#timeline g.row[data-stream="bot1-cam"][data-kind="play"] rect', (rs) => rs.map((r) => r.getAttribute('data-state')))
     const played = await bars()
@@ -345,6 +346,18 @@ describe('console in Chromium', () => {
     await page.click('#log > li details summary')
     mkdirSync(artifacts, { recursive: true })
     await page.screenshot({ path: join(artifacts, 'console-features.png') })
+
+    // Kicked through the admin API: the room's row on the timeline ends in DISCONNECTED with an
+    // error mark, the code in the bar's tooltip.
+    const kicked = await fetch(`${srv.httpUrl}/admin/rooms/${ROOM}/users/web2/kick`, { method: 'POST', headers: { authorization: `Bearer ${APP.secret}`, 'x-minirtc-app-id': APP.appId } })
+    expect(kicked.status).toBe(200)
+    await expect.poll(() => page.textContent('#status')).toBe('DISCONNECTED')
+    expect(await timelineStates(page, ROOM, 'room')).toEqual(['CONNECTING', 'CONNECTED', 'DISCONNECTED'])
+    const roomRow = `#timeline g.row[data-stream="${ROOM}"][data-kind="room"]`
+    expect(await page.$$(`${roomRow} line.error-mark`)).toHaveLength(1)
+    expect(await page.textContent(`${roomRow} rect[data-state="DISCONNECTED"] title`)).toMatch(
+      new RegExp(`^DISCONNECTED from \\d\\d:\\d\\d:\\d\\d\\.\\d{3} for \\d+\\.\\d s \\(error ${ErrorCode.KICKED_OUT}\\)`),
+    )
     await page.click('#leave')
   })
 
@@ -424,6 +437,8 @@ describe('console in Chromium', () => {
       await page.waitForSelector('#pubError:not([hidden])', { timeout: 10_000 })
       expect(await page.textContent('#pubError')).toMatch(new RegExp(`cannot take a browser publisher: .*ffmpeg.*MEDIA_UNAVAILABLE ${ErrorCode.MEDIA_UNAVAILABLE}`))
       await expect.poll(() => page.textContent('#pubState')).toBe('NO_PUBLISH')
+      // The console stops a refused publish itself (retrying cannot help): the timeline shows the short try.
+      expect(await timelineStates(page, 'web2-cam', 'publish')).toEqual(['PUBLISH_REQUESTING', 'NO_PUBLISH'])
       await page.click('#leave')
     } finally {
       await noFfmpeg.close()
