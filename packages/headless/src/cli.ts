@@ -2,6 +2,7 @@
  * `minirtc-bot`: put a headless participant into a room, for developers who want someone to
  * call from their mini-program (or a stream to look at) without a second phone.
  */
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import type { EngineEvents } from '@minirtc/core'
 import { createBot } from './bot.js'
@@ -22,6 +23,7 @@ Usage: minirtc-bot --server ws://127.0.0.1:8090/ws --room demo --user bot1 [opti
   --auto-play          play every stream in the room as it appears
   --source <file.flv>  FLV file the virtual camera loops (default: the bundled 640x360 test pattern)
   --quiet              do not print events
+  --version            print the version
 `
 
 export async function main(argv: string[]): Promise<void> {
@@ -39,9 +41,12 @@ export async function main(argv: string[]): Promise<void> {
       source: { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
     },
   })
   if (values.help) return void process.stdout.write(HELP)
+  // package.json is one folder up from both src/ and the built dist/.
+  if (values.version) return void process.stdout.write(createRequire(import.meta.url)('../package.json').version + '\n')
   const server = values.server ?? process.env.MINIRTC_SERVER
   if (!server || !values.room || !values.user) throw new Error('--server, --room and --user are required (see --help)')
   let appId = values['app-id'] ?? process.env.MINIRTC_APP_ID

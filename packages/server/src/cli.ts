@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { generateNginxConfig } from './media/nginxConfig'
 import type { AppCredentials, ServerOptions } from './options'
@@ -10,6 +11,7 @@ const HELP = `minirtc-server: MiniRTC signaling + media authorization
 
 Usage:
   minirtc-server [serve] [options]       start the server
+  minirtc-server --version               print the version
   minirtc-server token [options]         mint an access token
   minirtc-server nginx-config [options]  write an nginx-rtmp config that calls this server
 
@@ -216,6 +218,8 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     if (cmd === 'token') return await token(rest)
     if (cmd === 'nginx-config') return nginxConfig(rest)
     if (cmd === 'help' || cmd === '--help' || cmd === '-h') return void process.stdout.write(HELP)
+    // package.json is one folder up from both src/ and the built dist/.
+    if (cmd === '--version' || cmd === '-v') return void process.stdout.write(createRequire(import.meta.url)('../package.json').version + '\n')
     return await serve(cmd === 'serve' ? rest : argv)
   } catch (e) {
     fail((e as Error).message)
