@@ -370,7 +370,10 @@ function render(s: Session): void {
   $('camToggle').textContent = p.enableCamera ? 'Stop sending camera' : 'Send camera'
   const pusher = s.renderer.pusher
   if (pusher && pusher.video.srcObject && !$('localMedia').contains(pusher.video)) $('localMedia').replaceChildren(pusher.video)
-  if (p.url) {
+  if (!p.url && pubDetails) {
+    pubDetails = null
+    $('pubDetails').replaceChildren()
+  } else if (p.url) {
     if (!pubDetails) $('pubDetails').replaceChildren((pubDetails = new StreamDetails()).element)
     const q = s.quality.get('local:' + p.streamId)
     pubDetails.update([

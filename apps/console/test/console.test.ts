@@ -439,6 +439,8 @@ describe('console in Chromium', () => {
       await expect.poll(() => page.textContent('#pubState')).toBe('NO_PUBLISH')
       // The console stops a refused publish itself (retrying cannot help): the timeline shows the short try.
       expect(await timelineStates(page, 'web2-cam', 'publish')).toEqual(['PUBLISH_REQUESTING', 'NO_PUBLISH'])
+      // No push URL any more, so no details panel offering one to copy.
+      expect(await page.$$('#pubDetails dl')).toHaveLength(0)
       await page.click('#leave')
     } finally {
       await noFfmpeg.close()
