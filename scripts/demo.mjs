@@ -132,7 +132,9 @@ try {
 if (builds) await Promise.race([builds.done, new Promise((r) => setTimeout(r, 1500))])
 
 const rel = (p) => relative(process.cwd(), p) || '.'
-const consoleUrl = `${srv.httpUrl}/console/?room=${values.room}`
+// The admin secret rides in the fragment, which browsers never send to a server: the console
+// reads it from there to offer Kick, and no server endpoint has to give the secret out.
+const consoleUrl = `${srv.httpUrl}/console/?room=${values.room}#admin=${encodeURIComponent(app.secret)}`
 const miniProgramLines = (r) =>
   r.ok
     ? builds.outputs.map((o) => `    ${o.name.padEnd(10)} ${o.dir}  (open in WeChat DevTools)`)
@@ -149,7 +151,7 @@ const lines = [
   `  rtmp         ${srv.rtmpUrl}`,
   `  http-flv     ${srv.flvUrl}`,
   `  dev token    ${srv.httpUrl}/dev/token?roomId=${values.room}&userId=you`,
-  `  admin        MiniRTC app id "${app.appId}", secret ${app.secret}   (dev mode; the console's kick asks for it)`,
+  `  admin        MiniRTC app id "${app.appId}", secret ${app.secret}   (dev mode; the console URL above carries it for Kick)`,
   `               curl -X POST -u '${app.appId}:${app.secret}' ${srv.httpUrl}/admin/rooms/${values.room}/users/<userId>/kick`,
   '',
   `  room "${values.room}": ${userId} publishes "${streamId}" (restarted if kicked or replaced)`,
