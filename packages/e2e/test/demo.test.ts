@@ -132,9 +132,23 @@ describe('minirtc-bot CLI', () => {
     expect(await cli.exited).toBe(0)
   })
 
-  it('explains what is missing', async () => {
-    const cli = run(['packages/headless/bin/minirtc-bot.js', '--room', 'x'])
-    expect(await cli.exited).toBe(1)
-    expect(cli.output()).toMatch(/--server, --room and --user are required/)
+  it('one convention: a wrong command line exits 2, a failure while running 1, each with one line saying the fix', async () => {
+    const missing = run(['packages/headless/bin/minirtc-bot.js', '--room', 'x'])
+    expect(await missing.exited).toBe(2)
+    expect(missing.output().trim()).toBe('minirtc-bot: --server, --room and --user are required (see --help)')
+    const unknown = run(['packages/headless/bin/minirtc-bot.js', '--sever', 'ws://127.0.0.1:1/ws'])
+    expect(await unknown.exited).toBe(2)
+    expect(unknown.output().trim()).toBe('minirtc-bot: unknown option --sever (see --help)')
+    // a port nothing listens on
+    const probe = net.createServer()
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+    const port = (probe.address() as net.AddressInfo).port
+    await new Promise((resolve) => probe.close(resolve))
+    const unreachable = run(['packages/headless/bin/minirtc-bot.js', '--server', `ws://127.0.0.1:${port}/ws`, '--room', 'x', '--user', 'u'])
+    expect(await unreachable.exited).toBe(1)
+    expect(unreachable.output().trim()).toBe(`minirtc-bot: cannot reach http://127.0.0.1:${port} (ECONNREFUSED): is minirtc-server running there, with --dev for test tokens?`)
+    const version = run(['packages/headless/bin/minirtc-bot.js', '--version'])
+    expect(await version.exited).toBe(0)
+    expect(version.output().trim()).toMatch(/^\d+\.\d+\.\d+/)
   })
 })

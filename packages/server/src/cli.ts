@@ -44,9 +44,32 @@ nginx-config options:
   --edge-of <addr>        edge: accept relayed streams from this origin address/CIDR (repeatable)
 `
 
-function fail(msg: string): never {
+/**
+ * The CLI convention (minirtc-bot keeps the same): one line on stderr that says the fix, exit 2
+ * for a wrong command line or config (nothing was started), exit 1 when running failed.
+ */
+function fail(msg: string, exitCode: 1 | 2 = 2): never {
   process.stderr.write(`minirtc-server: ${msg}\n`)
-  process.exit(2)
+  process.exit(exitCode)
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+
+/** Every key a config file may hold: a misspelt key is refused, not silently ignored. */
+const CONFIG_KEYS: { [K in keyof ServerOptions]-?: true } = {
+  host: true, port: true, rtmpPort: true, flvPort: true, apps: true, media: true, resumeWindowMs: true, heartbeatTimeoutMs: true,
+  loginTimeoutMs: true, tokenWillExpireSeconds: true, mediaUrlTtlSeconds: true, publicHost: true, publicMediaUrls: true, trustProxy: true,
+  logger: true, store: true, stateFile: true, redis: true, nodeTtlMs: true, redisPrefix: true, internalUrl: true, rateLimit: true,
+  maxStreamsPerSession: true, maxRoomExtraInfoKeys: true, replayBufferSize: true, mediaGraceMs: true, maxUsersPerRoom: true,
+  maxSessionsPerToken: true, maxSendBufferBytes: true, maxConnectionsPerAddress: true, handshakeTimeoutMs: true, mediaIdleTimeoutMs: true,
+  maxPlayerBufferBytes: true, ingestIdleTimeoutMs: true, adminFailuresPerMinute: true, ffmpegPath: true, consoleDir: true, dev: true,
+}
+
+/** parseArgs's own errors, said the CLI's way. */
+function usage(e: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(e.message)
+  if (unknown) return `unknown option ${unknown[1]} (see --help)`
+  return e.message.split('\n')[0]! + ' (see --help)'
 }
 
 function num(v: string | undefined, name: string): number | undefined {
@@ -95,6 +118,8 @@ async function serve(argv: string[]): Promise<void> {
     } catch (e) {
       fail(`cannot read config ${configPath}: ${(e as Error).message}`)
     }
+    const unknownKey = Object.keys(file).find((k) => !Object.prototype.hasOwnProperty.call(CONFIG_KEYS, k))
+    if (unknownKey) fail(`${configPath}: unknown key "${unknownKey}"; the keys are ServerOptions' (docs/server.md)`)
   }
   const apps = [
     ...(file.apps ?? []),
@@ -124,9 +149,17 @@ async function serve(argv: string[]): Promise<void> {
     consoleDir: values['console-dir'] ?? env.MINIRTC_CONSOLE_DIR ?? file.consoleDir,
     stateFile: values['state-file'] ?? env.MINIRTC_STATE_FILE ?? file.stateFile,
   }
+  const level = (opts.logger as { level: string }).level
+  if (!LOG_LEVELS.includes(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`)
   const redis = values.redis ?? (env.MINIRTC_REDIS || undefined) ?? file.redis
   if (redis) opts.redis = redis
-  const srv = await startServer(opts)
+  const srv = await startServer(opts).catch((e: NodeJS.ErrnoException & { port?: number }) => {
+    if (e.code === 'EADDRINUSE') {
+      const flag = e.port === opts.rtmpPort ? '--rtmp-port' : e.port === opts.flvPort ? '--flv-port' : '--port'
+      fail(`port ${e.port} is already in use: pass ${flag} <another port>, or stop what listens there`, 1)
+    }
+    fail(e.message, 1)
+  })
   const ms = Math.round(performance.now() - t0)
   const startupMs = Math.round(process.uptime() * 1000)
   const lines = [
@@ -235,6 +268,7 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     if (cmd === '--version' || cmd === '-v') return void process.stdout.write(createRequire(import.meta.url)('../package.json').version + '\n')
     return await serve(cmd === 'serve' ? rest : argv)
   } catch (e) {
-    fail((e as Error).message)
+    // parseArgs refuses unknown or malformed options with a TypeError
+    fail(e instanceof TypeError ? usage(e) : (e as Error).message)
   }
 }
