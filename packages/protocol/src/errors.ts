@@ -68,6 +68,9 @@ export const ErrorCode = {
   INVALID_STATE: 107009,
   DEVICE_ERROR: 107010,
   NOT_SUPPORTED: 107011,
+  BASE_LIBRARY_TOO_OLD: 107012,
+  LIVE_COMPONENTS_UNAVAILABLE: 107013,
+  PRIVACY_DENIED: 107014,
   // 109xxx: internal
   INTERNAL: 109001,
 } as const
@@ -97,6 +100,19 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
   107008: 'Cancelled by logoutRoom().',
   107009: 'Not allowed in the current state.',
   107010: 'The camera, microphone or encoder failed.',
+}
+
+/**
+ * Codes the room controller (`@minirtc/core/room`) raises: they ship in the room's bundle, not in
+ * the engine's.
+ */
+export const roomErrorMessages: { readonly [code: number]: string } = {
+  107012:
+    'The WeChat base library is older than MiniRTC needs (2.10.0): ask the user to update WeChat, and set the minimum base library in the mini-program console (Settings > Basic settings).',
+  107013:
+    'live-pusher / live-player are not available: the mini-program needs a category that allows them and the component permission switched on in the console (Development > Interface settings); WeChat DevTools does not render them, test on a phone.',
+  107014:
+    'The user did not agree to the privacy agreement: declare the camera and microphone in the console (Settings > Service content > User privacy protection guidelines), and ask again with a button of open-type="agreePrivacyAuthorization".',
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
@@ -140,7 +156,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
 }
 
 /** Every code's message (server, docs and tests). */
-export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
+export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, roomErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
 
 const reasons: Record<number, ErrorReason> = {}
 for (const k of Object.keys(ErrorCode) as ErrorReason[]) reasons[ErrorCode[k]] = k

@@ -27,7 +27,7 @@ declare const wx: MiniProgramApi & {
   createLivePlayerContext(id: string, component?: unknown): unknown
 }
 
-const SNAPSHOT_KEYS = ['roomId', 'roomState', 'user', 'users', 'onlineCount', 'streams', 'roomExtraInfo', 'pusher', 'players', 'error'] as const
+const SNAPSHOT_KEYS = ['roomId', 'roomState', 'user', 'users', 'onlineCount', 'streams', 'roomExtraInfo', 'pusher', 'players', 'error', 'permission', 'networkType', 'weakNetwork'] as const
 
 /** Wrap the page's lifecycle method `name` so `listener` hears it first. */
 function hook(page: PageLike, name: 'onShow' | 'onHide' | 'onUnload', listener: () => void) {
