@@ -38,6 +38,17 @@ export class TcpProxy {
     for (const s of this.sockets) s.destroy()
   }
 
+  /**
+   * Black-hole every proxied connection without closing it: what a phone's socket does after Wi-Fi
+   * handed over to 4G (the peer never hears a FIN, packets go nowhere). New connections pass.
+   */
+  stall(): void {
+    for (const s of this.sockets) {
+      s.unpipe()
+      s.pause()
+    }
+  }
+
   restore(): void {
     this.down = false
   }
