@@ -15,7 +15,7 @@ import { ErrorCode } from '@minirtc/protocol'
 import { useRtcRoom } from '@minirtc/taro'
 import { useRoom } from '@minirtc/uni'
 import { APP, tokenFor, useCall } from './helpers'
-import { TcpProxy } from './proxy'
+import { TcpProxy } from '@minirtc/headless'
 
 // Both bindings get the Node platform; the hosts' own modules are never reached.
 vi.mock('@tarojs/taro', () => ({ default: {} }))

@@ -1,8 +1,12 @@
 import net from 'node:net'
 
 /**
- * A TCP proxy in front of a local port, so a test can cut a client's network for real: existing
- * connections are destroyed and, while "down", new ones are refused.
+ * A TCP proxy in front of a local port, so a test or a benchmark can take a client's network away
+ * for real: `cut()` destroys the connections and refuses new ones while down; `stall()` leaves them
+ * open and silent, as a phone's socket after a Wi-Fi to 4G handover.
+ * @example
+ * const proxy = await new TcpProxy(serverPort).listen() // clients connect to proxy.port
+ * proxy.stall()
  */
 export class TcpProxy {
   private server: net.Server
