@@ -43,8 +43,8 @@ const SCOPES: Array<[string, MediaPermission]> = [
   ['scope.record', 'microphone'],
 ]
 
-/** What only the host knows: the live contexts, and the page's own show/hide/unload. */
-export interface MiniProgramHost extends Pick<Platform, 'createPusherContext' | 'createPlayerContext'> {
+/** What only the host knows: the live contexts, the page's own show/hide/unload, where the package's waiting image is. */
+export interface MiniProgramHost extends Pick<Platform, 'createPusherContext' | 'createPlayerContext' | 'waitingImage'> {
   /** Subscribe to the page's `onShow` / `onHide` / `onUnload`; returns the unsubscribe. */
   onPageLifecycle?(listener: (event: HostLifecycleEvent) => void): () => void
 }
@@ -86,6 +86,7 @@ export function createMiniProgramPlatform(api: MiniProgramApi, host: MiniProgram
     },
     createPusherContext: host.createPusherContext,
     createPlayerContext: host.createPlayerContext,
+    waitingImage: host.waitingImage,
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
     now: () => Date.now(),

@@ -94,6 +94,12 @@ export interface Platform {
    * then restore both.
    */
   setInCall?(inCall: boolean): void
+  /**
+   * The pusher's default `waiting-image`, the picture peers see while the app is in the
+   * background: a path to the one shipped with the package (`waiting-image.png`), when the host
+   * has it in the mini-program.
+   */
+  waitingImage?: string
   /** The host's base library version and `canIUse`, for `checkSystemRequirements()`. */
   systemInfo?(): { baseLibrary: string; canIUse(schema: string): boolean }
   /**

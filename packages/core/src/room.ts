@@ -121,6 +121,9 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   const opts = typeof options === 'function' ? options : () => options
   const first = opts()
   const engine = new RtcEngine({ appId: first.appId, server: first.server, platform, reconnectPolicy: first.reconnectPolicy, logger: first.logger })
+  // What peers see while the app is in the background: the host's picture unless the app set one
+  // (`getPusher().setAttributes({ waitingImage })`); without any they see the last frame, frozen.
+  if (platform.waitingImage) engine.createPusher({ waitingImage: platform.waitingImage })
   // What a rejoin needs: the stream we publish, and whether the engine gave up on the room.
   let published = ''
   let publishedInfo: string | undefined
@@ -145,6 +148,12 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
     roomError = error
     snapshot = null
     notify()
+  }
+  // The settings said yes but the pusher could not open the device (binderror 10001/10002: on iOS
+  // the system's own camera switch for WeChat is off).
+  const deniedByPusher = () => {
+    const e = engine.getSnapshot().error
+    return !!e && (e.code === ErrorCode.CAMERA_DENIED || e.code === ErrorCode.MICROPHONE_DENIED)
   }
   // Ask for the camera and microphone before the pusher renders, not after it failed with 10001.
   const permit = (): Promise<void> => {
@@ -231,7 +240,7 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   const stopLifecycle = platform.onLifecycle
     ? platform.onLifecycle((event) => {
         if (event === 'show' && lost) methods.rejoin().catch(() => undefined)
-        else if (event === 'show' && phone.permission === 'denied' && published && engine.getSnapshot().roomState === 'CONNECTED')
+        else if (event === 'show' && published && engine.getSnapshot().roomState === 'CONNECTED' && (phone.permission === 'denied' || deniedByPusher()))
           methods.publish(published, publishedInfo).catch(() => undefined)
         else if (event === 'unload') destroy()
       })
