@@ -50,6 +50,13 @@ export interface RoomOptions {
   userUpdate?: boolean
   /** Attributes for the players the engine creates. */
   player?: Partial<PlayerAttributes>
+  /**
+   * The picture peers see while the app is in the background (the pusher's `waiting-image`: a
+   * package path, a temp path or an https URL). Default: the one @minirtc/weapp ships; with
+   * Taro and uni-app copy `@minirtc/core/assets/waiting-image.png` into the build and name it here.
+   * Without one peers see the last frame, frozen.
+   */
+  waitingImage?: string
   /** When to retry a lost connection (default: the engine's, giving up after 90 s). */
   reconnectPolicy?: ReconnectPolicy
   logger?: Logger
@@ -121,9 +128,8 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   const opts = typeof options === 'function' ? options : () => options
   const first = opts()
   const engine = new RtcEngine({ appId: first.appId, server: first.server, platform, reconnectPolicy: first.reconnectPolicy, logger: first.logger })
-  // What peers see while the app is in the background: the host's picture unless the app set one
-  // (`getPusher().setAttributes({ waitingImage })`); without any they see the last frame, frozen.
-  if (platform.waitingImage) engine.createPusher({ waitingImage: platform.waitingImage })
+  const waitingImage = first.waitingImage || platform.waitingImage
+  if (waitingImage) engine.createPusher({ waitingImage })
   // What a rejoin needs: the stream we publish, and whether the engine gave up on the room.
   let published = ''
   let publishedInfo: string | undefined

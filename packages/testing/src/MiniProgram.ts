@@ -191,8 +191,10 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
         },
         tap(idOrText) {
           const all = renderedElements(component)
-          const target = all.find((e) => e.id === idOrText) || all.filter((e) => e.events.includes('tap') && e.text() === idOrText).pop()
-          if (!target) throw new Error(`Nothing to tap with id or text "${idOrText}"; tappable: ${all.filter((e) => e.events.includes('tap') && e.text()).map((e) => JSON.stringify(e.text())).join(', ')}`)
+          // Tappable: what binds tap, and buttons WeChat acts on by themselves (open-type).
+          const tappable = all.filter((e) => e.events.includes('tap') || (e.tag === 'button' && e.attributes.openType))
+          const target = all.find((e) => e.id === idOrText) || tappable.filter((e) => e.text() === idOrText).pop()
+          if (!target) throw new Error(`Nothing to tap with id or text "${idOrText}"; tappable: ${tappable.filter((e) => e.text()).map((e) => JSON.stringify(e.text())).join(', ')}`)
           target.fire('tap', {})
           // WeChat's own button actions: the settings page, the privacy agreement.
           const openType = target.tag === 'button' ? target.attributes.openType : undefined
