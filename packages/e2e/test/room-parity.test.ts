@@ -14,7 +14,7 @@ import type { RoomOptions, RtcRoom } from '@minirtc/core/room'
 import { ErrorCode } from '@minirtc/protocol'
 import { useRtcRoom } from '@minirtc/taro'
 import { useRoom } from '@minirtc/uni'
-import { APP, tokenFor, useCall } from './helpers'
+import { APP, streamIds, tokenFor, useCall } from './helpers'
 import { TcpProxy } from '@minirtc/headless'
 
 // Both bindings get the Node platform; the hosts' own modules are never reached.
@@ -194,6 +194,38 @@ describe.each(bindings)('$name', (binding) => {
     await until(() => room().weakNetwork, 'weak network in the room state')
     p.platform.phone.setWeakNetwork(false)
     await until(() => !room().weakNetwork, 'weak network over')
+  })
+
+  it('in the background (5000) the push goes on with the waiting-image, no second ADD at the viewer; a closed floating window (5001) publishes again', async () => {
+    await call.start()
+    const p = page('parity-bg', 'max', { waitingImage: '/static/minirtc-waiting-image.png' })
+    const room = p.room
+    await room().join({ publish: true })
+    expect(room().pusher.waitingImage).toBe('/static/minirtc-waiting-image.png')
+    const viewer = await call.bot('ned', 'parity-bg')
+    await viewer.play('max_main')
+    const seen = viewer.renderer.players.get('max_main')!
+    expect(seen.counters.width).toBe(640)
+    const url = room().pusher.url
+
+    // WeChat hides the page and the app; its native pusher reports 5000 and sends the picture.
+    p.platform.emitLifecycle('hide')
+    p.renderer.pusher!.setBackground(true)
+    await until(() => seen.counters.width === 360 && seen.counters.height === 640, 'the waiting-image at the viewer')
+    expect(room().pusher.state).toBe('PUBLISHING')
+    p.platform.emitLifecycle('show')
+    p.renderer.pusher!.setBackground(false)
+    await until(() => seen.counters.width === 640, 'the camera again')
+    expect(room().pusher).toMatchObject({ state: 'PUBLISHING', url })
+    // The viewer found the stream at login: hide and show brought no ADD (nor DELETE).
+    expect(viewer.events.of('roomStreamUpdate').filter((a) => streamIds(a).includes('max_main'))).toEqual([])
+
+    // Android: the user closes the floating window, WeChat tears the push down (5001).
+    p.renderer.pusher!.closeFloatingWindow()
+    await until(() => room().pusher.state === 'PUBLISH_REQUESTING', 'restarting after 5001')
+    await until(() => room().pusher.state === 'PUBLISHING' && room().pusher.url !== url, 'publishing again with a fresh URL')
+    const frames = seen.counters.framesReceived
+    await until(() => viewer.renderer.players.get('max_main')!.counters.framesReceived > frames, 'the viewer gets frames again')
   })
 
   it('checkSystemRequirements() refuses an old base library and a mini-program without live components, with their codes', async () => {
