@@ -27,7 +27,7 @@ beforeAll(async () => {
   mp = createMiniProgram({ root, server: srv, live: { pusher: { retries: 3, retryDelayMs: 300, netstatusIntervalMs: 500 }, player: { stallTimeoutMs: 2500 } } })
   page = await mp.open('pages/call/index', { roomId: ROOM, userId: 'ph' })
   const token = () => createToken({ ...APP, userId: 'watcher', roomId: ROOM, privileges: { login: true, publish: true }, ttlSeconds: 600 })
-  viewer = await createBot({ server: srv.url, appId: APP.appId, token, roomId: ROOM, user: { userId: 'watcher' }, autoPlay: true, player: { stallTimeoutMs: 2500 } })
+  viewer = await createBot({ server: srv.url, appId: APP.appId, token, roomId: ROOM, user: { userId: 'watcher', userName: 'watcher' }, autoPlay: true, player: { stallTimeoutMs: 2500 } })
 })
 
 afterAll(async () => {

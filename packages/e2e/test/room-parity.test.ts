@@ -159,7 +159,7 @@ describe.each(bindings)('$name', (binding) => {
     await p.room().login()
     await expect(p.room().publish()).rejects.toMatchObject({ code: ErrorCode.PRIVACY_DENIED })
     expect(p.room().permission).toBe('denied')
-    expect(p.room().error!.message).toMatch(/agreePrivacyAuthorization/)
+    expect(p.room().error!.message).toMatch(/privacy guidelines/)
     expect(p.platform.phone.asked).toEqual([])
   })
 

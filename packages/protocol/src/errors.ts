@@ -93,8 +93,8 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
   107001: 'Cannot reach the signaling server; check the URL and the network.',
   107002: 'The server did not answer in time.',
   107003: 'Gave up reconnecting; call loginRoom() again.',
-  107004: 'Camera denied; let the user allow it (button open-type="openSetting"); the room publishes on return.',
-  107005: 'Microphone denied; let the user allow it (button open-type="openSetting"); the room publishes on return.',
+  107004: 'Camera denied; let the user allow it (open-type="openSetting"), then publish.',
+  107005: 'Microphone denied; let the user allow it (open-type="openSetting"), then publish.',
   107006: 'Push failed after retries; check the network, then publish again.',
   107007: 'Play failed after retries; check the network, then play again.',
   107008: 'Cancelled by logoutRoom().',
@@ -107,12 +107,9 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
  * the engine's.
  */
 export const roomErrorMessages: { readonly [code: number]: string } = {
-  107012:
-    'The WeChat base library is older than MiniRTC needs (2.10.0): ask the user to update WeChat, and set the minimum base library in the mini-program console (Settings > Basic settings).',
-  107013:
-    'live-pusher / live-player are not available: the mini-program needs a category that allows them and the component permission switched on in the console (Development > Interface settings); WeChat DevTools does not render them, test on a phone.',
-  107014:
-    'The user did not agree to the privacy agreement: declare the camera and microphone in the console (Settings > Service content > User privacy protection guidelines), and ask again with a button of open-type="agreePrivacyAuthorization".',
+  107012: 'WeChat base library below 2.10.0: ask the user to update WeChat; set the minimum base library in the console.',
+  107013: 'live-pusher / live-player unavailable: the console must enable them (a category that allows them); test on a phone.',
+  107014: 'Privacy agreement declined: declare camera and microphone in the console\'s privacy guidelines, then ask again.',
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
