@@ -241,10 +241,13 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   // Nothing on hide: system sheets, image pickers and the permission settings page all hide the
   // page, and a call must survive them. In the background WeChat suspends the socket and the engine
   // resumes the session on return; only when it gave up meanwhile does the room rejoin on show.
+  let inCall = false
   // Back from the settings page (open-type="openSetting") the page shows again: publish what the
   // refused permission held back.
   const stopLifecycle = platform.onLifecycle
     ? platform.onLifecycle((event) => {
+        // WeChat drops keep-screen-on when the user leaves the mini-program: set it again on return.
+        if (event === 'show' && inCall && platform.setInCall) platform.setInCall(true)
         if (event === 'show' && lost) methods.rejoin().catch(() => undefined)
         else if (event === 'show' && published && engine.getSnapshot().roomState === 'CONNECTED' && (phone.permission === 'denied' || deniedByPusher()))
           methods.publish(published, publishedInfo).catch(() => undefined)
@@ -274,7 +277,6 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
     : undefined
   const stopWeak = platform.onNetworkWeakChange ? platform.onNetworkWeakChange((weakNetwork) => setPhone({ weakNetwork })) : undefined
   // Screen on and the mute switch ignored while in a room; both restored when it is left.
-  let inCall = false
   const stopEngine = engine.subscribe(() => {
     const now = engine.getSnapshot().roomState !== 'DISCONNECTED'
     if (now !== inCall && platform.setInCall) platform.setInCall(now)

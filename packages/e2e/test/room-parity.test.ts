@@ -145,6 +145,8 @@ describe.each(bindings)('$name', (binding) => {
     phone.authSetting['scope.camera'] = true
     p.platform.emitLifecycle('show')
     await until(() => room().pusher.state === 'PUBLISHING', 'publishing after the settings page')
+    // Keep-screen-on set at login, and again on the way back (WeChat drops it while the user is away).
+    expect(phone.keepScreenOn).toEqual([true, true])
     expect(room().permission).toBe('granted')
     expect(room().error).toBeNull()
     expect(phone.asked).toEqual(['scope.camera', 'scope.record'])
