@@ -15,13 +15,13 @@ export interface MiniProgramApi {
   connectSocket(options: { url: string; complete(): void }): SocketTaskLike
   onNetworkStatusChange(callback: (res: NetworkStatus) => void): void
   offNetworkStatusChange?(callback: (res: NetworkStatus) => void): void
-  getNetworkType?(options: { success(res: { networkType: string }): void }): void
+  getNetworkType?(options: { success(res: { networkType: string }): void }): unknown
   onNetworkWeakChange?(callback: (res: { weakNet: boolean }) => void): void
   offNetworkWeakChange?(callback: (res: { weakNet: boolean }) => void): void
-  getSetting?(options: { success(res: { authSetting: Record<string, boolean | undefined> }): void; fail(err: unknown): void }): void
-  authorize?(options: { scope: string; success(): void; fail(err: { errMsg?: string }): void }): void
-  setKeepScreenOn?(options: { keepScreenOn: boolean }): void
-  setInnerAudioOption?(options: { obeyMuteSwitch: boolean }): void
+  getSetting?(options: { success(res: { authSetting: Record<string, boolean | undefined> }): void; fail(err: unknown): void }): unknown
+  authorize?(options: { scope: string; success(): void; fail(err: { errMsg?: string }): void }): unknown
+  setKeepScreenOn?(options: { keepScreenOn: boolean }): unknown
+  setInnerAudioOption?(options: { obeyMuteSwitch: boolean }): unknown
   canIUse?(schema: string): boolean
   getAppBaseInfo?(): { SDKVersion: string }
   getSystemInfoSync?(): { SDKVersion: string }
@@ -107,6 +107,14 @@ export function createMiniProgramPlatform(api: MiniProgramApi, host: MiniProgram
   } as Platform)
 }
 
+/**
+ * Taro's APIs (and uni-app's, called without callbacks) also return a Promise that rejects when
+ * the call fails; the callbacks already handle it, so keep it from surfacing as unhandled.
+ */
+function quiet(result: unknown): void {
+  if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(undefined, () => undefined)
+}
+
 /** The phone's side of a Platform: the part of the Platform seam a host gets from `wx` as it is. */
 export type PhonePlatform = Pick<Platform, 'onNetworkChange' | 'onNetworkWeakChange' | 'requestMediaPermission' | 'setInCall' | 'systemInfo'>
 
@@ -123,7 +131,7 @@ export function miniProgramPhone(api: Omit<MiniProgramApi, 'connectSocket' | 'on
       const onChange = (res: NetworkStatus) => listener(res.isConnected, res.networkType)
       api.onNetworkStatusChange(onChange)
       // The type we start on, so the first change (Wi-Fi to 4G) is seen as one.
-      if (api.getNetworkType) api.getNetworkType({ success: (res) => listener(res.networkType !== 'none', res.networkType) })
+      if (api.getNetworkType) quiet(api.getNetworkType({ success: (res) => listener(res.networkType !== 'none', res.networkType) }))
       // offNetworkStatusChange needs base library 2.9.3; older ones keep the listener.
       return () => {
         if (api.offNetworkStatusChange) api.offNetworkStatusChange(onChange)
@@ -148,20 +156,20 @@ export function miniProgramPhone(api: Omit<MiniProgramApi, 'connectSocket' | 'on
           const [scope, missing] = entry
           if (setting[scope] === true) return next(i + 1, setting)
           if (setting[scope] === false) return resolve(missing)
-          authorize({
+          quiet(authorize({
             scope,
             success: () => next(i + 1, setting),
             // authorize is a privacy API: without the user's agreement it fails with
             // "authorize:fail privacy permission is not authorized" (base library 2.32.3+).
             fail: (err) => resolve(/privacy/.test((err && err.errMsg) || '') ? 'privacy' : missing),
-          })
+          }))
         }
-        api.getSetting({ success: (res) => next(0, res.authSetting || {}), fail: () => next(0, {}) })
+        quiet(api.getSetting({ success: (res) => next(0, res.authSetting || {}), fail: () => next(0, {}) }))
       })
     },
     setInCall(inCall) {
-      if (api.setKeepScreenOn) api.setKeepScreenOn({ keepScreenOn: inCall })
-      if (api.setInnerAudioOption) api.setInnerAudioOption({ obeyMuteSwitch: !inCall })
+      if (api.setKeepScreenOn) quiet(api.setKeepScreenOn({ keepScreenOn: inCall }))
+      if (api.setInnerAudioOption) quiet(api.setInnerAudioOption({ obeyMuteSwitch: !inCall }))
     },
     systemInfo() {
       const info = api.getAppBaseInfo ? api.getAppBaseInfo() : api.getSystemInfoSync ? api.getSystemInfoSync() : null

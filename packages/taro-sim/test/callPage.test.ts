@@ -243,6 +243,21 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     await until(() => text().includes('Not in a room'), 'left')
   })
 
+  it('the privacy agreement declined: PRIVACY_DENIED and the prompt; its agree button (open-type="agreePrivacyAuthorization") publishes', async () => {
+    mp.wx.phone.privacyAgreed = false
+    delete mp.wx.authSetting['scope.record'] // never asked: WeChat must ask, and the agreement comes first
+    page.tap('join')
+    await until(() => text().includes('The privacy agreement was declined.'), 'the privacy prompt')
+    expect(pusher()!.url).toBe('')
+    page.tap('minirtc-agree-privacy')
+    await until(() => pusher()?.url, 'published after agreeing')
+    expect(mp.wx.phone.privacyAgreed).toBe(true)
+    expect(mp.wx.phone.asked).toContain('scope.record')
+    await until(() => !text().includes('The privacy agreement was declined.'), 'prompt gone')
+    page.tap('join')
+    await until(() => text().includes('Not in a room'), 'left')
+  })
+
   it('page unload leaves the room', async () => {
 
     page.tap('join')

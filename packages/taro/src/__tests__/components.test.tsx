@@ -121,14 +121,20 @@ describe('RtcStatusBanner / RtcPermissionPrompt', () => {
     expect(container.textContent).toBe('Not in a room · Token expired.')
   })
 
-  it('appears only for camera (CAMERA_DENIED) or microphone (MICROPHONE_DENIED) denial, with a button that opens the settings page', () => {
-    const { container, rerender } = render(<RtcPermissionPrompt room={{ error: { code: 1002, reason: 'X', message: 'x' } }} />)
+  it('appears only for a refused camera, microphone or privacy agreement: the settings button, or the agreement button that publishes again', () => {
+    const publish = vi.fn(() => Promise.resolve())
+    const { container, rerender } = render(<RtcPermissionPrompt room={{ error: { code: 1002, reason: 'X', message: 'x' }, publish }} />)
     expect(container.textContent).toBe('')
-    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.CAMERA_DENIED, reason: 'CAMERA_DENIED', message: 'x', streamId: 'me_main' } }} />)
+    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.CAMERA_DENIED, reason: 'CAMERA_DENIED', message: 'x', streamId: 'me_main' }, publish }} />)
     expect(container.textContent).toContain('Camera access is off.')
     // WeChat opens the settings from the button itself; the room publishes when the page shows again.
     expect(last('button').openType).toBe('openSetting')
-    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.MICROPHONE_DENIED, reason: 'MICROPHONE_DENIED', message: 'x' } }} />)
+    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.MICROPHONE_DENIED, reason: 'MICROPHONE_DENIED', message: 'x' }, publish }} />)
     expect(container.textContent).toContain('Microphone access is off.')
+    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.PRIVACY_DENIED, reason: 'PRIVACY_DENIED', message: 'x' }, publish }} />)
+    expect(container.textContent).toContain('The privacy agreement was declined.')
+    expect(last('button').openType).toBe('agreePrivacyAuthorization')
+    last('button').onAgreePrivacyAuthorization()
+    expect(publish).toHaveBeenCalledTimes(1)
   })
 })
