@@ -117,7 +117,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
     line('## Bundle size (`bench/bundle-size.mjs`)')
     line()
     if (r.callSetup && Math.abs(Date.parse(r.size.date) - Date.parse(r.callSetup.date)) > 5 * 60_000) line(`Measured ${r.size.date.slice(0, 16).replace('T', ' ')} UTC at commit ${r.size.source?.commit}.\n`)
-    line('Ours: esbuild bundle of the package entry (minified, es2017, framework imports external) through `scripts/size.mjs`\'s `measure()`, gzip -9. Vendors: the main bundle as shipped in the npm tarball (`npm pack`, cached in bench/.cache), gzip -9. trtc-wx-sdk only builds `room://` URLs for WeChat\'s native TRTC mode (signaling happens inside the closed live-pusher), so it does less than ours; ZEGO does the same job as ours.')
+    line('Ours: esbuild bundle of each package imported by name, resolved through its `exports` to the built `dist` (minified, es2017, framework imports external) through `scripts/size.mjs`\'s `measure()`, gzip -9. Vendors: the main bundle as shipped in the npm tarball (`npm pack`, cached in bench/.cache), gzip -9. trtc-wx-sdk only builds `room://` URLs for WeChat\'s native TRTC mode (signaling happens inside the closed live-pusher), so it does less than ours; ZEGO does the same job as ours.')
     line()
     line('| bundle | minified / raw | min+gz |')
     line('|---|---|---|')

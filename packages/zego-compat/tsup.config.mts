@@ -1,15 +1,12 @@
 import { defineConfig } from 'tsup'
+import { miniProgramLibrary } from '../../scripts/miniProgramLibrary'
 
-// ES2017 output: the WeChat base library runs it as is (a native page requires it from miniprogram_npm).
-// No "type": "module": mini-program code is CommonJS, so the ESM build is .mjs and the CommonJS one .cjs.
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  target: 'es2017',
-  dts: true,
-  clean: true,
-  sourcemap: false,
-  treeshake: true,
-  external: ['@minirtc/core'],
-  outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
-})
+// A native page requires it from miniprogram_npm (miniprogram_dist). No "type": "module":
+// mini-program code is CommonJS, so the ESM build is .mjs and the CommonJS one .cjs.
+export default defineConfig(
+  miniProgramLibrary({
+    entry: ['src/index.ts'],
+    external: ['@minirtc/core'],
+    outExtension: ({ format }) => ({ js: format === 'esm' ? '.mjs' : '.cjs' }),
+  }),
+)

@@ -1,4 +1,4 @@
-import { ErrorCode, PROTOCOL_VERSION, checkIds, parseServerMessage, type Op, type OpRequest, type OpResult, type ServerPush } from '@minirtc/protocol'
+import { ErrorCode, PROTOCOL_VERSION, parseServerMessage, type Op, type OpRequest, type OpResult, type ServerPush } from '@minirtc/protocol'
 import { createDefaultReconnectPolicy } from './defaults'
 import { TypedEmitter } from './emitter'
 import { callContext } from './callContext'
@@ -134,8 +134,9 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
       if (s.roomId === roomId && s.loggedIn && !this.destroyed) return Promise.resolve()
       return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Call logoutRoom() first (a destroyed engine cannot log in).'))
     }
-    const bad = checkIds({ roomId, userId: user && user.userId, userName: user && user.userName })
-    if (bad !== null) return Promise.reject(new RtcError(bad))
+    // The ID rules live in one place, the server: an invalid roomId, userId or userName comes back
+    // as the login's coded refusal (INVALID_ROOM_ID...), and the mini-program bundle stays small.
+    if (!user || !user.userId) return Promise.reject(new RtcError(ErrorCode.INVALID_USER_ID, 'Pass a user with a userId.'))
     if (!token) return Promise.reject(new RtcError(ErrorCode.TOKEN_MISSING))
     let resolve!: () => void
     let reject!: (e: RtcError) => void
@@ -440,13 +441,11 @@ export class LivePusher {
 
   /**
    * Publish the camera and microphone as `streamId`. Resolves at PUBLISHING (the media server
-   * confirmed the push); rejects with an RtcError (camera denied, streamId taken, ...).
+   * confirmed the push); rejects with an RtcError (camera denied, streamId taken or invalid...).
    */
   start(streamId: string, options: { extraInfo?: string } = {}): Promise<void> {
     const s = this.engine.getState()
     if (s.phase !== 'connected') return Promise.reject(new RtcError(ErrorCode.NOT_LOGGED_IN))
-    const bad = checkIds({ streamId })
-    if (bad !== null) return Promise.reject(new RtcError(bad))
     if (s.pusher.streamId === streamId && s.pusher.state === 'PUBLISHING') return Promise.resolve()
     if (s.pusher.streamId && s.pusher.streamId !== streamId) this.stop()
     const done = this.engine.waitForState('publisher', streamId, 'PUBLISHING', 'NO_PUBLISH')

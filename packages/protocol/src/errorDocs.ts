@@ -46,6 +46,7 @@ export function renderErrorDocs(): string {
     HEARTBEAT_TIMEOUT: 'No heartbeat in time.',
     TOKEN_EXPIRED: 'The token expired and was not renewed (KICKOUT).',
     SERVER_SHUTDOWN: 'The server is shutting down; the client reconnects.',
+    SLOW_CONSUMER: 'The client stopped reading: its unread pushes exceeded the send-buffer limit. The client reconnects and resumes (missed pushes are replayed, or it logs in again).',
   }
   for (const [name, code] of Object.entries(CloseCode)) out.push(`| ${code} | \`${name}\` | ${closeMeaning[name] || ''} |`)
   out.push('')

@@ -34,6 +34,7 @@ export const ErrorCode = {
   STREAM_PREFIX_NOT_GRANTED: 102008,
   ADMIN_AUTH_FAILED: 102009,
   LOGIN_NOT_GRANTED: 102010,
+  ORIGIN_NOT_ALLOWED: 102011,
   // 103xxx: room
   KICKED_OUT: 103001,
   ROOM_CLOSED: 103002,
@@ -42,6 +43,7 @@ export const ErrorCode = {
   SESSION_EXPIRED: 103005,
   USER_NOT_FOUND: 103006,
   HEARTBEAT_TIMEOUT: 103007,
+  TOO_MANY_SESSIONS: 103008,
   // 104xxx: stream
   STREAM_ID_TAKEN: 104001,
   STREAM_NOT_FOUND: 104002,
@@ -54,6 +56,7 @@ export const ErrorCode = {
   MEDIA_NOT_AUTHORIZED: 105004,
   MEDIA_UNAVAILABLE: 105005,
   MEDIA_DUPLICATE_PUBLISH: 105006,
+  MEDIA_IDLE: 105007,
   // 106xxx: rate limits
   RATE_LIMITED: 106001,
   // 107xxx: client side
@@ -84,10 +87,6 @@ export type ErrorReason = keyof typeof ErrorCode
  * for everything else the server's reply (or the raising call) carries the message.
  */
 export const clientErrorMessages: { readonly [code: number]: string } = {
-  101004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  101005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  101006: 'Invalid userName: at most 256 bytes of UTF-8.',
-  101007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   101010: 'Not logged in; await loginRoom() first.',
   102001: 'No token; mint one with createToken() on your app server.',
   107001: 'Cannot reach the signaling server; check the URL and the network.',
@@ -113,6 +112,10 @@ export const roomErrorMessages: { readonly [code: number]: string } = {
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
+  101004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  101005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  101006: 'Invalid userName: at most 256 bytes of UTF-8, without control or bidi-override characters.',
+  101007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   // Raised in the client only by @minirtc/zego-compat, always with its own message naming the call.
   107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
   102003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
@@ -135,10 +138,12 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   102008: 'The token only grants streamIds with another prefix.',
   102009: 'Admin API: missing or wrong app secret.',
   102010: 'The token does not grant login.',
+  102011: 'Dev tokens are only served to pages on this machine or on the server\'s own origin.',
   103003: 'The room is full.',
   103005: 'The session expired while disconnected; the client logs in again.',
   103006: 'No such user in the room.',
   103007: 'No heartbeat within the timeout; the connection was closed.',
+  103008: 'This token already holds as many sessions as the server allows; mint one token per user and device.',
   104001: 'The streamId is already being published in this app; choose another streamId.',
   104003: 'The stream belongs to another user.',
   104004: 'Too many streams for this user.',
@@ -148,6 +153,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   105004: 'Not authorized for this stream.',
   105005: 'This media feature is not available on this server.',
   105006: 'Another publisher is already pushing this stream.',
+  105007: 'The media connection sent no data in time and was closed; publish again.',
   106001: 'Too many requests; slow down.',
   109001: 'Internal server error.',
 }
@@ -185,5 +191,7 @@ export const CloseCode = {
   TOKEN_EXPIRED: 4007,
   /** Server shutting down; reconnect later. */
   SERVER_SHUTDOWN: 4008,
+  /** The client stopped reading its pushes (send buffer over the limit); reconnect and resume. */
+  SLOW_CONSUMER: 4009,
 } as const
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode]

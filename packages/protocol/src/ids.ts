@@ -43,8 +43,16 @@ export function isValidUserId(v: unknown): v is string {
 export function isValidStreamId(v: unknown): v is string {
   return idOk(v, STREAM_ID_BYTES)
 }
+/**
+ * Characters a userName may not contain: C0/C1 controls (they break logs and terminals) and the
+ * bidi controls (U+061C, U+200E/F, U+202A-E, U+2066-9) that make a name render as another one
+ * ("Trojan Source"). Other Unicode, emoji and joiners included, stays allowed.
+ */
+// oxlint-disable-next-line no-control-regex -- matching control characters is the point
+const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/
+
 export function isValidUserName(v: unknown): v is string {
-  return typeof v === 'string' && utf8Length(v) <= USER_NAME_BYTES
+  return typeof v === 'string' && utf8Length(v) <= USER_NAME_BYTES && !NAME_FORBIDDEN.test(v)
 }
 
 /**

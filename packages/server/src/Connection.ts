@@ -17,6 +17,8 @@ export interface ConnectionDeps {
   rateLimit: RateLimitOptions
   heartbeatTimeoutMs: number
   loginTimeoutMs: number
+  /** Unsent bytes a connection may queue before it is closed with 4009 (see `slowConsumer`). */
+  maxSendBufferBytes: number
 }
 
 /**
@@ -30,6 +32,9 @@ export class Connection implements SessionSink {
   private readonly bucket: TokenBucket
   private readonly bad = new WindowCounter(10_000)
   private timer: NodeJS.Timeout | undefined
+  /** Server-side liveness: WebSocket pings, each answered by a pong before the next one is due. */
+  private readonly liveness: NodeJS.Timeout
+  private ponged = true
   private closed = false
   /** Runs right after the next reply is sent (attaching a session once its login/resume reply is out). */
   private afterReply: (() => void) | undefined
@@ -49,19 +54,49 @@ export class Connection implements SessionSink {
     ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary))
     ws.on('close', () => this.onClose())
     ws.on('error', (err) => deps.log.debug({ err: err.message, address }, 'socket error'))
+    ws.on('pong', () => (this.ponged = true))
     this.armTimer(deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout')
+    // Client pings prove the client writes; only our pings prove it still reads. Every client
+    // stack (WeChat, browsers, ws) answers them by itself.
+    this.liveness = setInterval(() => {
+      if (!this.ponged) {
+        this.deps.log.info({ address: this.address, ref: this.session?.ref }, 'no pong: client stopped reading')
+        return this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no pong')
+      }
+      this.ponged = false
+      if (this.ws.readyState === this.ws.OPEN) this.ws.ping()
+    }, Math.max(1000, Math.floor(deps.heartbeatTimeoutMs / 2)))
+    this.liveness.unref()
   }
 
   // SessionSink
   send(text: string): void {
-    if (!this.closed && this.ws.readyState === this.ws.OPEN) this.ws.send(text)
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return
+    if (this.ws.bufferedAmount > this.deps.maxSendBufferBytes) return this.slowConsumer()
+    this.ws.send(text)
+  }
+
+  /**
+   * The client stopped reading and its unsent pushes passed the limit. Policy: close with 4009
+   * and keep nothing more for this socket. The session stays (detached) for the resume window and
+   * keeps numbering its pushes, so the client resumes and is replayed what it missed, or, when
+   * too much was missed, logs in again and gets a full room sync. Nothing is lost either way.
+   */
+  private slowConsumer(): void {
+    this.deps.metrics.slowConsumers.inc({ listener: 'signaling' })
+    this.deps.log.warn({ address: this.address, ref: this.session?.ref, buffered: this.ws.bufferedAmount }, 'slow consumer closed')
+    this.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
   }
 
   close(code: number, reason: string): void {
     if (this.closed) return
     this.closed = true
     clearTimeout(this.timer)
+    clearInterval(this.liveness)
     this.ws.close(code, reason)
+    // A client that does not read will not read our close frame either: cut it after a moment
+    // instead of ws's 30 s closing handshake, so its buffer is freed now.
+    setTimeout(() => this.ws.terminate(), 1000).unref()
   }
 
   private armTimer(ms: number, code: number, reason: string): void {
@@ -216,6 +251,7 @@ export class Connection implements SessionSink {
   private onClose(): void {
     this.closed = true
     clearTimeout(this.timer)
+    clearInterval(this.liveness)
     this.deps.metrics.connections.dec()
     if (this.session) this.deps.rooms.detach(this.session, this)
   }

@@ -15,16 +15,19 @@ import {
   type UserInfo,
 } from '@minirtc/protocol'
 import type { Logger } from 'pino'
-import type { ClusterEvent, ClusterLink, FanoutFilter } from './cluster/ClusterLink'
+import type { ClusterLink, FanoutFilter } from './cluster/ClusterLink'
+import { ClusterReactions } from './cluster/ClusterReactions'
 import { ServerError } from './errors'
-import type { MediaBackend, MediaDecision, MediaGate, MediaRequest } from './media/MediaBackend'
-import { MediaSigner, newMediaName, type MediaKind } from './media/mediaSigner'
-import type { Metrics } from './metrics'
-import { Session, type SessionSink } from './Session'
-import type { NodeHoldings } from './store/RedisRoomStore'
+import type { MediaBackend } from './media/MediaBackend'
+import type { LocalStream, MediaAuthority, MediaEvents } from './media/MediaAuthority'
+import { newMediaName, type MediaKind } from './media/mediaSigner'
+import { Session, endCodes, type EndReason, type SessionSink } from './Session'
+import type { SessionRegistry } from './SessionRegistry'
 import type { RoomStore, StoredStream, StoredUser } from './store/RoomStore'
-import { at, type Cancel } from './timers'
+import { at } from './timers'
 import type { TokenClaims } from './token'
+
+export type { EndReason } from './Session'
 
 export interface RoomsConfig {
   resumeWindowMs: number
@@ -34,70 +37,75 @@ export interface RoomsConfig {
   maxStreamsPerSession: number
   maxRoomExtraInfoKeys: number
   replayBufferSize: number
-  mediaApp: string
   /** How long a stream whose publisher dropped stays in the room before others get DELETE. */
   mediaGraceMs: number
+  /** Users per room; one more login is refused with ROOM_FULL. */
+  maxUsersPerRoom: number
+  /** Live sessions per token; one more login is refused with TOO_MANY_SESSIONS. */
+  maxSessionsPerToken: number
 }
 
-/** Why a session ends; decides the kickout push, the close code and what others see. */
-export type EndReason = 'logout' | 'resumeExpired' | 'kicked' | 'roomClosed' | 'replaced' | 'tokenExpired'
-
-const endCodes: Record<EndReason, { code?: ErrorCode; close?: number }> = {
-  logout: {},
-  resumeExpired: {},
-  kicked: { code: ErrorCode.KICKED_OUT, close: CloseCode.KICKED_OUT },
-  roomClosed: { code: ErrorCode.ROOM_CLOSED, close: CloseCode.ROOM_CLOSED },
-  replaced: { code: ErrorCode.LOGGED_IN_ELSEWHERE, close: CloseCode.REPLACED },
-  tokenExpired: { code: ErrorCode.TOKEN_EXPIRED, close: CloseCode.TOKEN_EXPIRED },
-}
-
-/** Synchronous mirror of this node's streams: media servers need answers without awaiting. */
-interface LocalStream {
-  appId: string
-  roomId: string
-  streamId: string
-  mediaName: string
-  ownerSessionId: string
-  publisher?: string
-  players: Set<string>
-  /** Pending DELETE after the publisher's media connection dropped (cancelled if it returns). */
-  grace?: Cancel
-}
-
-interface MediaConn {
-  kind: MediaKind
-  /** '' for a player whose session lives on another node. */
-  sessionId: string
-  ref: string
-  mediaName: string
+export interface RoomsDeps {
+  store: RoomStore
+  cfg: RoomsConfig
+  sessions: SessionRegistry
+  /** Media authorization; it reports stream state changes back here. */
+  authority: MediaAuthority
+  /** The media server URLs are issued for. */
+  media: MediaBackend
+  log: Logger
+  cluster?: ClusterLink | undefined
 }
 
 /**
- * Room logic: logins, resumes, streams, extra info, messages and media authorization.
- * Durable state goes through the RoomStore; live sessions and their sockets stay in memory.
- * Every mutation of one room runs under that room's lock so pushes come out in a consistent order.
+ * Room logic: logins, resumes, streams, extra info and messages. Durable state goes through the
+ * RoomStore; live sessions and their sockets stay in memory. Every mutation of one room runs
+ * under that room's lock so pushes come out in a consistent order. Media authorization lives in
+ * MediaAuthority, which tells this class when a stream goes live or loses its publisher.
  */
-export class Rooms implements MediaGate {
-  private readonly sessions = new Map<string, Session>()
-  private readonly byRef = new Map<string, Session>()
+export class Rooms implements MediaEvents {
+  /** This node's sessions of each room (appId + roomId). */
   private readonly local = new Map<string, Set<Session>>()
-  private readonly streams = new Map<string, LocalStream>()
-  private readonly mediaConns = new Map<string, MediaConn>()
   private readonly locks = new Map<string, Promise<unknown>>()
   private readonly messageIds = new Map<string, number>()
-  /** Players on this node of streams another node holds: mediaName → media connection ids. */
-  private readonly remotePlayers = new Map<string, Set<string>>()
-  /** In a cluster the key comes from Redis, so a URL signed by one node verifies on every node. */
-  signer = new MediaSigner()
-  media: MediaBackend | undefined
+  private readonly store: RoomStore
+  private readonly cfg: RoomsConfig
+  private readonly sessions: SessionRegistry
+  private readonly authority: MediaAuthority
+  private readonly media: MediaBackend
+  private readonly log: Logger
+  private readonly cluster: ClusterLink | undefined
+  private readonly reactions: ClusterReactions | undefined
 
-  constructor(
-    private readonly store: RoomStore,
-    private readonly cfg: RoomsConfig,
-    private readonly log: Logger,
-    private readonly metrics: Metrics,
-    private readonly cluster?: ClusterLink,
-  ) {}
+  constructor(d: RoomsDeps) {
+    this.store = d.store
+    this.cfg = d.cfg
+    this.sessions = d.sessions
+    this.authority = d.authority
+    this.media = d.media
+    this.log = d.log
+    this.cluster = d.cluster
+    d.authority.listen(this)
+    if (d.cluster) {
+      const reactions = new ClusterReactions(d.cluster, {
+        store: d.store,
+        sessions: d.sessions,
+        authority: d.authority,
+        deliver: (a, r, ev, data, f) => this.deliver(a, r, ev, data, f),
+        fanout: (a, r, ev, data, f) => this.fanout(a, r, ev, data, f),
+        end: (s, reason) => this.end(s, reason),
+        closeLocal: (a, r) => this.withRoom(a, r, async () => {
+          for (const s of Array.from(this.members(a, r))) await this.endLocked(s, 'roomClosed')
+        }),
+        streamInfo: (st) => this.streamInfo(st),
+        background: (p, what) => this.background(p, what),
+      })
+      this.reactions = reactions
+      d.cluster.onEvent((e) => reactions.onEvent(e))
+      d.cluster.onReap((h) => reactions.reapNode(h))
+      d.cluster.onLost(() => this.dropAll())
+    }
+  }
 
   // ---- bookkeeping -------------------------------------------------------------------------
 
@@ -151,10 +159,8 @@ export class Rooms implements MediaGate {
   }
 
   /** Local sessions and rooms, for metrics and the admin API. */
-  stats(): { rooms: number; sessions: number; streams: number } {
-    let live = 0
-    for (const st of this.streams.values()) if (st.publisher) live++
-    return { rooms: this.local.size, sessions: this.sessions.size, streams: live }
+  stats(): { rooms: number; sessions: number; streams: number; mediaConnections: number } {
+    return { rooms: this.local.size, sessions: this.sessions.size, streams: this.authority.liveStreams(), mediaConnections: this.authority.connections }
   }
 
   getSession(id: string): Session | undefined {
@@ -211,13 +217,16 @@ export class Rooms implements MediaGate {
       )
       const prev = await this.store.getUser(s.appId, s.roomId, s.user.userId)
       const old = prev && this.sessions.get(prev.sessionId)
+      // A re-login of the same user replaces a session, so it needs no new room or token slot.
+      if (!prev && (await this.store.countUsers(s.appId, s.roomId)) >= this.cfg.maxUsersPerRoom) throw new ServerError(ErrorCode.ROOM_FULL)
+      if (this.sessions.countForToken(claims.tokenId, old) >= this.cfg.maxSessionsPerToken) throw new ServerError(ErrorCode.TOO_MANY_SESSIONS)
       // Same userId again: the newest login wins, the old connection is told why and closed.
       if (old) await this.endLocked(old, 'replaced')
-      else if (prev) await this.replaceRemote(s, prev)
+      else if (prev) await this.reactions?.replaceRemote(s, prev)
       const entry: StoredUser = { user: { ...s.user }, sessionId: s.id, joinedAt: Date.now(), address }
       await this.store.putUser(s.appId, s.roomId, entry)
-      this.sessions.set(s.id, s)
-      this.byRef.set(s.ref, s)
+      s.tokenId = claims.tokenId
+      this.sessions.add(s)
       const key = this.roomKey(s.appId, s.roomId)
       let set = this.local.get(key)
       if (!set) this.local.set(key, (set = new Set()))
@@ -294,14 +303,13 @@ export class Rooms implements MediaGate {
     const sink = s.sink
     s.sink = undefined
     if (sink && close !== undefined) sink.close(close, errorReason(code!))
-    this.sessions.delete(s.id)
-    this.byRef.delete(s.ref)
+    this.sessions.remove(s)
     const members = this.members(s.appId, s.roomId)
     members.delete(s)
     if (members.size === 0) this.local.delete(this.roomKey(s.appId, s.roomId))
     // Snapshots: removing a stream or a media connection edits these sets.
     for (const streamId of Array.from(s.streams)) await this.removeStream(s, streamId, false)
-    for (const id of Array.from(s.mediaSessions)) this.media?.closeSession(id)
+    for (const id of Array.from(s.mediaSessions)) this.authority.closeMedia(id)
     this.cluster?.publish({ t: 'refEnded', ref: s.ref })
     const removed = await this.store.removeUser(s.appId, s.roomId, s.user.userId, s.id)
     this.log.info({ ref: s.ref, userId: s.user.userId, reason }, 'session ended')
@@ -315,22 +323,6 @@ export class Rooms implements MediaGate {
     if (reason === 'roomClosed') return
     this.fanout(s.appId, s.roomId, 'user', { type: 'DELETE', users: [{ ...s.user }] }, { x: s.id, uu: true })
     this.fanout(s.appId, s.roomId, 'onlineCount', { count }, { x: s.id })
-  }
-
-  /**
-   * The user's previous session lives on another node (or on a dead one): remove its streams
-   * here, so the new session can publish the same streamIds at once, and tell its node to close it.
-   */
-  private async replaceRemote(s: Session, prev: StoredUser): Promise<void> {
-    if (!this.cluster) return
-    for (const st of await this.store.listStreams(s.appId, s.roomId)) {
-      if (st.ownerSessionId !== prev.sessionId) continue
-      const del = await this.store.deleteStream(s.appId, st.streamId, prev.sessionId)
-      if (!del) continue
-      this.cluster.publish({ t: 'streamGone', m: del.mediaName })
-      if (del.state === 'live') this.fanout(s.appId, s.roomId, 'stream', { type: 'DELETE', streams: [this.streamInfo(del)] }, { xu: s.user.userId })
-    }
-    this.cluster.publish({ t: 'end', sid: prev.sessionId, reason: 'replaced' })
   }
 
   private armTokenTimers(s: Session): void {
@@ -359,10 +351,9 @@ export class Rooms implements MediaGate {
   // ---- streams -----------------------------------------------------------------------------
 
   private mediaUrl(kind: MediaKind, st: StoredStream, s: Session): { rtmp: string; flv: string; expiresAt: number } {
-    if (!this.media) throw new ServerError(ErrorCode.MEDIA_UNAVAILABLE)
     const mediaName = st.mediaName
     const expires = Math.floor(Date.now() / 1000) + this.cfg.mediaUrlTtlSeconds
-    const q = this.signer.sign({ kind, mediaName, ref: s.ref, expires })
+    const q = this.authority.signer.sign({ kind, mediaName, ref: s.ref, expires })
     // The media node was chosen when the stream was reserved (it may be another node's NMS).
     const base = st.mediaUrls ?? this.media.urls(mediaName)
     const rtmp = kind === 'play' ? (base.playRtmp ?? base.rtmp) : base.rtmp
@@ -374,7 +365,6 @@ export class Rooms implements MediaGate {
     if (s.streamIdPrefix !== undefined && !req.streamId.startsWith(s.streamIdPrefix))
       throw new ServerError(ErrorCode.STREAM_PREFIX_NOT_GRANTED)
     const media = this.media
-    if (!media) throw new ServerError(ErrorCode.MEDIA_UNAVAILABLE)
     return this.withRoom(s.appId, s.roomId, async () => {
       if (s.state === 'ended') throw new ServerError(ErrorCode.NOT_LOGGED_IN)
       let st = await this.store.getStream(s.appId, req.streamId)
@@ -396,7 +386,7 @@ export class Rooms implements MediaGate {
         st = await this.store.reserveStream(want)
         if (st.ownerSessionId === s.id) {
           s.streams.add(st.streamId)
-          this.streams.set(st.mediaName, {
+          this.authority.addStream({
             appId: s.appId,
             roomId: s.roomId,
             streamId: st.streamId,
@@ -430,26 +420,13 @@ export class Rooms implements MediaGate {
     s.streams.delete(streamId)
     // Only while this session owns it: another node may already have handed the streamId over.
     const st = await this.store.deleteStream(s.appId, streamId, s.id)
-    let ls: LocalStream | undefined
-    for (const x of this.streams.values()) if (x.ownerSessionId === s.id && x.streamId === streamId) ls = x
-    if (ls) {
-      this.streams.delete(ls.mediaName)
-      ls.grace?.()
-      delete ls.grace
-      if (ls.publisher) this.closeMedia(ls.publisher)
-      for (const p of ls.players) this.closeMedia(p)
-    }
+    this.authority.removeStream(s.id, streamId)
     if (!st) return
     this.cluster?.publish({ t: 'streamGone', m: st.mediaName })
     if (st.state === 'live') {
       this.fanout(s.appId, s.roomId, 'stream', { type: 'DELETE', streams: [this.streamInfo(st)] }, { x: s.id })
       if (notifyOwner) s.push('publishState', { streamId, state: 'STOPPED' })
     }
-  }
-
-  private closeMedia(id: string): void {
-    this.mediaConns.delete(id)
-    this.media?.closeSession(id)
   }
 
   async play(s: Session, streamId: string): Promise<PlayResult> {
@@ -533,7 +510,7 @@ export class Rooms implements MediaGate {
       joinedAt: u.joinedAt,
       address: u.address,
       // Sessions on other nodes count as connected (their node would have reaped them otherwise).
-      connected: this.sessions.has(u.sessionId) ? this.sessions.get(u.sessionId)!.state === 'active' : this.cluster !== undefined,
+      connected: this.sessions.get(u.sessionId) ? this.sessions.get(u.sessionId)!.state === 'active' : this.cluster !== undefined,
     }))
   }
 
@@ -563,68 +540,9 @@ export class Rooms implements MediaGate {
     })
   }
 
-  // ---- cluster -----------------------------------------------------------------------------
-
-  /** An event another node published. */
-  onClusterEvent(e: ClusterEvent): void {
-    switch (e.t) {
-      case 'push':
-        this.deliver(e.a, e.r, e.ev, e.d as never, e)
-        return
-      case 'end': {
-        const s = this.sessions.get(e.sid)
-        if (s) this.background(this.end(s, e.reason), 'remote end')
-        return
-      }
-      case 'closeRoom':
-        this.background(
-          this.withRoom(e.a, e.r, async () => {
-            for (const s of Array.from(this.members(e.a, e.r))) await this.endLocked(s, 'roomClosed')
-          }),
-          'remote room close',
-        )
-        return
-      case 'mediaEnded':
-        if (this.mediaConns.has(e.id)) this.mediaEnded(e.id)
-        return
-      case 'refEnded':
-        for (const [id, c] of Array.from(this.mediaConns)) if (c.ref === e.ref) this.closeMedia(id)
-        return
-      case 'streamGone':
-        for (const id of Array.from(this.remotePlayers.get(e.m) ?? [])) this.closeMedia(id)
-        this.remotePlayers.delete(e.m)
-        return
-    }
-  }
-
-  /**
-   * A dead node's users and streams (found by the reaper): remove them from the shared store and
-   * tell the rooms, as if each of those sessions had expired.
-   */
-  async reapNode(h: NodeHoldings): Promise<void> {
-    for (const x of h.streams) {
-      const st = await this.store.deleteStream(x.appId, x.streamId, x.ownerSessionId)
-      if (!st) continue
-      this.cluster?.publish({ t: 'streamGone', m: st.mediaName })
-      if (st.state === 'live') this.fanout(st.appId, st.roomId, 'stream', { type: 'DELETE', streams: [this.streamInfo(st)] })
-    }
-    for (const u of h.users) {
-      const entry = await this.store.getUser(u.appId, u.roomId, u.userId)
-      if (!entry || entry.sessionId !== u.sessionId) continue
-      if (!(await this.store.removeUser(u.appId, u.roomId, u.userId, u.sessionId))) continue
-      const count = await this.store.countUsers(u.appId, u.roomId)
-      if (count === 0) {
-        await this.store.deleteRoom(u.appId, u.roomId)
-        continue
-      }
-      this.fanout(u.appId, u.roomId, 'user', { type: 'DELETE', users: [{ ...entry.user }] }, { uu: true })
-      this.fanout(u.appId, u.roomId, 'onlineCount', { count })
-    }
-  }
-
   /** Server shutdown: close every socket with 4008 (clients reconnect later). */
   shutdown(): void {
-    for (const s of Array.from(this.sessions.values())) {
+    for (const s of this.sessions.all()) {
       s.clearTimers()
       s.sink?.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
       s.sink = undefined
@@ -640,81 +558,13 @@ export class Rooms implements MediaGate {
    */
   dropAll(): void {
     this.shutdown()
-    for (const id of Array.from(this.mediaConns.keys())) this.closeMedia(id)
-    for (const ls of this.streams.values()) ls.grace?.()
-    this.streams.clear()
+    this.authority.clear()
     this.local.clear()
-    this.byRef.clear()
-    this.remotePlayers.clear()
   }
 
-  // ---- media gate --------------------------------------------------------------------------
+  // ---- media events (from MediaAuthority) --------------------------------------------------
 
-  /**
-   * For hook-based media servers (nginx), which can wait: a player of a stream that another node
-   * holds is checked against the shared store.
-   */
-  async authorizeAsync(req: MediaRequest): Promise<MediaDecision> {
-    if (!this.cluster || req.kind !== 'play' || this.streams.has(req.mediaName)) return this.authorize(req)
-    return this.authorize(req, await this.store.getStreamByMediaName(req.mediaName))
-  }
-
-  authorize(req: MediaRequest, remote?: StoredStream): MediaDecision {
-    const d = this.decide(req, remote)
-    this.metrics.mediaAuth.inc({ kind: req.kind, result: d.ok ? 'allow' : errorReason(d.code) })
-    if (!d.ok) this.log.info({ kind: req.kind, mediaName: req.mediaName, code: d.code }, 'media refused')
-    return d
-  }
-
-  private decide(req: MediaRequest, remote?: StoredStream): MediaDecision {
-    if (req.app !== this.cfg.mediaApp) return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
-    if (req.kind === 'publish' && req.protocol !== 'rtmp') return { ok: false, code: ErrorCode.MEDIA_UNAVAILABLE }
-    const check = this.signer.verify(req.kind, req.mediaName, req.query)
-    if (!check.ok) return check
-    const s = this.byRef.get(check.grant.ref)
-    const ls = this.streams.get(req.mediaName)
-    const ref = check.grant.ref
-    if (this.cluster && req.kind === 'play' && !s && ls && ls.publisher !== undefined) {
-      // Embedded media in a cluster: this node's NMS carries the stream, the player's session is
-      // on another node. The cluster-wide signature proves that node checked the room; when the
-      // session ends, 'refEnded' drops the player.
-      this.mediaConns.set(req.mediaSessionId, { kind: 'play', sessionId: '', ref, mediaName: req.mediaName })
-      ls.players.add(req.mediaSessionId)
-      return { ok: true }
-    }
-    if (s && s.state !== 'ended' && !ls && remote && req.kind === 'play') {
-      // A stream another node holds, played through a hook that reached the player's node.
-      if (remote.appId !== s.appId || remote.roomId !== s.roomId || remote.mediaName !== req.mediaName)
-        return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
-      let set = this.remotePlayers.get(req.mediaName)
-      if (!set) this.remotePlayers.set(req.mediaName, (set = new Set()))
-      set.add(req.mediaSessionId)
-      this.mediaConns.set(req.mediaSessionId, { kind: 'play', sessionId: s.id, ref, mediaName: req.mediaName })
-      s.mediaSessions.add(req.mediaSessionId)
-      return { ok: true }
-    }
-    if (!s || s.state === 'ended' || !ls || ls.roomId !== s.roomId || ls.appId !== s.appId)
-      return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
-    if (req.kind === 'publish') {
-      if (ls.ownerSessionId !== s.id) return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
-      if (ls.publisher !== undefined) return { ok: false, code: ErrorCode.MEDIA_DUPLICATE_PUBLISH }
-    } else {
-      ls.players.add(req.mediaSessionId)
-    }
-    this.mediaConns.set(req.mediaSessionId, { kind: req.kind, sessionId: s.id, ref, mediaName: req.mediaName })
-    s.mediaSessions.add(req.mediaSessionId)
-    return { ok: true }
-  }
-
-  publishStarted(mediaName: string, mediaSessionId: string): void {
-    const ls = this.streams.get(mediaName)
-    const conn = this.mediaConns.get(mediaSessionId)
-    if (!ls || !conn || conn.kind !== 'publish' || ls.publisher !== undefined) return
-    ls.publisher = mediaSessionId // synchronously, so a racing duplicate is refused
-    const s = this.sessions.get(ls.ownerSessionId)
-    if (!s) return
-    ls.grace?.()
-    delete ls.grace
+  publishStarted(ls: LocalStream, s: Session, mediaSessionId: string): void {
     this.background(this.withRoom(ls.appId, ls.roomId, async () => {
       if (ls.publisher !== mediaSessionId) return
       const before = await this.store.getStream(ls.appId, ls.streamId)
@@ -727,27 +577,7 @@ export class Rooms implements MediaGate {
     }), 'publish started')
   }
 
-  mediaEnded(mediaSessionId: string): void {
-    const conn = this.mediaConns.get(mediaSessionId)
-    this.mediaConns.delete(mediaSessionId)
-    if (!conn) {
-      // A hook for a connection that another node authorized (nginx calls any node).
-      if (this.cluster && mediaSessionId.startsWith('nginx-')) this.cluster.publish({ t: 'mediaEnded', id: mediaSessionId })
-      return
-    }
-    const s = this.sessions.get(conn.sessionId)
-    s?.mediaSessions.delete(mediaSessionId)
-    const rp = this.remotePlayers.get(conn.mediaName)
-    if (rp?.delete(mediaSessionId) && rp.size === 0) this.remotePlayers.delete(conn.mediaName)
-    const ls = this.streams.get(conn.mediaName)
-    if (!ls) return
-    if (conn.kind === 'play') {
-      ls.players.delete(mediaSessionId)
-      return
-    }
-    if (ls.publisher !== mediaSessionId) return
-    ls.publisher = undefined
-    const owner = this.sessions.get(ls.ownerSessionId)
+  publisherLost(ls: LocalStream, owner: Session | undefined, mediaSessionId: string): void {
     this.background(this.withRoom(ls.appId, ls.roomId, async () => {
       const st = await this.store.getStream(ls.appId, ls.streamId)
       if (!st || st.mediaSessionId !== mediaSessionId) return

@@ -1,6 +1,19 @@
 import { randomBytes } from 'node:crypto'
-import type { PushEvent, Pushes, ServerPush, UserInfo } from '@minirtc/protocol'
+import { CloseCode, ErrorCode, type PushEvent, type Pushes, type ServerPush, type UserInfo } from '@minirtc/protocol'
 import type { TokenGrants } from './token'
+
+/** Why a session ends; decides the kickout push, the close code and what others see. */
+export type EndReason = 'logout' | 'resumeExpired' | 'kicked' | 'roomClosed' | 'replaced' | 'tokenExpired'
+
+/** The kickout code pushed and the close code sent for each forced end (none for a normal leave). */
+export const endCodes: Record<EndReason, { code?: ErrorCode; close?: number }> = {
+  logout: {},
+  resumeExpired: {},
+  kicked: { code: ErrorCode.KICKED_OUT, close: CloseCode.KICKED_OUT },
+  roomClosed: { code: ErrorCode.ROOM_CLOSED, close: CloseCode.ROOM_CLOSED },
+  replaced: { code: ErrorCode.LOGGED_IN_ELSEWHERE, close: CloseCode.REPLACED },
+  tokenExpired: { code: ErrorCode.TOKEN_EXPIRED, close: CloseCode.TOKEN_EXPIRED },
+}
 
 /** Transport a session writes to: the WebSocket connection it is currently attached to. */
 export interface SessionSink {
@@ -39,6 +52,8 @@ export class Session {
   /** Media connections (publishers and players) opened with this session's URLs. */
   readonly mediaSessions = new Set<string>()
   sink: SessionSink | undefined
+  /** The login token (TokenClaims.tokenId) this session counts against. */
+  tokenId = ''
   /** Cancels timers (resume window, token expiry) when the session changes state. */
   readonly timers: { resume?: () => void; willExpire?: () => void; expire?: () => void } = {}
 

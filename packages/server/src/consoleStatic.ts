@@ -21,8 +21,16 @@ const TYPES: Record<string, string> = {
 export function createConsoleHandler(dir: string): (req: IncomingMessage, res: ServerResponse) => boolean {
   const root = normalize(dir)
   return (req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0]!)
-    if (path !== '/console' && !path.startsWith('/console/')) return false
+    const raw = (req.url ?? '/').split('?')[0]!
+    if (raw !== '/console' && !raw.startsWith('/console/')) return false
+    let path: string
+    try {
+      path = decodeURIComponent(raw)
+    } catch {
+      // `/console/%` and other broken escapes: a client error, never an exception out of here.
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad URL encoding')
+      return true
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end()
       return true
@@ -47,7 +55,7 @@ export function createConsoleHandler(dir: string): (req: IncomingMessage, res: S
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found')
       return true
     }
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' })
+    res.writeHead(200, { 'content-type': (Object.hasOwn(TYPES, extname(file)) ? TYPES[extname(file)] : undefined) ?? 'application/octet-stream', 'content-length': size, 'cache-control': 'no-cache' })
     if (req.method === 'HEAD') res.end()
     else createReadStream(file).pipe(res)
     return true

@@ -16,5 +16,15 @@ export const defaults = {
   replayBufferSize: 2048,
   mediaGraceMs: 8000,
   nodeTtlMs: 15_000,
+  maxUsersPerRoom: 5000,
+  maxSessionsPerToken: 16,
+  // Far above what a healthy client lags behind (pushes are small), far below what hurts the server.
+  maxSendBufferBytes: 1024 * 1024,
+  maxConnectionsPerAddress: 256,
+  handshakeTimeoutMs: 10_000,
+  maxPlayerBufferBytes: 8 * 1024 * 1024,
+  mediaIdleTimeoutMs: 60_000,
+  ingestIdleTimeoutMs: 15_000,
+  adminFailuresPerMinute: 10,
   rateLimit: { messagesPerSecond: 30, burst: 60, maxBadFrames: 20, connectionsPerMinute: 600 } as RateLimitOptions,
 } as const

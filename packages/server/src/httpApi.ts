@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { timingSafeEqual } from 'node:crypto'
 import { ErrorCode, isValidRoomId, isValidUserId } from '@minirtc/protocol'
 import type { Logger } from 'pino'
-import { errorBody } from './errors'
+import type { AdminThrottle } from './adminThrottle'
+import { sameSecret } from './constantTime'
+import { serveDevToken } from './devToken'
+import { fail, json } from './httpReply'
 import type { NginxMedia } from './media/NginxMedia'
 import type { Metrics } from './metrics'
+import type { AppCredentials } from './options'
 import type { Rooms } from './Rooms'
-import { createToken } from './token'
 
 export interface HttpApiDeps {
   rooms: Rooms
@@ -14,25 +16,12 @@ export interface HttpApiDeps {
   metrics: Metrics
   log: Logger
   nginx: NginxMedia | undefined
-  dev: boolean
+  /** The one app `/dev/token` signs for; undefined outside dev mode. */
+  devApp: AppCredentials | undefined
+  adminThrottle: AdminThrottle
   address: (req: IncomingMessage) => string
   /** Cluster: false while this node cannot reach Redis (healthz then answers 503). */
   healthy?: () => boolean
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(text)
-}
-
-function fail(res: ServerResponse, status: number, code: number, message?: string): void {
-  json(res, status, { error: errorBody(code, message) })
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
 }
 
 /**
@@ -89,12 +78,19 @@ export function createHttpHandler(deps: HttpApiDeps) {
         res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(text)
         return
       }
-      if (method === 'GET' && rawPath === '/dev/token' && deps.dev) return devToken(res, query, deps)
+      if (method === 'GET' && rawPath === '/dev/token' && deps.devApp) return await serveDevToken(req, res, query, deps.devApp)
       if (path[0] === 'admin') {
+        const address = deps.address(req)
+        if (deps.adminThrottle.blocked(address)) {
+          deps.metrics.authFailures.inc({ reason: 'RATE_LIMITED' })
+          res.setHeader('retry-after', '60')
+          return fail(res, 429, ErrorCode.RATE_LIMITED, 'Too many failed admin logins from this address; wait a minute.')
+        }
         const appId = adminApp(req, deps.apps)
         if (!appId) {
+          deps.adminThrottle.fail(address)
           deps.metrics.authFailures.inc({ reason: 'ADMIN_AUTH_FAILED' })
-          deps.log.warn({ address: deps.address(req), path: rawPath }, 'admin auth failed')
+          deps.log.warn({ address, path: rawPath }, 'admin auth failed')
           res.setHeader('www-authenticate', 'Basic realm="minirtc"')
           return fail(res, 401, ErrorCode.ADMIN_AUTH_FAILED)
         }
@@ -133,17 +129,4 @@ async function admin(req: IncomingMessage, res: ServerResponse, p: string[], app
     return json(res, 200, {})
   }
   fail(res, 404, ErrorCode.UNKNOWN_OPERATION, 'No such endpoint.')
-}
-
-async function devToken(res: ServerResponse, query: URLSearchParams, deps: HttpApiDeps) {
-  const [appId, secret] = [...deps.apps][0]!
-  const roomId = query.get('roomId') ?? ''
-  const userId = query.get('userId') ?? ''
-  if (!isValidRoomId(roomId)) return fail(res, 400, ErrorCode.INVALID_ROOM_ID)
-  if (!isValidUserId(userId)) return fail(res, 400, ErrorCode.INVALID_USER_ID)
-  const ttlSeconds = 3600
-  const token = await createToken({ appId, secret, userId, roomId, privileges: { login: true, publish: true }, ttlSeconds })
-  // Dev tools fetch this from other origins (simulators, local pages).
-  res.setHeader('access-control-allow-origin', '*')
-  json(res, 200, { appId, roomId, userId, token, expiresAt: Date.now() + ttlSeconds * 1000 })
 }

@@ -38,6 +38,18 @@ export class Metrics {
     buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5],
     registers: [this.registry],
   })
+  readonly slowConsumers = new Counter({
+    name: 'minirtc_slow_consumers_total',
+    help: 'Connections dropped because their client stopped reading (send buffer over its limit), by listener',
+    labelNames: ['listener'],
+    registers: [this.registry],
+  })
+  readonly limitDrops = new Counter({
+    name: 'minirtc_limit_drops_total',
+    help: 'Connections refused or dropped by a listener limit (per-address cap, handshake or idle timeout)',
+    labelNames: ['listener', 'why'],
+    registers: [this.registry],
+  })
 
   /** Sampled from the room logic at scrape time rather than tracked on every change. */
   readonly rooms: Gauge

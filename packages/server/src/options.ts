@@ -79,6 +79,11 @@ export interface ServerOptions {
   /** Room state store; defaults to MemoryRoomStore (ignored when `redis` is set). */
   store?: RoomStore
   /**
+   * Default store only: keep room extra info in this file so a restart does not lose it (users
+   * and streams come back with their clients; extra info has no client to bring it back).
+   */
+  stateFile?: string
+  /**
    * Run as one node of a cluster on this Redis (`redis://host:6379`): rooms, users and streams
    * are shared, room events reach every node, dead nodes are reaped. See docs/scaling.md.
    */
@@ -104,10 +109,44 @@ export interface ServerOptions {
    * an unpublish, before others get DELETE (the pusher reconnects by itself meanwhile). 0 = at once.
    */
   mediaGraceMs?: number
+  /** Users one room may hold; a login beyond it is refused with ROOM_FULL. */
+  maxUsersPerRoom?: number
+  /**
+   * Sessions one token may hold at once (a token without a roomId could otherwise log in to
+   * any number of rooms); a login beyond it is refused with TOO_MANY_SESSIONS.
+   */
+  maxSessionsPerToken?: number
+  /**
+   * Bytes a signaling connection may have queued but unsent (its client stopped reading). Past it
+   * the connection is closed with 4009 SLOW_CONSUMER; the session stays for the resume window,
+   * so the client resumes and gets the pushes it missed (or logs in again: a full resync).
+   */
+  maxSendBufferBytes?: number
+  /** Open connections per client address on each listener (signaling, RTMP, HTTP-FLV, ingest). */
+  maxConnectionsPerAddress?: number
+  /**
+   * Every new TCP connection must get somewhere within this time: an HTTP request or WebSocket
+   * upgrade on the signaling port, an authorized publish or play on RTMP and HTTP-FLV. Silent
+   * and half-done handshakes are dropped.
+   */
+  handshakeTimeoutMs?: number
+  /** Authorized media connections (RTMP, HTTP-FLV) without traffic either way for this long are dropped. */
+  mediaIdleTimeoutMs?: number
+  /** Media bytes queued for an RTMP/HTTP-FLV player that stopped reading before it is dropped (it reconnects). */
+  maxPlayerBufferBytes?: number
+  /** A browser publisher (`/ingest`) that sends no media for this long is closed with MEDIA_IDLE. */
+  ingestIdleTimeoutMs?: number
+  /** Failed admin logins per client address per minute before its admin requests get 429. */
+  adminFailuresPerMinute?: number
   /** ffmpeg for browser publishers (the console's `/ingest`); default `ffmpeg` from PATH. */
   ffmpegPath?: string
   /** Serve these static files (the built console, `apps/console/dist`) at `/console/`. */
   consoleDir?: string
-  /** Serve `GET /dev/token` (never in production). */
-  dev?: boolean
+  /**
+   * Serve `GET /dev/token` (never in production). It signs tokens for one app only, the dev app:
+   * `{ appId }` names it; `true` means the only configured app (or the one called `dev`), and
+   * startServer refuses `true` when several apps leave it ambiguous. Answers only requests
+   * without an Origin or from a loopback or same-origin page.
+   */
+  dev?: boolean | { appId: string }
 }

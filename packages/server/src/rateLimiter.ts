@@ -33,6 +33,12 @@ export class WindowCounter {
     return this.times.length
   }
 
+  /** Events inside the window now, without recording one. */
+  count(now = Date.now()): number {
+    while (this.times.length > 0 && this.times[0]! <= now - this.windowMs) this.times.shift()
+    return this.times.length
+  }
+
   get empty(): boolean {
     return this.times.length === 0 || this.times[this.times.length - 1]! <= Date.now() - this.windowMs
   }

@@ -2,14 +2,18 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { CloseCode, Limits } from '@minirtc/protocol'
 import { WebSocketServer } from 'ws'
+import { AdminThrottle } from './adminThrottle'
 import { clientAddress } from './clientAddress'
+import { AddressCounter, limitListener } from './connectionCaps'
 import { RedisCluster } from './cluster/RedisCluster'
 import { Connection } from './Connection'
 import { createConsoleHandler } from './consoleStatic'
+import { resolveDevApp } from './devToken'
 import { createHttpHandler } from './httpApi'
-import { INGEST_PATH, createIngestHandler, createPushUrlVerifier } from './ingest'
+import { INGEST_PATH, createIngestHandler, createPushUrlVerifier, type IngestHandler } from './ingest'
 import { createLogger } from './logger'
 import { EmbeddedMedia } from './media/EmbeddedMedia'
+import { MediaAuthority } from './media/MediaAuthority'
 import type { MediaBackend } from './media/MediaBackend'
 import { MediaSigner } from './media/mediaSigner'
 import { NginxMedia, appFromRtmpUrl } from './media/NginxMedia'
@@ -18,7 +22,9 @@ import { defaults } from './defaults'
 import type { ServerOptions } from './options'
 import { WindowCounter } from './rateLimiter'
 import { Rooms } from './Rooms'
+import { SessionRegistry } from './SessionRegistry'
 import { MemoryRoomStore } from './store/MemoryRoomStore'
+import type { RoomStore } from './store/RoomStore'
 
 export interface RunningServer {
   /** Signaling WebSocket URL, e.g. `ws://127.0.0.1:8090/ws`. */
@@ -31,6 +37,8 @@ export interface RunningServer {
   httpUrl: string
   /** This node's id in a Redis cluster (`redis` option); undefined for a single server. */
   nodeId?: string
+  /** The app `/dev/token` signs for (dev mode only). */
+  devApp?: { appId: string; secret: string }
   /** Stop accepting, close every socket (clients see 4008) and the media server. */
   close(): Promise<void>
 }
@@ -50,6 +58,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (a.secret.length < 16) throw new Error(`startServer: the secret of app ${a.appId} is too short (16+ characters)`)
     apps.set(a.appId, a.secret)
   }
+  const devApp = resolveDevApp(opts.dev, opts.apps)
   const host = opts.host ?? defaults.host
   const publicHost = opts.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const log = createLogger(opts.logger)
@@ -57,6 +66,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const trustProxy = opts.trustProxy === true
   const heartbeatTimeoutMs = opts.heartbeatTimeoutMs ?? defaults.heartbeatTimeoutMs
   const mediaOpts = opts.media ?? { kind: 'embedded' as const }
+  const maxPerAddress = opts.maxConnectionsPerAddress ?? defaults.maxConnectionsPerAddress
+  const handshakeTimeoutMs = opts.handshakeTimeoutMs ?? defaults.handshakeTimeoutMs
   const mediaApp = 'live'
 
   // Cluster mode: the shared store, room events and node heartbeats live in Redis.
@@ -65,34 +76,37 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ? await RedisCluster.connect({ url: redisUrl, nodeTtlMs: opts.nodeTtlMs ?? defaults.nodeTtlMs, prefix: opts.redisPrefix, log })
     : undefined
 
-  let rooms!: Rooms
-  const metrics = new Metrics(() => rooms.stats())
-  rooms = new Rooms(
-    cluster?.store ?? opts.store ?? new MemoryRoomStore(),
-    {
-      resumeWindowMs: opts.resumeWindowMs ?? defaults.resumeWindowMs,
-      heartbeatTimeoutMs,
-      tokenWillExpireSeconds: opts.tokenWillExpireSeconds ?? defaults.tokenWillExpireSeconds,
-      mediaUrlTtlSeconds: opts.mediaUrlTtlSeconds ?? defaults.mediaUrlTtlSeconds,
-      maxStreamsPerSession: opts.maxStreamsPerSession ?? defaults.maxStreamsPerSession,
-      maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
-      replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
-      mediaGraceMs: opts.mediaGraceMs ?? defaults.mediaGraceMs,
-      mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl ?? mediaOpts.nodes?.[0]?.rtmpUrl ?? 'rtmp://x/live') : mediaApp,
-    },
+  const resumeWindowMs = opts.resumeWindowMs ?? defaults.resumeWindowMs
+  let store: RoomStore
+  try {
+    // Rooms read back from the state file wait a while for their users to log in again.
+    store = cluster?.store ?? opts.store ?? new MemoryRoomStore({ ...(opts.stateFile ? { stateFile: opts.stateFile } : {}), restoreWindowMs: 2 * resumeWindowMs })
+  } catch (e) {
+    await cluster?.close()
+    throw e
+  }
+  // Assembly, in dependency order. Two links point forward and are closures over the parts made
+  // later: the media authority drops connections at the media server and browser publishers at
+  // the ingest, both of which need the authority first.
+  let media: MediaBackend | undefined
+  let ingest: IngestHandler | undefined
+  let rooms: Rooms | undefined
+  const metrics = new Metrics(() => rooms?.stats() ?? { rooms: 0, sessions: 0, streams: 0, mediaConnections: 0 })
+  const sessions = new SessionRegistry()
+  const authority = new MediaAuthority({
+    sessions,
+    store,
+    // One media-URL key for the whole cluster: a URL signed by one node verifies on any node.
+    signer: cluster ? new MediaSigner(await cluster.mediaKey()) : new MediaSigner(),
+    mediaApp: mediaOpts.kind === 'nginx' ? appFromRtmpUrl(mediaOpts.rtmpUrl ?? mediaOpts.nodes?.[0]?.rtmpUrl ?? 'rtmp://x/live') : mediaApp,
+    closeConnection: (id) => media?.closeSession(id),
+    // A stream that goes away (unpublish, logout, kick, expiry) takes its browser publisher along.
+    onStreamGone: (mediaName) => ingest?.drop(mediaName),
     log,
     metrics,
     cluster,
-  )
-  if (cluster) {
-    // One media-URL key for the whole cluster: a URL signed by one node verifies on any node.
-    rooms.signer = new MediaSigner(await cluster.mediaKey())
-    cluster.onEvent((e) => rooms.onClusterEvent(e))
-    cluster.onReap((h) => rooms.reapNode(h))
-    cluster.onLost(() => rooms.dropAll())
-  }
+  })
 
-  let media: MediaBackend
   let nginx: NginxMedia | undefined
   if (mediaOpts.kind === 'nginx') {
     const routeRef = cluster
@@ -101,7 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           return node && node !== cluster.nodeId ? cluster.nodeUrl(node) : undefined
         }
       : undefined
-    media = nginx = new NginxMedia({ ...mediaOpts, gate: rooms, log, metrics, ...(routeRef ? { routeRef } : {}) })
+    media = nginx = new NginxMedia({ ...mediaOpts, gate: authority, log, metrics, ...(routeRef ? { routeRef } : {}) })
   } else {
     media = await EmbeddedMedia.start({
       host,
@@ -110,58 +124,118 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       publicHost,
       publicMediaUrls: opts.publicMediaUrls,
       app: mediaApp,
-      gate: rooms,
+      gate: authority,
       log,
       metrics,
+      limits: {
+        maxPerAddress,
+        handshakeTimeoutMs,
+        idleTimeoutMs: opts.mediaIdleTimeoutMs ?? defaults.mediaIdleTimeoutMs,
+        maxPlayerBufferBytes: opts.maxPlayerBufferBytes ?? defaults.maxPlayerBufferBytes,
+      },
     }).catch(async (e: unknown) => {
       await cluster?.close()
       throw e
     })
   }
-  rooms.media = media
+  const mediaBackend: MediaBackend = media
 
   // Browser publishers (the debug console): MediaRecorder over a WebSocket → ffmpeg → our own
   // RTMP, under the same signed push URL as any publisher, checked before anything is spawned.
   // ffmpeg runs here: for the embedded server it reaches RTMP on loopback, not the public name.
   // With nginx media nodes, the stream's own node (its push URL without the media name).
   const ingestRtmpBase = (mediaName: string) =>
-    media instanceof EmbeddedMedia
-      ? `rtmp://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${media.rtmpPort}/${mediaApp}`
-      : media.urls(mediaName).rtmp.replace(/\/[^/]*$/, '')
+    mediaBackend instanceof EmbeddedMedia
+      ? `rtmp://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${mediaBackend.rtmpPort}/${mediaApp}`
+      : mediaBackend.urls(mediaName).rtmp.replace(/\/[^/]*$/, '')
   const ingestApp = ingestRtmpBase('x').slice(ingestRtmpBase('x').lastIndexOf('/') + 1)
-  const ingest = createIngestHandler({
+  ingest = createIngestHandler({
     rtmpBase: ingestRtmpBase,
-    verifyPushUrl: createPushUrlVerifier({ signer: rooms.signer, app: ingestApp }),
+    verifyPushUrl: createPushUrlVerifier({ signer: authority.signer, app: ingestApp }),
     log,
     ffmpegPath: opts.ffmpegPath,
+    idleTimeoutMs: opts.ingestIdleTimeoutMs ?? defaults.ingestIdleTimeoutMs,
+    // Signed is not enough: the stream must still be held by a live session (not logged out).
+    streamHeld: (mediaName, ref) => authority.streamHeld(mediaName, ref),
   })
+  const ingestHandler = ingest
+
+  const roomLogic = new Rooms({
+    store,
+    sessions,
+    authority,
+    media: mediaBackend,
+    log,
+    cluster,
+    cfg: {
+      resumeWindowMs,
+      heartbeatTimeoutMs,
+      tokenWillExpireSeconds: opts.tokenWillExpireSeconds ?? defaults.tokenWillExpireSeconds,
+      mediaUrlTtlSeconds: opts.mediaUrlTtlSeconds ?? defaults.mediaUrlTtlSeconds,
+      maxStreamsPerSession: opts.maxStreamsPerSession ?? defaults.maxStreamsPerSession,
+      maxRoomExtraInfoKeys: opts.maxRoomExtraInfoKeys ?? defaults.maxRoomExtraInfoKeys,
+      replayBufferSize: opts.replayBufferSize ?? defaults.replayBufferSize,
+      mediaGraceMs: opts.mediaGraceMs ?? defaults.mediaGraceMs,
+      maxUsersPerRoom: opts.maxUsersPerRoom ?? defaults.maxUsersPerRoom,
+      maxSessionsPerToken: opts.maxSessionsPerToken ?? defaults.maxSessionsPerToken,
+    },
+  })
+  rooms = roomLogic
 
   const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
-  const api = createHttpHandler({ rooms, apps, metrics, log, nginx, dev: opts.dev === true, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
+  const adminThrottle = new AdminThrottle(opts.adminFailuresPerMinute ?? defaults.adminFailuresPerMinute)
+  const api = createHttpHandler({ rooms: roomLogic, apps, metrics, log, nginx, devApp, adminThrottle, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
   const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
   const http = createServer((req, res) => {
-    if (serveConsole && serveConsole(req, res)) return
+    // Nothing a request carries may take the process down: a throw here would be uncaught.
+    try {
+      if (serveConsole && serveConsole(req, res)) return
+    } catch (e) {
+      log.error({ err: e instanceof Error ? e.stack : String(e), url: req.url }, 'console handler failed')
+      if (!res.headersSent) res.writeHead(500).end()
+      else res.destroy()
+      return
+    }
     return api(req, res)
+  })
+  // Silent or half-sent requests are dropped (Node's own headersTimeout spares silent sockets).
+  // Behind a trusted proxy every connection comes from the proxy: cap per address only at the
+  // WebSocket level, where the client address is known.
+  limitListener(http, {
+    maxPerAddress: trustProxy ? Number.POSITIVE_INFINITY : maxPerAddress,
+    handshakeTimeoutMs,
+    idleTimeoutMs: handshakeTimeoutMs,
+    onDrop: (why) => metrics.limitDrops.inc({ listener: 'http', why }),
   })
   // perMessageDeflate off: compressing small signaling frames costs far more than it saves.
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Limits.maxMessageBytes })
   const perAddress = new Map<string, WindowCounter>()
+  const openSockets = new AddressCounter(maxPerAddress)
   const sweep = setInterval(() => {
     for (const [k, c] of perAddress) if (c.empty) perAddress.delete(k)
+    adminThrottle.sweep()
   }, 60_000)
   sweep.unref()
+
+  /** Rate and open-socket limits of one client address; false when it was refused (429). */
+  const admit = (addr: string, socket: Duplex): boolean => {
+    let c = perAddress.get(addr)
+    if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
+    if (c.hit() > rateLimit.connectionsPerMinute || !openSockets.tryOpen(addr)) {
+      log.warn({ address: addr }, 'connection rate limited')
+      metrics.limitDrops.inc({ listener: 'ws', why: 'cap' })
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
+      return false
+    }
+    socket.once('close', () => openSockets.release(addr))
+    return true
+  }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {})
     const path = (req.url ?? '/').split('?')[0]
     if (path === INGEST_PATH) {
-      const ingestAddr = address(req)
-      let ic = perAddress.get(ingestAddr)
-      if (!ic) perAddress.set(ingestAddr, (ic = new WindowCounter(60_000)))
-      if (ic.hit() > rateLimit.connectionsPerMinute) {
-        socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
-        return
-      }
+      if (!admit(address(req), socket)) return
       return ingest.handleUpgrade(req, socket, head)
     }
     if (path !== '/ws' && path !== '/') {
@@ -169,22 +243,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       return
     }
     const addr = address(req)
-    let c = perAddress.get(addr)
-    if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
-    if (c.hit() > rateLimit.connectionsPerMinute) {
-      log.warn({ address: addr }, 'connection rate limited')
-      socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
-      return
-    }
+    if (!admit(addr, socket)) return
     wss.handleUpgrade(req, socket, head, (ws) => {
       Connection.accept(ws, addr, {
-        rooms,
+        rooms: roomLogic,
         secretFor: (id) => apps.get(id),
         log,
         metrics,
         rateLimit,
         heartbeatTimeoutMs,
         loginTimeoutMs: opts.loginTimeoutMs ?? defaults.loginTimeoutMs,
+        maxSendBufferBytes: opts.maxSendBufferBytes ?? defaults.maxSendBufferBytes,
       })
     })
   })
@@ -199,26 +268,28 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       })
     })
   } catch (e) {
-    await media.close()
+    await ingestHandler.close()
+    await mediaBackend.close()
     await cluster?.close()
     throw e
   }
   const addr = http.address()
   const port = typeof addr === 'object' && addr ? addr.port : 0
   const hostForUrl = publicHost.includes(':') ? `[${publicHost}]` : publicHost
-  const base = media.urls('')
+  const base = mediaBackend.urls('')
   const server: RunningServer = {
     url: `ws://${hostForUrl}:${port}/ws`,
     httpUrl: `http://${hostForUrl}:${port}`,
     rtmpUrl: base.rtmp.replace(/\/$/, ''),
     flvUrl: base.flv.replace(/\/\.flv$/, ''),
     ...(cluster ? { nodeId: cluster.nodeId } : {}),
+    ...(devApp ? { devApp: { ...devApp } } : {}),
     async close() {
       clearInterval(sweep)
       // Stop listening first: clients told 4008 reconnect at once, and must not land on this
       // dying server (their resume would fail and a re-publish would meet our stale streams).
       const stopped = new Promise<void>((r) => http.close(() => r()))
-      rooms.shutdown()
+      roomLogic.shutdown()
       for (const ws of wss.clients) ws.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
       // Give close frames a moment to go out, then cut whatever is left.
       const deadline = Date.now() + 1000
@@ -227,13 +298,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       wss.close()
       http.closeAllConnections()
       await stopped
-      await ingest.close()
-      await media.close()
+      await ingestHandler.close()
+      await mediaBackend.close()
+      await store.close?.()
       await cluster?.close()
       log.info('server closed')
     },
   }
   await cluster?.start(opts.internalUrl ?? server.httpUrl)
+  if (devApp) log.warn({ appId: devApp.appId }, 'DEV MODE: GET /dev/token signs tokens for this app; never run dev mode in production')
   log.info({ url: server.url, rtmpUrl: server.rtmpUrl, flvUrl: server.flvUrl, httpUrl: server.httpUrl, nodeId: server.nodeId }, 'server started')
   return server
 }

@@ -32,6 +32,8 @@ export interface TokenClaims {
   streamIdPrefix?: string
   /** Expiry, seconds since the epoch. */
   exp: number
+  /** Identifies this very token (its signature), for the per-token session cap. */
+  tokenId: string
 }
 
 /** The private claim that holds the grants (short, because tokens travel in every login). */
@@ -114,6 +116,8 @@ export async function verifyToken(token: string, opts: VerifyTokenOptions): Prom
       userId: payload.sub,
       grants: { login: rtc.login === true, publish: rtc.publish === true },
       exp: payload.exp,
+      // The signature is unique per minted token and public anyway (it travels in the token).
+      tokenId: token.slice(token.lastIndexOf('.') + 1),
     }
     if (rtc.room !== undefined) claims.roomId = rtc.room
     if (rtc.prefix !== undefined) claims.streamIdPrefix = rtc.prefix

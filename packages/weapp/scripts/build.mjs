@@ -17,7 +17,9 @@ await build({
   bundle: true,
   format: 'cjs',
   target: 'es2017',
-  platform: 'neutral',
+  // 'node' for the `0 && (module.exports = {...})` note esbuild adds, which lets Node's ESM loader
+  // see the named exports (attw); the bundle itself is the same.
+  platform: 'node',
   mainFields: ['module', 'main'],
   legalComments: 'none',
   logLevel: 'warning',

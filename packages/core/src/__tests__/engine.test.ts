@@ -77,11 +77,10 @@ describe('login', () => {
     await expect(p).rejects.toMatchObject({ code: ErrorCode.REQUEST_TIMEOUT })
   })
 
-  it('validates IDs and the token before touching the network', async () => {
+  it('requires a user and a token before touching the network (the ID rules are the server\'s)', async () => {
     const rig = createTestRig()
-    await expect(rig.engine.loginRoom('bad room', 't', alice)).rejects.toMatchObject({ code: ErrorCode.INVALID_ROOM_ID })
-    await expect(rig.engine.loginRoom('r', 't', { userId: 'x'.repeat(65), userName: '' })).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_ID })
-    await expect(rig.engine.loginRoom('r', 't', { userId: 'u', userName: 'é'.repeat(129) })).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_NAME })
+    await expect(rig.engine.loginRoom('r', 't', undefined as never)).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_ID })
+    await expect(rig.engine.loginRoom('r', 't', { userId: '' })).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_ID })
     await expect(rig.engine.loginRoom('r', '', alice)).rejects.toMatchObject({ code: ErrorCode.TOKEN_MISSING })
     expect(rig.server.sockets).toHaveLength(0)
   })
@@ -301,12 +300,9 @@ describe('publisher', () => {
     expect(rig.engine.getSnapshot().pusher.state).toBe('NO_PUBLISH')
   })
 
-  it('validates the streamId and requires a room', async () => {
+  it('requires a room to publish', async () => {
     const rig = createTestRig()
     await expect(rig.engine.createPusher().start('s1')).rejects.toMatchObject({ code: ErrorCode.NOT_LOGGED_IN })
-    const r2 = await loggedInRig()
-    await expect(r2.engine.createPusher().start('has space')).rejects.toMatchObject({ code: ErrorCode.INVALID_STREAM_ID })
-    await expect(r2.engine.createPusher().start('a#b')).rejects.toMatchObject({ code: ErrorCode.INVALID_STREAM_ID })
   })
 
   it('stop() unpublishes, clears the URL and calls the context', async () => {

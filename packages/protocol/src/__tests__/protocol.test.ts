@@ -54,6 +54,12 @@ describe('ID rules', () => {
     expect(isValidUserName('名'.repeat(86))).toBe(false) // 258 bytes
     expect(isValidRoomId(42)).toBe(false)
   })
+  it('refuses control and bidi characters in user names, keeps other Unicode', () => {
+    for (const bad of ['a\u0000b', 'tab\there', 'line\nbreak', '\u001b[31mred', 'c1\u0085', 'evil\u202egnp.exe', 'iso\u2066x\u2069', 'mark\u200f', 'alm\u061c'])
+      expect(isValidUserName(bad), JSON.stringify(bad)).toBe(false)
+    for (const good of ['', 'Zoë', '名字', 'family 👨\u200d👩\u200d👧', 'عربي', 'a b'])
+      expect(isValidUserName(good), JSON.stringify(good)).toBe(true)
+  })
   it('counts UTF-8 bytes like Buffer does', () => {
     fc.assert(fc.property(fc.string({ unit: "binary" }), (s) => {
       expect(utf8Length(s)).toBe(Buffer.byteLength(s, "utf8"))

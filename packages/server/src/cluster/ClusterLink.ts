@@ -1,5 +1,6 @@
 import type { PushEvent } from '@minirtc/protocol'
-import type { EndReason } from '../Rooms'
+import type { EndReason } from '../Session'
+import type { NodeHoldings } from '../store/RedisRoomStore'
 
 /** Who a room push goes to (applied on every node to its own members of the room). */
 export interface FanoutFilter {
@@ -33,4 +34,10 @@ export interface ClusterLink {
   publish(e: ClusterEvent): void
   /** Broadcast messageIds, numbered per room across the cluster. */
   nextMessageId(appId: string, roomId: string): Promise<number>
+  /** Events other nodes published. */
+  onEvent(fn: (e: ClusterEvent) => void): void
+  /** A dead node's users and streams, found by the reaper (one node handles each). */
+  onReap(fn: (h: NodeHoldings) => Promise<void>): void
+  /** This node was declared dead (its heartbeat lapsed): its local state is void. */
+  onLost(fn: () => void): void
 }

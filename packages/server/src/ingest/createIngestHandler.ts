@@ -42,6 +42,16 @@ export interface IngestOptions {
   killAfterMs?: number
   /** Largest binary message (one MediaRecorder slice). Default 4 MiB. */
   maxMessageBytes?: number
+  /**
+   * A publisher that sends no media for this long (from the start, or between slices) is closed
+   * with MEDIA_IDLE and its ffmpeg stopped: a silent socket must not hold an ingest slot. Default 15000.
+   */
+  idleTimeoutMs?: number
+  /**
+   * Whether the session the URL was signed for still holds the stream; a URL outlives a logout.
+   * Checked before anything is spawned. Default: always.
+   */
+  streamHeld?(mediaName: string, ref: string): boolean
 }
 
 export interface IngestHandler {
@@ -49,6 +59,8 @@ export interface IngestHandler {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
   /** Serve an already accepted WebSocket (`url` is the request URL with the `?url=` query). */
   handleConnection(ws: WebSocket, url: string): void
+  /** Close the browser publisher of `mediaName`, if any (its stream was unpublished or its session ended). */
+  drop(mediaName: string): void
   /** Ingests running now. */
   readonly active: number
   /** Close every ingest socket and kill every ffmpeg. */
@@ -80,8 +92,11 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
   // With several media nodes the base depends on the stream (the node that holds it).
   const rtmpBase = (mediaName: string) => (typeof opts.rtmpBase === 'function' ? opts.rtmpBase(mediaName) : opts.rtmpBase).replace(/\/+$/, '')
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: opts.maxMessageBytes ?? 4 * 1024 * 1024 })
+  const idleTimeoutMs = opts.idleTimeoutMs ?? 15_000
   const children = new Set<ChildProcess>()
   const sockets = new Set<WebSocket>()
+  /** mediaName → its publisher socket, so a stream that goes away takes its ingest along. */
+  const byMediaName = new Map<string, WebSocket>()
   let active = 0
 
   const send = (ws: WebSocket, msg: IngestServerMessage) => {
@@ -90,6 +105,8 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
   const refuse = (ws: WebSocket, code: ErrorCode, message?: string) => {
     send(ws, { type: 'error', error: errorBody(code, message) })
     ws.close(INGEST_CLOSE_REFUSED, `${code} ${errorReason(code)}`)
+    // A socket that does not read would hold its slot through ws's 30 s closing handshake.
+    setTimeout(() => ws.terminate(), 1000).unref()
   }
 
   function handleConnection(ws: WebSocket, reqUrl: string): void {
@@ -103,9 +120,21 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
       sockets.delete(ws)
       return
     }
+    if (check.ref !== undefined && opts.streamHeld && !opts.streamHeld(check.mediaName, check.ref)) {
+      log.warn({ mediaName: check.mediaName }, 'ingest refused: stream no longer held')
+      refuse(ws, ErrorCode.MEDIA_NOT_AUTHORIZED, 'This stream is no longer published by a session in the room; publish again.')
+      sockets.delete(ws)
+      return
+    }
     if (active >= maxIngests) {
       log.warn({ active, maxIngests }, 'ingest refused: too many')
       refuse(ws, ErrorCode.RATE_LIMITED, `This server takes ${maxIngests} browser publishers at once; try again later.`)
+      sockets.delete(ws)
+      return
+    }
+    // One browser publisher per stream (the media gate would refuse the second push anyway).
+    if (byMediaName.has(check.mediaName)) {
+      refuse(ws, ErrorCode.MEDIA_DUPLICATE_PUBLISH)
       sockets.delete(ws)
       return
     }
@@ -114,8 +143,20 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
     let early: Buffer[] | null = []
     let child: ChildProcess | null = null
     let closed = false
+    byMediaName.set(check.mediaName, ws)
+    let idle: NodeJS.Timeout | undefined
+    const armIdle = () => {
+      clearTimeout(idle)
+      idle = setTimeout(() => {
+        log.warn({ mediaName: check.mediaName }, 'ingest closed: no media')
+        refuse(ws, ErrorCode.MEDIA_IDLE)
+      }, idleTimeoutMs)
+      idle.unref()
+    }
+    armIdle()
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) return
+      armIdle()
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer)
       if (early) early.push(buf)
       else if (child?.stdin?.writable) {
@@ -128,7 +169,9 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
     })
     ws.on('close', () => {
       closed = true
+      clearTimeout(idle)
       sockets.delete(ws)
+      if (byMediaName.get(check.mediaName) === ws) byMediaName.delete(check.mediaName)
       if (!child) return
       const c = child
       c.stdin?.end()
@@ -183,6 +226,12 @@ export function createIngestHandler(opts: IngestOptions): IngestHandler {
       wss.handleUpgrade(req, socket, head, (ws) => handleConnection(ws, url))
     },
     handleConnection,
+    drop(mediaName) {
+      const ws = byMediaName.get(mediaName)
+      if (!ws) return
+      log.info({ mediaName }, 'ingest closed: stream gone')
+      refuse(ws, ErrorCode.MEDIA_NOT_AUTHORIZED, 'The stream was unpublished or its session ended.')
+    },
     get active() {
       return active
     },

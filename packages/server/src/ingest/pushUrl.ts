@@ -7,6 +7,8 @@ export interface PushTarget {
   mediaName: string
   /** The signed query exactly as issued (`u=…&e=…&s=…`), forwarded to the media gate unchanged. */
   query: string
+  /** The session reference the URL was signed for (set once the signature is verified). */
+  ref?: string
 }
 
 export type PushUrlCheck = ({ ok: true } & PushTarget) | { ok: false; code: ErrorCode }
@@ -50,12 +52,13 @@ export function createPushUrlVerifier(opts: { signer: MediaUrlVerifier; app: str
     const p = parsePushUrl(url)
     if (!p.ok) return p
     if (p.app !== opts.app) return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
-    const query: Record<string, unknown> = {}
+    // Null prototype: a `__proto__` parameter must stay a plain key.
+    const query: Record<string, unknown> = Object.create(null) as Record<string, unknown>
     for (const [k, v] of new URLSearchParams(p.query)) {
       const prev = query[k]
       query[k] = prev === undefined ? v : ([] as unknown[]).concat(prev, v)
     }
     const check = opts.signer.verify('publish', p.mediaName, query)
-    return check.ok ? p : check
+    return check.ok ? { ...p, ref: check.grant.ref } : check
   }
 }

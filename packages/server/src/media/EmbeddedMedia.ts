@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ErrorCode } from '@minirtc/protocol'
 import type { Logger } from 'pino'
+import { limitListener } from '../connectionCaps'
 import type { Metrics } from '../metrics'
 import { ensureFreePort } from './freePort'
 import type { MediaBackend, MediaGate } from './MediaBackend'
@@ -25,7 +26,8 @@ interface NmsSession {
   socket?: Socket
   rtmp?: { onPacketCallback: (packet: unknown) => void }
   req?: { socket: Socket }
-  res?: { terminate?: () => void; once?: (ev: string, fn: () => void) => void; on?: unknown }
+  res?: { terminate?: () => void; once?: (ev: string, fn: () => void) => void; on?: unknown; writableLength?: number; bufferedAmount?: number }
+  sendBuffer: (buffer: Buffer) => void
 }
 interface NmsContext {
   eventEmitter: import('node:events').EventEmitter
@@ -55,7 +57,26 @@ export interface EmbeddedMediaOptions {
   gate: MediaGate
   log: Logger
   metrics: Metrics
+  limits?: Partial<MediaLimits>
 }
+
+/** Defences of the embedded RTMP and HTTP-FLV listeners (NMS has none of its own). */
+export interface MediaLimits {
+  /** Open connections per remote address, on each of the two listeners. */
+  maxPerAddress: number
+  /** A connection must be authorized (handshake + publish/play) within this time. */
+  handshakeTimeoutMs: number
+  /** An authorized connection with no traffic either way for this long is dropped. */
+  idleTimeoutMs: number
+  /**
+   * Media bytes queued for a player that does not read. Past it the player is dropped (WeChat's
+   * live-player reconnects by itself and starts again at the live edge), instead of the server
+   * buffering the stream for it without bound.
+   */
+  maxPlayerBufferBytes: number
+}
+
+const defaultLimits: MediaLimits = { maxPerAddress: 256, handshakeTimeoutMs: 10_000, idleTimeoutMs: 60_000, maxPlayerBufferBytes: 8 * 1024 * 1024 }
 
 /**
  * node-media-server 4.4.3 in this process, authorizing synchronously in prePublish/prePlay.
@@ -70,6 +91,9 @@ export class EmbeddedMedia implements MediaBackend {
   private readonly context: NmsContext
   private readonly listeners: [string, (s: NmsSession) => void][] = []
   private readonly tracked = new WeakSet<object>()
+  private readonly limits: MediaLimits
+  /** Switches an admitted connection's socket from the handshake to the idle timeout. */
+  private authorized: Record<'rtmp' | 'flv', (socket: Socket) => void> = { rtmp: () => {}, flv: () => {} }
   private closed = false
 
   private constructor(
@@ -81,6 +105,7 @@ export class EmbeddedMedia implements MediaBackend {
     readonly flvPort: number,
   ) {
     this.context = require('node-media-server/src/core/context.js') as NmsContext
+    this.limits = { ...defaultLimits, ...opts.limits }
   }
 
   static async start(opts: EmbeddedMediaOptions): Promise<EmbeddedMedia> {
@@ -154,6 +179,7 @@ export class EmbeddedMedia implements MediaBackend {
     tcp.removeAllListeners('connection')
     tcp.on('connection', (socket: Socket) => {
       socket.on('error', () => {})
+      if (socket.destroyed) return // refused by the per-address cap
       handleRequest(socket)
       for (const l of socket.listeners('data') as ((d: Buffer) => void)[]) {
         socket.removeListener('data', l)
@@ -186,6 +212,14 @@ export class EmbeddedMedia implements MediaBackend {
       if (!flvPathOk(req)) return socket.destroy()
       for (const l of onUpgrade) l.call(http, req, socket, head)
     })
+    // Caps and timeouts go first on both listeners, so a refused socket never reaches NMS.
+    const onDrop = (listener: string) => (why: 'cap' | 'timeout', address: string) => {
+      opts.metrics.limitDrops.inc({ listener, why })
+      opts.log.info({ listener, why, address }, 'media connection dropped')
+    }
+    const rtmpLimits = limitListener(tcp, { ...this.limits, onDrop: onDrop('rtmp') })
+    const flvLimits = limitListener(http, { ...this.limits, onDrop: onDrop('flv') })
+    this.authorized = { rtmp: rtmpLimits.authorized, flv: flvLimits.authorized }
     const handleFlv = nms.httpServer.handleFlv
     nms.httpServer.handleFlv = (req, res) => {
       try {
@@ -244,6 +278,7 @@ export class EmbeddedMedia implements MediaBackend {
         protocol: s.protocol,
       })
       ok = d.ok
+      if (ok) this.admitted(s, kind)
       if (ok && kind === 'publish' && s.broadcast) {
         const b = s.broadcast
         // oxlint-disable-next-line no-underscore-dangle -- NMS internal (pinned 4.4.3)
@@ -266,6 +301,31 @@ export class EmbeddedMedia implements MediaBackend {
       const res = s.res as { status?: (n: number) => unknown; headersSent?: boolean } | undefined
       if (!ok && s.protocol === 'flv' && typeof res?.status === 'function' && !res.headersSent) res.status(403)
       this.opts.metrics.hookLatency.observe({ backend: 'embedded', kind }, Number(process.hrtime.bigint() - t0) / 1e9)
+    }
+  }
+
+  /**
+   * An authorized connection: from now on only the idle timeout applies to its socket, and a
+   * player's queue is bounded (NMS writes to players without ever looking at backpressure).
+   */
+  private admitted(s: NmsSession, kind: MediaKind): void {
+    if (s.socket) this.authorized.rtmp(s.socket)
+    else if (s.req?.socket) this.authorized.flv(s.req.socket)
+    if (kind !== 'play') return
+    const send = s.sendBuffer
+    const max = this.limits.maxPlayerBufferBytes
+    let dropped = false
+    s.sendBuffer = (buffer: Buffer) => {
+      if (dropped) return
+      const queued = s.socket ? s.socket.writableLength : (s.res?.bufferedAmount ?? s.res?.writableLength ?? 0)
+      if (queued > max) {
+        dropped = true
+        this.opts.metrics.slowConsumers.inc({ listener: s.protocol })
+        this.opts.log.info({ mediaName: s.streamName, queued, protocol: s.protocol }, 'slow player dropped')
+        this.closeSession(s.id)
+        return
+      }
+      send(buffer)
     }
   }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode, errorReason } from '@minirtc/protocol'
 import type { Logger } from 'pino'
+import { sameSecret } from '../constantTime'
 import type { Metrics } from '../metrics'
 import type { MediaBackend, MediaGate } from './MediaBackend'
 
@@ -112,7 +113,7 @@ export class NginxMedia implements MediaBackend {
    */
   handle(req: IncomingMessage, res: ServerResponse, path: string[]): boolean {
     if (path[0] !== 'hooks' || path[1] !== 'nginx' || (path.length !== 4 && path.length !== 5)) return false
-    if (req.method !== 'POST' || !safeEqual(path[2]!, this.o.hookSecret)) return false
+    if (req.method !== 'POST' || !sameSecret(path[2]!, this.o.hookSecret)) return false
     const call = path[path.length - 1]!
     const nodeName = path.length === 5 ? path[3]! : undefined
     const edge = nodeName !== undefined && this.edges.find((n) => n.name === nodeName)
@@ -201,9 +202,3 @@ export function appFromRtmpUrl(rtmpUrl: string): string {
   return new URL(rtmpUrl.replace(/^rtmps?:/, 'http:')).pathname.split('/').filter(Boolean).pop() ?? 'live'
 }
 
-function safeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false
-  let d = 0
-  for (let i = 0; i < a.length; i++) d |= a.charCodeAt(i) ^ b.charCodeAt(i)
-  return d === 0
-}

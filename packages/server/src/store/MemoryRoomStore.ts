@@ -1,5 +1,16 @@
 import type { RoomExtraInfo } from '@minirtc/protocol'
 import type { RoomStore, RoomSummary, StoredStream, StoredUser } from './RoomStore'
+import { readRoomState, writeRoomState } from './stateFile'
+
+export interface MemoryRoomStoreOptions {
+  /**
+   * Keep each room's extra info in this JSON file (written shortly after every change and on
+   * close), so a restart does not lose it. Without it everything lives in memory only.
+   */
+  stateFile?: string
+  /** Rooms read back from the file that nobody has joined again within this time are forgotten. Default 60 s. */
+  restoreWindowMs?: number
+}
 
 interface Room {
   users: Map<string, StoredUser>
@@ -14,9 +25,53 @@ interface Room {
  */
 export class MemoryRoomStore implements RoomStore {
   private readonly rooms = new Map<string, Room>()
+  private saveTimer: NodeJS.Timeout | undefined
+  private pruneTimer: NodeJS.Timeout | undefined
   /** appId + streamId → stream; streamIds are unique per app, not per room. */
   private readonly streams = new Map<string, StoredStream>()
   private readonly byMediaName = new Map<string, StoredStream>()
+
+  constructor(private readonly opts: MemoryRoomStoreOptions = {}) {
+    if (!opts.stateFile) return
+    const restored: string[] = []
+    for (const r of readRoomState(opts.stateFile).rooms) {
+      const room = this.room(r.appId, r.roomId, true)!
+      for (const i of r.extraInfo) room.extraInfo.set(i.key, { ...i, updateUser: { ...i.updateUser } })
+      restored.push(this.key(r.appId, r.roomId))
+    }
+    if (restored.length === 0) return
+    this.pruneTimer = setTimeout(() => {
+      for (const k of restored) if (this.rooms.get(k)?.users.size === 0) this.rooms.delete(k)
+      this.changed()
+    }, opts.restoreWindowMs ?? 60_000)
+    this.pruneTimer.unref()
+  }
+
+  /** Room extra info changed: write the state file soon (changes in a burst share one write). */
+  private changed(): void {
+    if (!this.opts.stateFile || this.saveTimer) return
+    this.saveTimer = setTimeout(() => this.flush(), 100)
+    this.saveTimer.unref()
+  }
+
+  /** Write the state file now. */
+  flush(): void {
+    clearTimeout(this.saveTimer)
+    this.saveTimer = undefined
+    if (!this.opts.stateFile) return
+    const rooms = []
+    for (const [k, r] of this.rooms) {
+      if (r.extraInfo.size === 0) continue
+      const i = k.indexOf('\u0000')
+      rooms.push({ appId: k.slice(0, i), roomId: k.slice(i + 1), extraInfo: [...r.extraInfo.values()] })
+    }
+    writeRoomState(this.opts.stateFile, { v: 1, rooms })
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.pruneTimer)
+    this.flush()
+  }
 
   private key(appId: string, id: string): string {
     return appId + '\u0000' + id
@@ -123,6 +178,7 @@ export class MemoryRoomStore implements RoomStore {
   async setRoomExtraInfo(appId: string, roomId: string, info: RoomExtraInfo): Promise<number> {
     const m = this.room(appId, roomId, true)!.extraInfo
     m.set(info.key, { ...info, updateUser: { ...info.updateUser } })
+    this.changed()
     return m.size
   }
 
@@ -134,6 +190,7 @@ export class MemoryRoomStore implements RoomStore {
   }
 
   async deleteRoom(appId: string, roomId: string): Promise<void> {
+    if (this.rooms.get(this.key(appId, roomId))?.extraInfo.size) this.changed()
     this.rooms.delete(this.key(appId, roomId))
     for (const s of Array.from(this.streams.values()))
       if (s.appId === appId && s.roomId === roomId) await this.deleteStream(appId, s.streamId)

@@ -80,4 +80,7 @@ export interface RoomStore {
 
   /** Forget everything about a room (after the last user left or the room was closed). */
   deleteRoom(appId: string, roomId: string): Promise<void>
+
+  /** Server shutdown: persist what must survive a restart, release resources. */
+  close?(): Promise<void>
 }

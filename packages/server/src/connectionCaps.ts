@@ -1,0 +1,71 @@
+import type { Server } from 'node:net'
+import type { Socket } from 'node:net'
+
+/** Open connections per client address, with a cap (one per listener). */
+export class AddressCounter {
+  private readonly open = new Map<string, number>()
+
+  constructor(readonly max: number) {}
+
+  /** Count a new connection from `address`; false (and not counted) when it is over the cap. */
+  tryOpen(address: string): boolean {
+    const n = this.open.get(address) ?? 0
+    if (n >= this.max) return false
+    this.open.set(address, n + 1)
+    return true
+  }
+
+  release(address: string): void {
+    const n = (this.open.get(address) ?? 0) - 1
+    if (n > 0) this.open.set(address, n)
+    else this.open.delete(address)
+  }
+
+  /** Addresses with open connections (for tests: nothing may be left behind). */
+  get size(): number {
+    return this.open.size
+  }
+}
+
+export interface ListenerLimits {
+  /** Open TCP connections per remote address. */
+  maxPerAddress: number
+  /**
+   * Until `authorized(socket)` is called, the connection must keep sending within this time
+   * (a half-done handshake, or nothing at all, is dropped).
+   */
+  handshakeTimeoutMs: number
+  /** After that, dropped after this long without traffic in either direction. */
+  idleTimeoutMs: number
+  /** Called for every connection dropped by a limit (logging, metrics). */
+  onDrop?: (why: 'cap' | 'timeout', address: string) => void
+}
+
+/**
+ * Per-address caps and handshake/idle timeouts on a raw listener (the embedded RTMP and HTTP-FLV
+ * servers, which have none of their own): a thousand silent connections must not be able to
+ * exhaust the process's file descriptors. Install before the listener's own 'connection' handler.
+ * Returns `authorized(socket)`: switch a connection from the handshake to the idle timeout.
+ */
+export function limitListener(server: Server, limits: ListenerLimits): { authorized(socket: Socket): void; counter: AddressCounter } {
+  const counter = new AddressCounter(limits.maxPerAddress)
+  server.prependListener('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? 'unknown'
+    if (!counter.tryOpen(address)) {
+      limits.onDrop?.('cap', address)
+      socket.destroy()
+      return
+    }
+    socket.once('close', () => counter.release(address))
+    socket.setTimeout(limits.handshakeTimeoutMs, () => {
+      limits.onDrop?.('timeout', address)
+      socket.destroy()
+    })
+  })
+  return {
+    counter,
+    authorized(socket) {
+      socket.setTimeout(limits.idleTimeoutMs)
+    },
+  }
+}
