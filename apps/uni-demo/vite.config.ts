@@ -2,6 +2,7 @@ import { defineConfig, type Plugin } from 'vite'
 import uni from '@dcloudio/vite-plugin-uni'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 
 // The pusher's waiting-image (what peers see while the app is in the background): @minirtc/core's
 // picture, reached through @minirtc/uni, emitted into the build as static/minirtc-waiting-image.png.
@@ -9,7 +10,7 @@ const fromUni = createRequire(createRequire(import.meta.url).resolve('@minirtc/u
 const waitingImage: Plugin = {
   name: 'minirtc-waiting-image',
   generateBundle() {
-    this.emitFile({ type: 'asset', fileName: 'static/minirtc-waiting-image.png', source: readFileSync(fromUni.resolve('@minirtc/core/assets/waiting-image.png')) })
+    this.emitFile({ type: 'asset', fileName: 'static/minirtc-waiting-image.png', source: readFileSync(join(dirname(fromUni.resolve('@minirtc/core/package.json')), 'assets/waiting-image.png')) })
   },
 }
 

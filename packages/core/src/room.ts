@@ -213,7 +213,7 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
       const errors: RtcError[] = []
       if (!info) return errors
       const fail = (code: number) => errors.push(new RtcError(code, roomErrorMessages[code]))
-      if (olderThan(info.baseLibrary, MIN_BASE_LIBRARY)) fail(ErrorCode.BASE_LIBRARY_TOO_OLD)
+      if (olderThan(info.baseLibrary)) fail(ErrorCode.BASE_LIBRARY_TOO_OLD)
       if (!info.canIUse('live-pusher') || !info.canIUse('live-player')) fail(ErrorCode.LIVE_COMPONENTS_UNAVAILABLE)
       return errors
     },
@@ -300,11 +300,9 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   return { methods, getSnapshot, subscribe, destroy }
 }
 
-/** `a` < `b` for dotted versions ('2.9.3' < '2.10.0'); an unknown version ('') is not older. */
-function olderThan(a: string, b: string): boolean {
-  if (!a) return false
-  const x = a.split('.').map(Number)
-  const y = b.split('.').map(Number)
-  for (let i = 0; i < y.length; i++) if ((x[i] || 0) !== y[i]) return (x[i] || 0) < y[i]!
-  return false
+/** A base library below MIN_BASE_LIBRARY (major.minor); an unknown one ('') is not. */
+function olderThan(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  const [minMajor = 0, minMinor = 0] = MIN_BASE_LIBRARY.split('.').map(Number)
+  return !!version && (major < minMajor || (major === minMajor && minor < minMinor))
 }

@@ -106,9 +106,9 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
  * the engine's.
  */
 export const roomErrorMessages: { readonly [code: number]: string } = {
-  107012: 'WeChat base library below 2.10.0: ask the user to update WeChat; set the minimum base library in the console.',
-  107013: 'live-pusher / live-player unavailable: the console must enable them (a category that allows them); test on a phone.',
-  107014: 'Privacy agreement declined: declare camera and microphone in the console\'s privacy guidelines, then ask again.',
+  107012: 'Base library below 2.10.0: the user must update WeChat; raise the minimum in the console.',
+  107013: 'No live-pusher / live-player here: enable them in the console (category, interface settings).',
+  107014: 'Privacy agreement declined: declare camera and microphone in the console, then ask again.',
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
