@@ -134,6 +134,8 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   let published = ''
   let publishedInfo: string | undefined
   let lost = false
+  // In a room (not DISCONNECTED): the screen stays on, the mute switch is ignored.
+  let inCall = false
   // The phone's part of the state, and the error the room itself raised (a refused permission).
   let phone: PhoneState = { permission: 'unknown', networkType: '', weakNetwork: false }
   let roomError: ErrorInfo | null = null
@@ -220,7 +222,7 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
     rejoin() {
       const again = published
       lost = false
-      return methods.login().then(() => (again ? methods.publish(again) : undefined))
+      return methods.login().then(() => (again ? methods.publish(again, publishedInfo) : undefined))
     },
     getPusher: () => engine.getPusherInstance(),
     getPlayer: (streamId) => engine.getPlayerInstance(streamId),
@@ -241,7 +243,6 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   // Nothing on hide: system sheets, image pickers and the permission settings page all hide the
   // page, and a call must survive them. In the background WeChat suspends the socket and the engine
   // resumes the session on return; only when it gave up meanwhile does the room rejoin on show.
-  let inCall = false
   // Back from the settings page (open-type="openSetting") the page shows again: publish what the
   // refused permission held back.
   const stopLifecycle = platform.onLifecycle
