@@ -74,16 +74,18 @@ export async function bundleSize({ smoke = false } = {}) {
   const withAdapter = ours.filter((o) => o.bundle.includes('+ taro') || o.bundle.includes('+ uni'))
   const largest = withAdapter.sort((a, b) => b.gzipped - a.gzipped)[0] ?? ours[0]
   const zego = vendors.find((v) => v.bundle === 'ZEGO')
+  // The goal is size.mjs's budget for that bundle, not a second number here.
+  const budget = BUNDLES.find((b) => b.name === largest.bundle)?.budget ?? 12 * KB
   for (const o of ours) console.log(`  size ${o.bundle.padEnd(24)} ${(o.minified / KB).toFixed(1)} KB min, ${(o.gzipped / KB).toFixed(2)} KB gz`)
   for (const v of vendors) console.log(`  size ${v.bundle.padEnd(24)} ${(v.raw / KB).toFixed(1)} KB raw, ${(v.gzipped / KB).toFixed(2)} KB gz`)
   return writeResult(
     'bundle-size',
     {
-      goal: 'core + protocol + one adapter ≤ 12 KB min+gz (ZEGO 132 KB)',
+      goal: `core + protocol + one adapter ≤ ${budget / KB} KB min+gz (scripts/size.mjs; ZEGO 132 KB)`,
       method: 'esbuild bundle of each package as an app imports it, through its exports to the built dist (minified, es2017, framework external) + gzip -9 for ours; vendor main bundles as shipped in their npm tarballs + gzip -9',
       ours,
       vendors,
-      largestWithAdapter: { bundle: largest.bundle, gzipped: largest.gzipped, goalMet: largest.gzipped <= 12 * KB },
+      largestWithAdapter: { bundle: largest.bundle, gzipped: largest.gzipped, budget, goalMet: largest.gzipped <= budget },
       zegoRatio: zego ? round((zego.gzipped / largest.gzipped) * 10) / 10 : null,
     },
     { smoke },

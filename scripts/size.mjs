@@ -15,8 +15,10 @@ const KB = 1024
 /** What an app imports, per framework; `budget` in bytes min+gz. */
 export const BUNDLES = [
   { name: 'core + protocol', entry: '@minirtc/core', budget: 10 * KB },
-  { name: 'core + protocol + taro', entry: '@minirtc/taro', budget: 12 * KB, external: ['react', 'react/*', '@tarojs/*'] },
-  { name: 'core + protocol + uni', entry: '@minirtc/uni', budget: 12 * KB, external: ['vue', '@dcloudio/*'] },
+  // 12 KB held with the room controller (11.86 / 11.12 KB); the phone handling (permissions first,
+  // keep-screen-on, network-type probe, background, system check: issue 14) adds about 1.4 KB.
+  { name: 'core + protocol + taro', entry: '@minirtc/taro', budget: 14 * KB, external: ['react', 'react/*', '@tarojs/*'] },
+  { name: 'core + protocol + uni', entry: '@minirtc/uni', budget: 14 * KB, external: ['vue', '@dcloudio/*'] },
 ]
 /** Add-ons, measured against the bundle they sit on: the budget is what they add. */
 export const ADD_ONS = [{ name: 'zego-compat over core + protocol', entry: '@minirtc/zego-compat', base: '@minirtc/core', budget: 3 * KB }]

@@ -57,6 +57,9 @@ export interface LivePlayerContextLike {
   exitFullScreen?: ContextMethod
 }
 
+/** What is missing for a call's camera and microphone: nothing, a scope, or the privacy agreement. */
+export type MediaPermission = 'granted' | 'camera' | 'microphone' | 'privacy'
+
 /** What the host tells the room controller about its lifecycle. */
 export type HostLifecycleEvent = 'show' | 'hide' | 'unload'
 
@@ -71,8 +74,34 @@ export interface Platform {
   clearTimeout(handle: unknown): void
   /** Milliseconds since the epoch (`Date.now` unless a test controls time). */
   now(): number
-  /** Subscribe to network reachability (`wx.onNetworkStatusChange`); returns an unsubscribe. */
-  onNetworkChange?(listener: (online: boolean) => void): () => void
+  /**
+   * Subscribe to network reachability (`wx.onNetworkStatusChange`), with the network type
+   * (`wifi`, `4g`…) when the host knows it; returns an unsubscribe. The room controller probes
+   * the signaling socket when the type changes while online (Wi-Fi handing over to 4G).
+   */
+  onNetworkChange?(listener: (online: boolean, networkType?: string) => void): () => void
+  /** Subscribe to weak-network changes (`wx.onNetworkWeakChange`, base library 2.29.0); returns an unsubscribe. */
+  onNetworkWeakChange?(listener: (weak: boolean) => void): () => void
+  /**
+   * Camera and microphone for a call: read the settings (`wx.getSetting`), ask for what the user
+   * never answered (`wx.authorize`, which also brings up the privacy agreement), and tell what is
+   * still missing. Called by the room controller before it publishes.
+   */
+  requestMediaPermission?(): Promise<MediaPermission>
+  /**
+   * A call starts (true) or ends (false): keep the screen on (`wx.setKeepScreenOn`) and let call
+   * audio play with the iOS mute switch on (`wx.setInnerAudioOption({ obeyMuteSwitch: false })`),
+   * then restore both.
+   */
+  setInCall?(inCall: boolean): void
+  /**
+   * The pusher's default `waiting-image`, the picture peers see while the app is in the
+   * background: a path to the one shipped with the package (`waiting-image.png`), when the host
+   * has it in the mini-program.
+   */
+  waitingImage?: string
+  /** The host's base library version and `canIUse`, for `checkSystemRequirements()`. */
+  systemInfo?(): { baseLibrary: string; canIUse(schema: string): boolean }
   /**
    * Subscribe to the host's lifecycle: the page or the app showing and hiding, the page unloading
    * (`wx.onAppShow` / `wx.onAppHide`, the page's `onShow` / `onHide` / `onUnload`). The room

@@ -5,9 +5,32 @@
  * host lifecycle (through `Platform.onLifecycle`). Adapters (Taro, uni-app, native pages, the bot,
  * the console) only bind it to their framework: they own no state.
  */
+import { ErrorCode, roomErrorMessages } from '@minirtc/protocol'
 import { RtcEngine, type LivePlayer, type LivePusher } from './RtcEngine'
-import type { Platform } from './platform'
-import type { EngineEvents, EngineSnapshot, Logger, PlayerAttributes, ReconnectPolicy, UserInfo } from './types'
+import { RtcError, errorInfo } from './errors'
+import type { MediaPermission, Platform } from './platform'
+import type { EngineEvents, EngineSnapshot, ErrorInfo, Logger, PlayerAttributes, ReconnectPolicy, UserInfo } from './types'
+
+/** The lowest WeChat base library MiniRTC runs on (enable-mic, LivePusherContext.sendMessage: 2.10.0). */
+export const MIN_BASE_LIBRARY = '2.10.0'
+/** How long a network-type change waits for the server's pong before it drops the socket. */
+export const NETWORK_PROBE_MS = 1500
+
+/** `unknown` until the room asked; `denied` with a coded `error` until the user allows it. */
+export type PermissionState = 'unknown' | 'granted' | 'denied'
+
+/** What the phone adds to the room's state. */
+export interface PhoneState {
+  /** Camera and microphone (and the privacy agreement): asked before the first publish. */
+  permission: PermissionState
+  /** `wifi`, `4g`, `5g`… as WeChat reports it ('' until known). */
+  networkType: string
+  /** WeChat reports a weak network (`wx.onNetworkWeakChange`, base library 2.29.0). */
+  weakNetwork: boolean
+}
+
+/** The room's state: the engine's snapshot and the phone's. */
+export type RoomSnapshot = EngineSnapshot & PhoneState
 
 /** Fetches a token for this user and room from your app server (called again on `tokenWillExpire`). */
 export type TokenProvider = (request: { roomId: string; userId: string }) => Promise<string>
@@ -27,6 +50,13 @@ export interface RoomOptions {
   userUpdate?: boolean
   /** Attributes for the players the engine creates. */
   player?: Partial<PlayerAttributes>
+  /**
+   * The picture peers see while the app is in the background (the pusher's `waiting-image`: a
+   * package path, a temp path or an https URL). Default: the one @minirtc/weapp ships; with
+   * Taro and uni-app copy `@minirtc/core/assets/waiting-image.png` into the build and name it here.
+   * Without one peers see the last frame, frozen.
+   */
+  waitingImage?: string
   /** When to retry a lost connection (default: the engine's, giving up after 90 s). */
   reconnectPolicy?: ReconnectPolicy
   logger?: Logger
@@ -66,16 +96,22 @@ export interface RoomMethods {
   getPlayer(streamId: string): LivePlayer
   /** Listen to an engine event (`recvSEI`, `IMRecvBroadcastMessage`…); returns the unsubscribe. */
   on<K extends keyof EngineEvents>(name: K, listener: EngineEvents[K]): () => void
+  /**
+   * What stands between this phone and a call: a base library older than `MIN_BASE_LIBRARY`
+   * (`BASE_LIBRARY_TOO_OLD`), live components the mini-program may not use
+   * (`LIVE_COMPONENTS_UNAVAILABLE`). Empty when the call can go ahead.
+   */
+  checkSystemRequirements(): RtcError[]
   /** The engine underneath, for what the room does not wrap. */
   engine: RtcEngine
 }
 
 /** What `useRtcRoom()` (Taro), `useRoom()` (uni-app) and `createRoom(page)` (native) give a page. */
-export type RtcRoom = EngineSnapshot & RoomMethods
+export type RtcRoom = RoomSnapshot & RoomMethods
 
 export interface RoomController {
   methods: RoomMethods
-  getSnapshot(): EngineSnapshot
+  getSnapshot(): RoomSnapshot
   subscribe(listener: () => void): () => void
   /** Log out, release the platform hooks and the engine. */
   destroy(): void
@@ -92,9 +128,52 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   const opts = typeof options === 'function' ? options : () => options
   const first = opts()
   const engine = new RtcEngine({ appId: first.appId, server: first.server, platform, reconnectPolicy: first.reconnectPolicy, logger: first.logger })
+  const waitingImage = first.waitingImage || platform.waitingImage
+  if (waitingImage) engine.createPusher({ waitingImage })
   // What a rejoin needs: the stream we publish, and whether the engine gave up on the room.
   let published = ''
+  let publishedInfo: string | undefined
   let lost = false
+  // In a room (not DISCONNECTED): the screen stays on, the mute switch is ignored.
+  let inCall = false
+  // The phone's part of the state, and the error the room itself raised (a refused permission).
+  let phone: PhoneState = { permission: 'unknown', networkType: '', weakNetwork: false }
+  let roomError: ErrorInfo | null = null
+  let snapshot: RoomSnapshot | null = null
+  let engineSnapshot: EngineSnapshot | null = null
+  const listeners = new Set<() => void>()
+  const getSnapshot = (): RoomSnapshot => {
+    const e = engine.getSnapshot()
+    if (!snapshot || e !== engineSnapshot) {
+      engineSnapshot = e
+      snapshot = Object.assign({}, e, phone, { error: roomError || e.error })
+    }
+    return snapshot
+  }
+  const notify = () => listeners.forEach((l) => l())
+  const setPhone = (patch: Partial<PhoneState>, error: ErrorInfo | null = roomError) => {
+    phone = Object.assign({}, phone, patch)
+    roomError = error
+    snapshot = null
+    notify()
+  }
+  // The settings said yes but the pusher could not open the device (binderror 10001/10002: on iOS
+  // the system's own camera switch for WeChat is off).
+  const deniedByPusher = () => {
+    const e = engine.getSnapshot().error
+    return !!e && (e.code === ErrorCode.CAMERA_DENIED || e.code === ErrorCode.MICROPHONE_DENIED)
+  }
+  // Ask for the camera and microphone before the pusher renders, not after it failed with 10001.
+  const permit = (): Promise<void> => {
+    if (!platform.requestMediaPermission) return Promise.resolve()
+    return platform.requestMediaPermission().then((missing: MediaPermission) => {
+      if (missing === 'granted') return setPhone({ permission: 'granted' }, null)
+      const code = missing === 'camera' ? ErrorCode.CAMERA_DENIED : missing === 'microphone' ? ErrorCode.MICROPHONE_DENIED : ErrorCode.PRIVACY_DENIED
+      const error = errorInfo(code, roomErrorMessages[code])
+      setPhone({ permission: 'denied' }, error)
+      throw RtcError.from(error)
+    })
+  }
   const fetchToken = (roomId: string) => {
     const o = opts()
     return typeof o.token === 'string' ? Promise.resolve(o.token) : o.token({ roomId, userId: o.user.userId })
@@ -114,7 +193,8 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
     },
     publish(streamId = opts().user.userId + '_main', extraInfo) {
       published = streamId
-      return engine.createPusher().start(streamId, { extraInfo })
+      publishedInfo = extraInfo
+      return permit().then(() => engine.createPusher().start(streamId, { extraInfo }))
     },
     stopPublish() {
       published = ''
@@ -130,10 +210,19 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
     setRoomExtraInfo: (key, value) => engine.setRoomExtraInfo(roomId(), key, value),
     sendSEI: (data) => engine.getPusherInstance().sendSEI(data),
     renewToken,
+    checkSystemRequirements() {
+      const info = platform.systemInfo && platform.systemInfo()
+      const errors: RtcError[] = []
+      if (!info) return errors
+      const fail = (code: number) => errors.push(new RtcError(code, roomErrorMessages[code]))
+      if (olderThan(info.baseLibrary)) fail(ErrorCode.BASE_LIBRARY_TOO_OLD)
+      if (!info.canIUse('live-pusher') || !info.canIUse('live-player')) fail(ErrorCode.LIVE_COMPONENTS_UNAVAILABLE)
+      return errors
+    },
     rejoin() {
       const again = published
       lost = false
-      return methods.login().then(() => (again ? methods.publish(again) : undefined))
+      return methods.login().then(() => (again ? methods.publish(again, publishedInfo) : undefined))
     },
     getPusher: () => engine.getPusherInstance(),
     getPlayer: (streamId) => engine.getPlayerInstance(streamId),
@@ -154,18 +243,67 @@ export function createRoomController(options: RoomOptions | (() => RoomOptions),
   // Nothing on hide: system sheets, image pickers and the permission settings page all hide the
   // page, and a call must survive them. In the background WeChat suspends the socket and the engine
   // resumes the session on return; only when it gave up meanwhile does the room rejoin on show.
+  // Back from the settings page (open-type="openSetting") the page shows again: publish what the
+  // refused permission held back.
   const stopLifecycle = platform.onLifecycle
     ? platform.onLifecycle((event) => {
+        // WeChat drops keep-screen-on when the user leaves the mini-program: set it again on return.
+        if (event === 'show' && inCall && platform.setInCall) platform.setInCall(true)
         if (event === 'show' && lost) methods.rejoin().catch(() => undefined)
+        else if (event === 'show' && published && engine.getSnapshot().roomState === 'CONNECTED' && (phone.permission === 'denied' || deniedByPusher()))
+          methods.publish(published, publishedInfo).catch(() => undefined)
         else if (event === 'unload') destroy()
       })
     : undefined
+  // A new network type while online (Wi-Fi handing over to 4G) leaves a socket WeChat still calls
+  // open but whose packets go nowhere; the heartbeat would notice only after its interval. Ping
+  // now, and when no pong comes in time, drop the socket and resume on the new network.
+  const probe = () => {
+    const epoch = engine.getState().socketEpoch
+    let answered = false
+    engine.request('ping', {}).then(() => (answered = true), () => undefined)
+    platform.setTimeout(() => {
+      if (answered || engine.getState().socketEpoch !== epoch || engine.getSnapshot().roomState !== 'CONNECTED') return
+      engine.dispatch({ type: 'network', online: false })
+      engine.dispatch({ type: 'network', online: true })
+    }, NETWORK_PROBE_MS)
+  }
+  const stopNetwork = platform.onNetworkChange
+    ? platform.onNetworkChange((online, networkType) => {
+        if (!networkType || networkType === phone.networkType) return
+        const changed = online && phone.networkType !== '' && phone.networkType !== 'none'
+        setPhone({ networkType })
+        if (changed && engine.getSnapshot().roomState === 'CONNECTED') probe()
+      })
+    : undefined
+  const stopWeak = platform.onNetworkWeakChange ? platform.onNetworkWeakChange((weakNetwork) => setPhone({ weakNetwork })) : undefined
+  // Screen on and the mute switch ignored while in a room; both restored when it is left.
+  const stopEngine = engine.subscribe(() => {
+    const now = engine.getSnapshot().roomState !== 'DISCONNECTED'
+    if (now !== inCall && platform.setInCall) platform.setInCall(now)
+    inCall = now
+    notify()
+  })
   let destroyed = false
   function destroy() {
     if (destroyed) return
     destroyed = true
-    if (stopLifecycle) stopLifecycle()
+    for (const stop of [stopLifecycle, stopNetwork, stopWeak]) if (stop) stop()
     engine.destroy()
+    stopEngine()
+    if (inCall && platform.setInCall) platform.setInCall(false)
+    listeners.clear()
   }
-  return { methods, getSnapshot: engine.getSnapshot, subscribe: engine.subscribe, destroy }
+  const subscribe = (listener: () => void) => {
+    listeners.add(listener)
+    return () => void listeners.delete(listener)
+  }
+  return { methods, getSnapshot, subscribe, destroy }
+}
+
+/** A base library below MIN_BASE_LIBRARY (major.minor); an unknown one ('') is not. */
+function olderThan(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number)
+  const [minMajor = 0, minMinor = 0] = MIN_BASE_LIBRARY.split('.').map(Number)
+  return !!version && (major < minMajor || (major === minMajor && minor < minMinor))
 }

@@ -14,7 +14,8 @@ import type { RoomOptions, RtcRoom } from '@minirtc/core/room'
 import { ErrorCode } from '@minirtc/protocol'
 import { useRtcRoom } from '@minirtc/taro'
 import { useRoom } from '@minirtc/uni'
-import { APP, tokenFor, useCall } from './helpers'
+import { APP, streamIds, tokenFor, useCall } from './helpers'
+import { TcpProxy } from '@minirtc/headless'
 
 // Both bindings get the Node platform; the hosts' own modules are never reached.
 vi.mock('@tarojs/taro', () => ({ default: {} }))
@@ -92,6 +93,10 @@ describe.each(bindings)('$name', (binding) => {
     expect(room().roomState).toBe('CONNECTED')
     expect(room().pusher).toMatchObject({ streamId: 'ann_main', state: 'PUBLISHING' })
     expect(room().pusher.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
+    // In a call: the screen stays on and call audio ignores the iOS mute switch.
+    expect(room().permission).toBe('granted')
+    expect(p.platform.phone.keepScreenOn).toEqual([true])
+    expect(p.platform.phone.obeyMuteSwitch).toEqual([false])
 
     const bob = await call.bot('bob', 'parity-call')
     await until(() => room().users.some((u) => u.userId === 'bob'), 'bob in users')
@@ -112,6 +117,135 @@ describe.each(bindings)('$name', (binding) => {
     await until(() => !room().players.bob_cam && room().streams.length === 0, 'bob_cam gone')
     room().logout()
     await until(() => room().roomState === 'DISCONNECTED', 'logged out')
+    expect(p.platform.phone.keepScreenOn).toEqual([true, false])
+    expect(p.platform.phone.obeyMuteSwitch).toEqual([false, true])
+  })
+
+  it('asks for the camera before the pusher renders; refused: CAMERA_DENIED and a denied permission; allowed in the settings: publishes on return', async () => {
+    await call.start()
+    const p = page('parity-perm', 'hal')
+    const room = p.room
+    const phone = p.platform.phone
+    phone.authSetting = {} // never asked
+    phone.answers['scope.camera'] = false // the user taps "deny"
+    await room().login()
+    await expect(room().publish()).rejects.toMatchObject({ code: ErrorCode.CAMERA_DENIED })
+    expect(phone.asked).toEqual(['scope.camera'])
+    await until(() => room().permission === 'denied' && room().error?.code === ErrorCode.CAMERA_DENIED, 'permission denied')
+    expect(room().pusher.state).toBe('NO_PUBLISH')
+    expect(p.renderer.pusher?.publishCount ?? 0).toBe(0) // nothing was pushed
+    // WeChat does not ask twice: authorize fails at once, only the settings page can change it.
+    await expect(room().publish()).rejects.toMatchObject({ code: ErrorCode.CAMERA_DENIED })
+    expect(phone.asked).toEqual(['scope.camera'])
+
+    // The prompt's open-type="openSetting" button: the settings page hides the page, the user
+    // allows the camera, the page shows again and the room publishes what it held back.
+    const viewer = await call.bot('ida', 'parity-perm')
+    p.platform.emitLifecycle('hide')
+    phone.authSetting['scope.camera'] = true
+    p.platform.emitLifecycle('show')
+    await until(() => room().pusher.state === 'PUBLISHING', 'publishing after the settings page')
+    // Keep-screen-on set at login, and again on the way back (WeChat drops it while the user is away).
+    expect(phone.keepScreenOn).toEqual([true, true])
+    expect(room().permission).toBe('granted')
+    expect(room().error).toBeNull()
+    expect(phone.asked).toEqual(['scope.camera', 'scope.record'])
+    await viewer.events.wait('roomStreamUpdate', (_r, type, streams) => type === 'ADD' && streams.some((x: { streamId: string }) => x.streamId === 'hal_main'))
+  })
+
+  it('refuses to publish without the privacy agreement, with PRIVACY_DENIED', async () => {
+    await call.start()
+    const p = page('parity-privacy', 'jon')
+    p.platform.phone.authSetting = {}
+    p.platform.phone.privacyAgreed = false
+    await p.room().login()
+    await expect(p.room().publish()).rejects.toMatchObject({ code: ErrorCode.PRIVACY_DENIED })
+    expect(p.room().permission).toBe('denied')
+    expect(p.room().error!.message).toMatch(/declare camera and microphone/)
+    expect(p.platform.phone.asked).toEqual([])
+  })
+
+  it('a network-type change probes the socket: a dead one is replaced at once (RECONNECTED), a live one stays; weak networks show', async () => {
+    const srv = await call.start()
+    const port = Number(new URL(srv.url).port)
+    const proxy = await new TcpProxy(port).listen()
+    call.defer(() => proxy.close())
+    const p = page('parity-net', 'kim', { server: srv.url.replace(':' + port, ':' + proxy.port) })
+    const room = p.room
+    const reasons: string[] = []
+    room().on('roomStateChanged', (_r, reason) => void reasons.push(reason))
+    await room().join({ publish: true })
+    await until(() => room().networkType === 'wifi', 'network type known')
+
+    // Wi-Fi to 5G with a working socket: the probe's pong arrives, nothing reconnects.
+    p.platform.phone.setNetwork({ isConnected: true, networkType: '5g' })
+    await new Promise((r) => setTimeout(r, 2000))
+    expect(room().networkType).toBe('5g')
+    expect(reasons).toEqual(['LOGINING', 'LOGINED'])
+
+    // Wi-Fi hands over: the old socket still looks open, its packets go nowhere. The heartbeat
+    // would take its interval plus the request timeout; the probe gives up within 1.5 s.
+    proxy.stall()
+    p.platform.phone.setNetwork({ isConnected: true, networkType: '4g' })
+    await until(() => reasons.includes('RECONNECTED'), 'RECONNECTED after the network-type change', 5000)
+    expect(reasons.slice(2)).toEqual(['RECONNECTING', 'RECONNECTED'])
+    expect(room().roomState).toBe('CONNECTED')
+    await until(() => room().pusher.state === 'PUBLISHING', 'still publishing')
+
+    p.platform.phone.setWeakNetwork(true)
+    await until(() => room().weakNetwork, 'weak network in the room state')
+    p.platform.phone.setWeakNetwork(false)
+    await until(() => !room().weakNetwork, 'weak network over')
+  })
+
+  it('in the background (5000) the push goes on with the waiting-image, no second ADD at the viewer; a closed floating window (5001) publishes again', async () => {
+    await call.start()
+    const p = page('parity-bg', 'max', { waitingImage: '/static/minirtc-waiting-image.png' })
+    const room = p.room
+    await room().join({ publish: true })
+    expect(room().pusher.waitingImage).toBe('/static/minirtc-waiting-image.png')
+    const viewer = await call.bot('ned', 'parity-bg')
+    await viewer.play('max_main')
+    const seen = viewer.renderer.players.get('max_main')!
+    expect(seen.counters.width).toBe(640)
+    const url = room().pusher.url
+
+    // WeChat hides the page and the app; its native pusher reports 5000 and sends the picture.
+    p.platform.emitLifecycle('hide')
+    p.renderer.pusher!.setBackground(true)
+    await until(() => seen.counters.width === 360 && seen.counters.height === 640, 'the waiting-image at the viewer')
+    expect(room().pusher.state).toBe('PUBLISHING')
+    p.platform.emitLifecycle('show')
+    p.renderer.pusher!.setBackground(false)
+    await until(() => seen.counters.width === 640, 'the camera again')
+    expect(room().pusher).toMatchObject({ state: 'PUBLISHING', url })
+    // The viewer found the stream at login: hide and show brought no ADD (nor DELETE).
+    expect(viewer.events.of('roomStreamUpdate').filter((a) => streamIds(a).includes('max_main'))).toEqual([])
+
+    // Android: the user closes the floating window, WeChat tears the push down (5001).
+    p.renderer.pusher!.closeFloatingWindow()
+    await until(() => room().pusher.state === 'PUBLISH_REQUESTING', 'restarting after 5001')
+    await until(() => room().pusher.state === 'PUBLISHING' && room().pusher.url !== url, 'publishing again with a fresh URL')
+    const frames = seen.counters.framesReceived
+    await until(() => viewer.renderer.players.get('max_main')!.counters.framesReceived > frames, 'the viewer gets frames again')
+  })
+
+  it('checkSystemRequirements() refuses an old base library and a mini-program without live components, with their codes', async () => {
+    await call.start()
+    const p = page('parity-system', 'lea')
+    expect(p.room().checkSystemRequirements()).toEqual([])
+    p.platform.phone.baseLibrary = '2.9.4'
+    p.platform.phone.cannotUse = ['live-pusher']
+    const errors = p.room().checkSystemRequirements()
+    expect(errors.map((e) => e.code)).toEqual([ErrorCode.BASE_LIBRARY_TOO_OLD, ErrorCode.LIVE_COMPONENTS_UNAVAILABLE])
+    expect(errors[0]!.message).toMatch(/2\.10\.0/)
+    p.platform.phone.baseLibrary = '2.9.10' // compared as numbers, not as text
+    expect(p.room().checkSystemRequirements().map((e) => e.code)).toContain(ErrorCode.BASE_LIBRARY_TOO_OLD)
+    p.platform.phone.baseLibrary = '2.32.3'
+    expect(p.room().checkSystemRequirements().map((e) => e.code)).not.toContain(ErrorCode.BASE_LIBRARY_TOO_OLD)
+    p.platform.phone.baseLibrary = '2.10.0'
+    p.platform.phone.cannotUse = []
+    expect(p.room().checkSystemRequirements()).toEqual([])
   })
 
   it('renews the token from the provider when the server says it will expire', async () => {

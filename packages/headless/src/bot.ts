@@ -5,6 +5,7 @@
 import type { PlayerAttributes, RtcEngine } from '@minirtc/core'
 import { createRoomController, type RoomMethods, type RoomOptions } from '@minirtc/core/room'
 import { createNodePlatform } from './platform.js'
+import type { SimulatedPhone } from './simulated-phone.js'
 import { HeadlessRenderer, type HeadlessRendererOptions } from './renderer.js'
 
 export interface BotOptions extends HeadlessRendererOptions, Omit<RoomOptions, 'player'> {
@@ -17,6 +18,8 @@ export interface BotOptions extends HeadlessRendererOptions, Omit<RoomOptions, '
 export interface Bot {
   engine: RtcEngine
   renderer: HeadlessRenderer
+  /** The phone the bot runs on: change its network type, its settings, its base library. */
+  phone: SimulatedPhone
   /** The bot's room: every method a page has (`setRoomExtraInfo`, `sendSEI`, `getPlayer`…). */
   room: RoomMethods
   /** Publish the virtual camera as `streamId`; resolves at PUBLISHING. */
@@ -39,7 +42,8 @@ export async function createBot(options: BotOptions): Promise<Bot> {
   const renderer = new HeadlessRenderer(options)
   // `player` here configures the virtual players (retries, timeouts), not the player attributes.
   const roomOptions: RoomOptions = Object.assign({}, options, { autoPlay: !!options.autoPlay, userUpdate: options.userUpdate !== false, player: undefined })
-  const room = createRoomController(roomOptions, createNodePlatform({ contexts: renderer }))
+  const platform = createNodePlatform({ contexts: renderer })
+  const room = createRoomController(roomOptions, platform)
   const { methods } = room
   renderer.attach(methods.engine)
   const leave = async () => {
@@ -55,6 +59,7 @@ export async function createBot(options: BotOptions): Promise<Bot> {
   return {
     engine: methods.engine,
     renderer,
+    phone: platform.phone,
     room: methods,
     publish: (streamId, opts) => methods.publish(streamId, opts && opts.extraInfo),
     async play(streamId, attributes) {

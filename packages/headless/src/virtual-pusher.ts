@@ -59,6 +59,8 @@ export class VirtualPusher {
   private readonly opts: Required<Omit<VirtualPusherOptions, 'deny'>> & Pick<VirtualPusherOptions, 'deny'>
   private vm: VirtualPusherAttributes = { url: '', autopush: false, enableCamera: true, enableMic: true, muted: false }
   private phase: Phase = 'idle'
+  /** The app is in the background (`setBackground`). */
+  private background = false
   private source: FlvSource
   private publisher: RtmpPublisher | null = null
   private bytesBefore = 0
@@ -185,7 +187,7 @@ export class VirtualPusher {
     const prev = this.vm
     this.vm = { ...prev, ...vm }
     const next = this.vm
-    this.publisher?.setVideo(next.enableCamera !== false)
+    this.publisher?.setVideo(this.videoOn())
     this.publisher?.setAudio(this.micOn())
     if (next.url !== prev.url) {
       if (this.phase !== 'idle') this.stopPush()
@@ -204,6 +206,30 @@ export class VirtualPusher {
   }
 
   /**
+   * The app goes to the background (`true`) or comes back. WeChat's pusher reports 5000 on the way
+   * out; with a `waiting-image` it pushes that picture instead of the camera until the app
+   * returns (here the default picture's clip, `FIXTURES.waitingImage360x640`), without one it
+   * sends no video and peers keep the last frame, frozen. The push itself goes on either way.
+   */
+  setBackground(hidden: boolean): void {
+    if (this.destroyed || hidden === this.background) return
+    this.background = hidden
+    if (hidden) this.stateChange(5000, 'Mini-program suspended')
+    if (this.vm.waitingImage) this.source.switchClip(hidden ? FIXTURES.waitingImage360x640 : this.opts.source)
+    this.publisher?.setVideo(this.videoOn())
+  }
+
+  /**
+   * Android's floating window (picture-in-picture) is closed by the user: WeChat tears the push
+   * down and reports 5001; the app must publish again.
+   */
+  closeFloatingWindow(): void {
+    if (this.phase === 'idle') return
+    this.stopPush()
+    this.stateChange(5001, 'Floating window closed')
+  }
+
+  /**
    * Simulate the network failing under the current push (a read/write error, as when a phone
    * leaves Wi-Fi): the component reports it and reconnects by itself, as WeChat's does.
    */
@@ -218,6 +244,11 @@ export class VirtualPusher {
   }
 
   // ---- internals -----------------------------------------------------------------------
+
+  /** Video goes out unless the camera is off, or the app is in the background without a waiting-image. */
+  private videoOn(): boolean {
+    return this.vm.enableCamera !== false && !(this.background && !this.vm.waitingImage)
+  }
 
   private micOn(): boolean {
     return this.vm.enableMic !== false && this.vm.muted !== true
@@ -272,7 +303,7 @@ export class VirtualPusher {
       url,
       source: this.source,
       audio: this.micOn(),
-      video: this.vm.enableCamera !== false,
+      video: this.videoOn(),
       connectTimeoutMs: this.opts.connectTimeoutMs,
     })
     this.publisher = pub

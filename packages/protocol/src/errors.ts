@@ -71,6 +71,9 @@ export const ErrorCode = {
   INVALID_STATE: 107009,
   DEVICE_ERROR: 107010,
   NOT_SUPPORTED: 107011,
+  BASE_LIBRARY_TOO_OLD: 107012,
+  LIVE_COMPONENTS_UNAVAILABLE: 107013,
+  PRIVACY_DENIED: 107014,
   // 109xxx: internal
   INTERNAL: 109001,
 } as const
@@ -89,13 +92,23 @@ export const clientErrorMessages: { readonly [code: number]: string } = {
   107001: 'Cannot reach the signaling server; check the URL and the network.',
   107002: 'The server did not answer in time.',
   107003: 'Gave up reconnecting; call loginRoom() again.',
-  107004: 'Camera denied; let the user allow it (wx.openSetting), then publish again.',
-  107005: 'Microphone denied; let the user allow it (wx.openSetting), then publish again.',
+  107004: 'Camera denied; let the user allow it (open-type="openSetting"), then publish.',
+  107005: 'Microphone denied; let the user allow it (open-type="openSetting"), then publish.',
   107006: 'Push failed after retries; check the network, then publish again.',
   107007: 'Play failed after retries; check the network, then play again.',
   107008: 'Cancelled by logoutRoom().',
   107009: 'Not allowed in the current state.',
   107010: 'The camera, microphone or encoder failed.',
+}
+
+/**
+ * Codes the room controller (`@minirtc/core/room`) raises: they ship in the room's bundle, not in
+ * the engine's.
+ */
+export const roomErrorMessages: { readonly [code: number]: string } = {
+  107012: 'Base library below 2.10.0: the user must update WeChat; raise the minimum in the console.',
+  107013: 'No live-pusher / live-player here: enable them in the console (category, interface settings).',
+  107014: 'Privacy agreement declined: declare camera and microphone in the console, then ask again.',
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
@@ -146,7 +159,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
 }
 
 /** Every code's message (server, docs and tests). */
-export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
+export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, roomErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
 
 const reasons: Record<number, ErrorReason> = {}
 for (const k of Object.keys(ErrorCode) as ErrorReason[]) reasons[ErrorCode[k]] = k

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES } from '@minirtc/core'
 import { createBot, type Bot } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
@@ -80,7 +80,8 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     const attributes = pusher()!
     expect(attributes.autopush).toBe(true)
     // Runtime half of the plugin: every engine attribute renders on the live-pusher with its value.
-    for (const [k, v] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([k, attributes[k]]).toEqual([k, v])
+    // The demo names its waiting-image (copied into the build); everything else is the default.
+    for (const [k, v] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([k, attributes[k]]).toEqual([k, k === 'waitingImage' ? '/minirtc/waiting-image.png' : v])
   })
 
   it('the rendered live-pusher binds every event the engine takes, and the attributes stock Taro drops', () => {
@@ -184,7 +185,33 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     await until(() => !text().includes('Camera access is off.'), 'prompt gone')
   })
 
+  it("in the background the pusher reports 5000 and the peer sees the demo's waiting-image; back, the camera on the same push, no second ADD", async () => {
+    const peer = bots[0]!
+    // Published again after the previous test: the server announces it once its media is live.
+    const own = (await until(() => peer.engine.getSnapshot().streams.find((x) => x.streamId.startsWith('taro_')), 'the demo\'s stream')).streamId
+    let adds = 0
+    const off = peer.room.on('roomStreamUpdate', (_r, type, streams) => void (type === 'ADD' && streams.some((x) => x.streamId === own) && adds++))
+    expect(pusher()!.waitingImage).toBe('/minirtc/waiting-image.png')
+    expect(existsSync(path.join(dist, 'minirtc/waiting-image.png'))).toBe(true) // copied by the demo's Taro config
+    await until(() => pusher()?.url, 'pushing')
+    const url = pusher()!.url
+    await peer.play(own)
+    const seen = peer.renderer.players.get(own)!
+    await until(() => seen.counters.width === 640, 'the camera at the peer')
+    mp.wx.emitApp('hide')
+    await until(() => page.native.events.some((e) => e.id === 'minirtc-pusher' && e.kind === 'statechange' && e.detail.code === 5000), '5000 at the pusher')
+    await until(() => seen.counters.width === 360 && seen.counters.height === 640, 'the waiting-image at the peer')
+    mp.wx.emitApp('show')
+    await until(() => seen.counters.width === 640, 'the camera again')
+    expect(pusher()!.url).toBe(url)
+    expect(page.virtualPusher()!.state).toBe('pushing')
+    expect(adds).toBe(0)
+    off()
+    peer.room.stop(own)
+  })
+
   it('the player list follows a stream DELETE', async () => {
+
     bots[0]!.stopPublish()
     await until(() => players().length === 0, 'no live-player')
   })
@@ -196,7 +223,43 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
     await until(() => bots[0]!.engine.getSnapshot().users.every((u) => !u.userId.startsWith('taro_')), 'the peer sees the demo user leave')
   })
 
+  it('the screen stayed on during the call; camera refused in the settings: the prompt, no push; allowed in the settings page, it publishes', async () => {
+    // On from the join (and again after every return to the page), off once: when the page left.
+    expect(mp.wx.phone.keepScreenOn[0]).toBe(true)
+    expect(mp.wx.phone.keepScreenOn.filter((on) => !on)).toHaveLength(1)
+    expect(mp.wx.phone.keepScreenOn.at(-1)).toBe(false)
+    expect(mp.wx.phone.obeyMuteSwitch.at(-1)).toBe(true)
+    mp.wx.authSetting['scope.camera'] = false
+    page.tap('join')
+    await until(() => text().includes('Camera access is off.'), 'the prompt')
+    expect(pusher()!.url).toBe('')
+    const opened = mp.wx.openSettingCalls
+    mp.wx.settingsChoice = { 'scope.camera': true }
+    page.tap('minirtc-open-settings')
+    await until(() => pusher()?.url, 'published after the settings page')
+    expect(mp.wx.openSettingCalls).toBe(opened + 1)
+    await until(() => !text().includes('Camera access is off.'), 'prompt gone')
+    page.tap('join')
+    await until(() => text().includes('Not in a room'), 'left')
+  })
+
+  it('the privacy agreement declined: PRIVACY_DENIED and the prompt; its agree button (open-type="agreePrivacyAuthorization") publishes', async () => {
+    mp.wx.phone.privacyAgreed = false
+    delete mp.wx.authSetting['scope.record'] // never asked: WeChat must ask, and the agreement comes first
+    page.tap('join')
+    await until(() => text().includes('The privacy agreement was declined.'), 'the privacy prompt')
+    expect(pusher()!.url).toBe('')
+    page.tap('minirtc-agree-privacy')
+    await until(() => pusher()?.url, 'published after agreeing')
+    expect(mp.wx.phone.privacyAgreed).toBe(true)
+    expect(mp.wx.phone.asked).toContain('scope.record')
+    await until(() => !text().includes('The privacy agreement was declined.'), 'prompt gone')
+    page.tap('join')
+    await until(() => text().includes('Not in a room'), 'left')
+  })
+
   it('page unload leaves the room', async () => {
+
     page.tap('join')
     await until(() => bots[0]!.engine.getSnapshot().users.some((u) => u.userId.startsWith('taro_')), 'in the room again')
     page.close()

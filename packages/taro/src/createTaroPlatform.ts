@@ -1,10 +1,12 @@
 import Taro from '@tarojs/taro'
 import { getCurrentInstance } from '@tarojs/runtime'
 import type { Platform } from '@minirtc/core'
+import { miniProgramPhone, type MiniProgramApi } from '@minirtc/core/miniprogram'
 
 /**
- * The `Platform` for Taro mini-programs: `Taro.connectSocket`, WeChat's live contexts, timers and
- * `Taro.onNetworkStatusChange`. Call it while a page renders (useRtcRoom does): it captures that
+ * The `Platform` for Taro mini-programs: `Taro.connectSocket`, WeChat's live contexts, timers, and
+ * the phone (network type, permissions, screen, mute switch, base library) from `Taro`, which
+ * mirrors `wx`. Call it while a page renders (useRtcRoom does): it captures that
  * page, the scope `createLivePlayerContext(id, scope)` needs.
  * @example
  * const engine = new RtcEngine({ appId, server, platform: createTaroPlatform() })
@@ -17,7 +19,8 @@ export function createTaroPlatform(): Platform {
   const scope = () => page || (page = currentPage())
   // The page's show/hide event keys for Taro's eventCenter (what useDidShow listens to).
   const router = instance && instance.router
-  return {
+  // Object.assign, not spread: the ES2017 output would carry a spread helper.
+  return Object.assign(miniProgramPhone(Taro as unknown as MiniProgramApi), {
     connect(url, handlers) {
       let task: Taro.SocketTask | null = null
       let pendingClose: { code: number; reason: string } | null = null
@@ -58,11 +61,6 @@ export function createTaroPlatform(): Platform {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as number),
     now: () => Date.now(),
-    onNetworkChange(listener) {
-      const onChange = (res: { isConnected: boolean }) => listener(res.isConnected)
-      Taro.onNetworkStatusChange(onChange)
-      return () => Taro.offNetworkStatusChange(onChange)
-    },
     // Unload needs no event: the page's unload unmounts the hook, which destroys the room.
     onLifecycle(listener) {
       const show = () => listener('show')
@@ -82,7 +80,7 @@ export function createTaroPlatform(): Platform {
         Taro.offAppHide(hide)
       }
     },
-  }
+  } as Platform)
 }
 
 function currentPage(): unknown {

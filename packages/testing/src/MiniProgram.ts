@@ -122,11 +122,24 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
     return undefined
   })
 
+  // The settings page is a page over the current one: it hides, and shows again on the way back.
+  wx.openSettingsPage = async () => {
+    wx.openSettingCalls++
+    const page = open[open.length - 1]
+    hook(page && page.instance, 'onHide')
+    await simulate.sleep(0)
+    Object.assign(wx.authSetting, wx.settingsChoice)
+    hook(page && page.instance, 'onShow')
+    return wx.authSetting
+  }
+
   // Background and foreground as WeChat orders them: the current page's onHide, then the app's;
   // the app's onShow (and wx.onAppShow listeners), then the page's.
   const emitApp = wx.emitApp
   wx.emitApp = (event) => {
     const page = open[open.length - 1]
+    // The native pushers see it too: 5000, and the waiting-image instead of the camera.
+    for (const p of open) p.native.setBackground(event === 'hide')
     if (event === 'hide') {
       hook(page && page.instance, 'onHide')
       hook(app, 'onHide')
@@ -178,9 +191,18 @@ export function createMiniProgram(options: MiniProgramOptions): MiniProgram {
         },
         tap(idOrText) {
           const all = renderedElements(component)
-          const target = all.find((e) => e.id === idOrText) || all.filter((e) => e.events.includes('tap') && e.text() === idOrText).pop()
-          if (!target) throw new Error(`Nothing to tap with id or text "${idOrText}"; tappable: ${all.filter((e) => e.events.includes('tap') && e.text()).map((e) => JSON.stringify(e.text())).join(', ')}`)
+          // Tappable: what binds tap, and buttons WeChat acts on by themselves (open-type).
+          const tappable = all.filter((e) => e.events.includes('tap') || (e.tag === 'button' && e.attributes.openType))
+          const target = all.find((e) => e.id === idOrText) || tappable.filter((e) => e.text() === idOrText).pop()
+          if (!target) throw new Error(`Nothing to tap with id or text "${idOrText}"; tappable: ${tappable.filter((e) => e.text()).map((e) => JSON.stringify(e.text())).join(', ')}`)
           target.fire('tap', {})
+          // WeChat's own button actions: the settings page, the privacy agreement.
+          const openType = target.tag === 'button' ? target.attributes.openType : undefined
+          if (openType === 'openSetting') void wx.openSettingsPage().then((authSetting) => target.fire('opensetting', { authSetting: { ...authSetting }, errMsg: 'openSetting:ok' }))
+          if (openType === 'agreePrivacyAuthorization') {
+            wx.phone.privacyAgreed = true
+            target.fire('agreeprivacyauthorization', {})
+          }
         },
         text: () => String(component.dom.textContent),
         close() {

@@ -41,6 +41,7 @@ export class NativeLiveComponents {
   readonly events: NativeEvent[] = []
   /** Simulate the user refusing a permission for pushers created from now on (binderror 10001/10002). */
   deny: VirtualPusherOptions['deny'] = undefined
+  private background = false
   private readonly timer: ReturnType<typeof setInterval>
 
   constructor(
@@ -56,7 +57,11 @@ export class NativeLiveComponents {
    * Runs every 20 ms; call it to apply a render at once.
    */
   sync(): void {
-    this.mirror('live-pusher', this.pushers, (element) => new VirtualPusher({ ...PUSHER_DEFAULTS, deny: this.deny, ...this.options.pusher, onEvent: this.forward('live-pusher', element) }))
+    this.mirror('live-pusher', this.pushers, (element) => {
+      const pusher = new VirtualPusher({ ...PUSHER_DEFAULTS, deny: this.deny, ...this.options.pusher, onEvent: this.forward('live-pusher', element) })
+      if (this.background) pusher.setBackground(true)
+      return pusher
+    })
     this.mirror('live-player', this.players, (element) => new VirtualPlayer({ ...PLAYER_DEFAULTS, ...this.options.player, onEvent: this.forward('live-player', element) }))
   }
 
@@ -72,6 +77,12 @@ export class NativeLiveComponents {
     this.sync()
     const live = this.players.get(element.node)
     return live && live.component
+  }
+
+  /** The app goes to the background or comes back: every pusher hears it (5000, waiting-image). */
+  setBackground(hidden: boolean): void {
+    this.background = hidden
+    for (const live of this.pushers.values()) live.component.setBackground(hidden)
   }
 
   /** Drop every virtual component; rendered elements get fresh ones (the native layer was recreated, e.g. after the settings page). */

@@ -2,10 +2,12 @@
  * The `wx` a page runs against under the simulator. Real where it can be: `connectSocket` is a
  * SocketTask over the `ws` package and `request` a Node HTTP request, both sent to the test
  * server whatever host the page has built in (the URLs it asked for are recorded). The live
- * contexts drive the virtual live components; `openSetting` answers with `authSetting`.
+ * contexts drive the virtual live components; the phone around the call (settings and authorize,
+ * network type, screen, mute switch, base library) is @minirtc/headless's simulated phone.
  */
 import http from 'node:http'
 import WebSocket from 'ws'
+import { createSimulatedPhone, type SimulatedPhone } from '@minirtc/headless'
 
 /** Where the page's network calls go: a running MiniRTC server (`startServer()` gives both). */
 export interface TestServer {
@@ -27,18 +29,31 @@ export interface ContextCall {
   method: string
 }
 
-/** What the page asked of `wx`, for assertions; `authSetting` is what `openSetting` answers. */
+/** What the page asked of `wx`, for assertions; `authSetting` is what `getSetting` / `openSetting` answer. */
 export interface SimulatedWx {
   /** Every socket and request URL, in order, as the page asked for them (before redirection). */
   requested: Array<{ api: 'connectSocket' | 'request'; url: string }>
   contextCalls: ContextCall[]
   openSettingCalls: number
-  authSetting: Record<string, boolean>
+  /** The phone's settings (`phone.authSetting`): true allowed, false refused, absent never asked. */
+  authSetting: Record<string, boolean | undefined>
+  /**
+   * What the user switches on or off in the settings page (`wx.openSetting`, a button of
+   * open-type="openSetting") before coming back; applied to `authSetting` on the way.
+   */
+  settingsChoice: Record<string, boolean>
+  /** The phone: authorize answers, privacy agreement, network type, screen, base library. */
+  phone: SimulatedPhone
   toasts: string[]
   /** The sockets opened for the page. */
   sockets: WebSocket[]
   /** Play the app going to the background (`wx.onAppHide` listeners) and back (`wx.onAppShow`). */
   emitApp(event: 'show' | 'hide'): void
+  /**
+   * The settings page over the current page, as WeChat runs it: the page hides, the user's
+   * `settingsChoice` is applied, the page shows again; resolves with the new `authSetting`.
+   */
+  openSettingsPage(): Promise<Record<string, boolean | undefined>>
 }
 
 /** Resolves a context method call to the native component it acts on. */
@@ -66,10 +81,27 @@ function settle(o: Callbacks | undefined, ok: boolean, res: unknown) {
  */
 export function installWx(server: TestServer, resolve: ContextResolver): SimulatedWx {
   const wx = (globalThis as any).wx
-  const state: SimulatedWx = { requested: [], contextCalls: [], openSettingCalls: 0, authSetting: { 'scope.camera': true, 'scope.record': true }, toasts: [], sockets: [], emitApp: () => undefined }
+  const phone = createSimulatedPhone()
+  const state: SimulatedWx = {
+    requested: [],
+    contextCalls: [],
+    openSettingCalls: 0,
+    get authSetting() {
+      return phone.authSetting
+    },
+    set authSetting(value) {
+      phone.authSetting = value
+    },
+    settingsChoice: {},
+    phone,
+    toasts: [],
+    sockets: [],
+    emitApp: () => undefined,
+    openSettingsPage: () => Promise.resolve(phone.authSetting),
+  }
 
-  for (const name of ['getSystemInfoSync', 'getAppBaseInfo', 'getWindowInfo', 'getDeviceInfo']) wx[name] = () => SYSTEM_INFO
-  wx.canIUse = () => true
+  for (const name of ['getSystemInfoSync', 'getWindowInfo', 'getDeviceInfo']) wx[name] = () => Object.assign({}, SYSTEM_INFO, { SDKVersion: phone.baseLibrary })
+  Object.assign(wx, phone.api)
 
   wx.connectSocket = (opts: Callbacks & { url: string }) => {
     state.requested.push({ api: 'connectSocket', url: opts.url })
@@ -151,17 +183,12 @@ export function installWx(server: TestServer, resolve: ContextResolver): Simulat
   wx.createLivePlayerContext = (id: string, component?: unknown) => context('player', id, component)
 
   wx.openSetting = (opts: Callbacks) => {
-    state.openSettingCalls++
-    const res = { authSetting: { ...state.authSetting }, errMsg: 'openSetting:ok' }
-    setTimeout(() => settle(opts, true, res), 0)
+    void state.openSettingsPage().then((authSetting) => settle(opts, true, { authSetting: { ...authSetting }, errMsg: 'openSetting:ok' }))
   }
-  wx.getSetting = (opts: Callbacks) => setTimeout(() => settle(opts, true, { authSetting: { ...state.authSetting }, errMsg: 'getSetting:ok' }), 0)
   wx.showToast = (opts: Callbacks & { title: string }) => {
     state.toasts.push(opts.title)
     settle(opts, true, { errMsg: 'showToast:ok' })
   }
-  wx.onNetworkStatusChange = () => undefined
-  wx.offNetworkStatusChange = () => undefined
   const app = { show: new Set<() => void>(), hide: new Set<() => void>() }
   wx.onAppShow = (fn: () => void) => app.show.add(fn)
   wx.onAppHide = (fn: () => void) => app.hide.add(fn)

@@ -5,6 +5,8 @@
  * headless virtual live components playing WeChat's native layer.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { existsSync } from 'node:fs'
+import path from 'node:path'
 import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, ErrorCode, type RtcEngine } from '@minirtc/core'
 import type { RtcRoom } from '@minirtc/core/room'
 import { createBot, type Bot } from '@minirtc/headless'
@@ -104,7 +106,9 @@ export function defineCallPageTests(): void {
       await until(() => p.elements('live-pusher').length === 1, 'preview')
       const pusher = p.pusher()!
       expect(pusher.id).toBe('minirtc-pusher')
-      for (const [name, value] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([name, pusher[name]]).toEqual([name, value])
+      // The demo names its waiting-image (emitted into the build by its vite config); the rest are the defaults.
+      for (const [name, value] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([name, pusher[name]]).toEqual([name, name === 'waitingImage' ? '/static/minirtc-waiting-image.png' : value])
+      expect(existsSync(path.join(layout().dist, 'static/minirtc-waiting-image.png'))).toBe(true)
       // a live-pusher with no height renders black on iPhone
       expect(p.elements('live-pusher')[0]!.attributes.style).toContain('height:320px')
       await until(() => p.engine.getSnapshot().pusher.state === 'PUBLISHING', 'PUBLISHING')
@@ -242,6 +246,47 @@ export function defineCallPageTests(): void {
       await p.room.setRoomExtraInfo('topic', 'uni')
       expect(p.room.roomExtraInfo.map((i) => [i.key, i.value])).toEqual([['topic', 'uni']])
       await until(() => b.engine.getSnapshot().roomExtraInfo.some((i) => i.value === 'uni'), 'the bot sees the topic')
+    })
+
+    it('camera refused in the settings: the prompt and no push; the settings page (open-type="openSetting") allows it and the page publishes; the screen stays on; in the background the peer sees the waiting-image, then the camera on the same stream', async () => {
+      const p = await openCallPage()
+      cleanups.push(() => void (mp.wx.authSetting['scope.camera'] = true))
+      const keepScreenOn = mp.wx.phone.keepScreenOn.length
+      mp.wx.authSetting['scope.camera'] = false
+      p.typeRoomId('sim-room-phone')
+      p.tap('Join')
+      await until(() => p.room.error?.code === ErrorCode.CAMERA_DENIED && p.room.permission === 'denied', 'CAMERA_DENIED')
+      expect(p.room.roomState).toBe('CONNECTED')
+      expect(p.pusher()!.url).toBe('')
+      expect(mp.wx.phone.keepScreenOn.slice(keepScreenOn)).toEqual([true])
+
+      const opened = mp.wx.openSettingCalls
+      mp.wx.settingsChoice = { 'scope.camera': true }
+      p.tap('Allow camera and microphone')
+      await until(() => p.room.pusher.state === 'PUBLISHING', 'PUBLISHING after the settings page')
+      expect(mp.wx.openSettingCalls).toBe(opened + 1)
+      expect(p.room.permission).toBe('granted')
+
+      const peer = await bot('uni-peer', 'sim-room-phone')
+      const own = p.room.pusher.streamId
+      let adds = 0
+      peer.room.on('roomStreamUpdate', (_r, type, streams) => void (type === 'ADD' && streams.some((x) => x.streamId === own) && adds++))
+      await peer.play(own)
+      const seen = peer.renderer.players.get(own)!
+      await until(() => seen.counters.width === 640, 'the camera at the peer')
+      mp.wx.emitApp('hide')
+      await until(() => p.native.events.some((e) => e.kind === 'statechange' && e.detail.code === 5000), '5000 at the pusher')
+      await until(() => seen.counters.width === 360 && seen.counters.height === 640, 'the waiting-image at the peer')
+      mp.wx.emitApp('show')
+      await until(() => seen.counters.width === 640, 'the camera again')
+      expect(p.room.pusher.state).toBe('PUBLISHING')
+      expect(adds).toBe(0)
+
+      p.tap('Leave')
+      await until(() => p.room.roomState === 'DISCONNECTED', 'left')
+      // On while in the room (set again after each return to the page), off once when it was left.
+      expect(mp.wx.phone.keepScreenOn.slice(keepScreenOn).filter((on) => !on)).toEqual([false])
+      expect(mp.wx.phone.keepScreenOn.at(-1)).toBe(false)
     })
 
     it('camera denied (CAMERA_DENIED): shows the error, opens the settings from a tap, publishes again once allowed', async () => {

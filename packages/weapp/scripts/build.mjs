@@ -25,6 +25,8 @@ await build({
   logLevel: 'warning',
 })
 cpSync(join(pkg, 'components'), out, { recursive: true })
+// The pusher's default waiting-image (createRoom points at it); one picture, kept in @minirtc/core.
+cpSync(join(pkg, '../core/assets/waiting-image.png'), join(out, 'waiting-image.png'))
 writeFileSync(join(out, 'rtc-pusher/index.wxml'), pusherWxml())
 writeFileSync(join(out, 'rtc-player/index.wxml'), playerWxml())
 console.log('built miniprogram_dist')

@@ -27,7 +27,10 @@ declare const wx: MiniProgramApi & {
   createLivePlayerContext(id: string, component?: unknown): unknown
 }
 
-const SNAPSHOT_KEYS = ['roomId', 'roomState', 'user', 'users', 'onlineCount', 'streams', 'roomExtraInfo', 'pusher', 'players', 'error'] as const
+/** Where WeChat DevTools' "build npm" puts the package's default waiting-image. */
+const WAITING_IMAGE = '/miniprogram_npm/@minirtc/weapp/waiting-image.png'
+
+const SNAPSHOT_KEYS = ['roomId', 'roomState', 'user', 'users', 'onlineCount', 'streams', 'roomExtraInfo', 'pusher', 'players', 'error', 'permission', 'networkType', 'weakNetwork'] as const
 
 /** Wrap the page's lifecycle method `name` so `listener` hears it first. */
 function hook(page: PageLike, name: 'onShow' | 'onHide' | 'onUnload', listener: () => void) {
@@ -54,6 +57,8 @@ export function createRoom(page: PageLike, options: CreateRoomOptions): RtcRoom 
   const platform = createMiniProgramPlatform(wx, {
     createPusherContext: () => wx.createLivePusherContext() as never,
     createPlayerContext: (id) => wx.createLivePlayerContext(id, owners.get(id) || page) as never,
+    // "Build npm" puts the package's miniprogram_dist here (a package path: base library 2.3.0+).
+    waitingImage: WAITING_IMAGE,
     onPageLifecycle(listener: (event: HostLifecycleEvent) => void) {
       let live = true
       for (const [name, event] of [['onShow', 'show'], ['onHide', 'hide'], ['onUnload', 'unload']] as const)

@@ -3,7 +3,7 @@
  * a developer reading `errorCode` in an event has to know whose code it is without a lookup.
  */
 import { describe, expect, it } from 'vitest'
-import { ErrorCode, clientErrorMessages, serverErrorMessages } from '../errors'
+import { ErrorCode, clientErrorMessages, roomErrorMessages, serverErrorMessages } from '../errors'
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
 
@@ -32,7 +32,7 @@ describe('error code ranges', () => {
 
   it('codes are unique and every code has a message', () => {
     expect(new Set(ours).size).toBe(ours.length)
-    const messages: Record<number, string> = Object.assign({}, serverErrorMessages, clientErrorMessages)
+    const messages: Record<number, string> = Object.assign({}, serverErrorMessages, roomErrorMessages, clientErrorMessages)
     expect(ours.filter((c) => !messages[c])).toEqual([])
   })
 })

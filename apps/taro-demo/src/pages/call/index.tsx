@@ -6,7 +6,7 @@ import './index.css'
 
 export default function CallPage() {
   const [roomId, setRoomId] = useState('demo')
-  const room = useRtcRoom({ server: SERVER, appId: APP_ID, roomId, user: DEMO_USER, token: () => fetchDevToken(roomId, DEMO_USER.userId) })
+  const room = useRtcRoom({ server: SERVER, appId: APP_ID, roomId, user: DEMO_USER, token: () => fetchDevToken(roomId, DEMO_USER.userId), waitingImage: '/minirtc/waiting-image.png' })
   const inRoom = room.roomState !== 'DISCONNECTED'
   // Errors (denied camera, refused login...) land in room.error, which the banner shows.
   const join = () => room.join({ publish: true }).catch(() => undefined)

@@ -1,8 +1,12 @@
 import net from 'node:net'
 
 /**
- * A TCP proxy in front of a local port, so a test can cut a client's network for real: existing
- * connections are destroyed and, while "down", new ones are refused.
+ * A TCP proxy in front of a local port, so a test or a benchmark can take a client's network away
+ * for real: `cut()` destroys the connections and refuses new ones while down; `stall()` leaves them
+ * open and silent, as a phone's socket after a Wi-Fi to 4G handover.
+ * @example
+ * const proxy = await new TcpProxy(serverPort).listen() // clients connect to proxy.port
+ * proxy.stall()
  */
 export class TcpProxy {
   private server: net.Server
@@ -36,6 +40,17 @@ export class TcpProxy {
   cut(): void {
     this.down = true
     for (const s of this.sockets) s.destroy()
+  }
+
+  /**
+   * Black-hole every proxied connection without closing it: what a phone's socket does after Wi-Fi
+   * handed over to 4G (the peer never hears a FIN, packets go nowhere). New connections pass.
+   */
+  stall(): void {
+    for (const s of this.sockets) {
+      s.unpipe()
+      s.pause()
+    }
   }
 
   restore(): void {
