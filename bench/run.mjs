@@ -11,6 +11,7 @@ import { capacity } from './capacity.mjs'
 import { fanout } from './fanout.mjs'
 import { coreBusy, coreTimes, machine, resultsDir, sleep } from './lib.mjs'
 import { mediaRelay } from './media.mjs'
+import { networkChange } from './network-change.mjs'
 import { renderReadme, syncRootReadme } from './report.mjs'
 
 const smoke = process.argv.includes('--smoke')
@@ -21,6 +22,7 @@ const BENCHES = {
   media: () => mediaRelay({ smoke }),
   capacity: () => capacity({ smoke }),
   fanout: () => fanout({ smoke }),
+  networkChange: () => networkChange({ runs: smoke ? 2 : 10, smoke }),
 }
 
 // How busy the machine is before we start: other work on these cores skews every number. A full

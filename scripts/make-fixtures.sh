@@ -36,5 +36,21 @@ make() {
   echo "[make-fixtures] $file: $(stat -c %s "$OUT/$file") bytes" >&2
 }
 
+# make_still <png> <file>: what peers receive while the app is in the background: the pusher's
+# waiting-image (the default one shipped in @minirtc/core/assets), with the microphone's tone.
+make_still() {
+  local png="$1" file="$2"
+  ffmpeg -hide_banner -loglevel error -y \
+    -loop 1 -framerate 15 -i "$png" \
+    -f lavfi -i "sine=frequency=440:sample_rate=44100:beep_factor=4" \
+    -t 2 \
+    -c:v libx264 -profile:v baseline -level 3.0 -pix_fmt yuv420p -preset veryfast -tune zerolatency \
+    -b:v 100k -g 15 -keyint_min 15 -sc_threshold 0 -bf 0 \
+    -c:a aac -ar 44100 -ac 1 -b:a 64k \
+    -f flv -flvflags no_duration_filesize "$OUT/$file"
+  echo "[make-fixtures] $file: $(stat -c %s "$OUT/$file") bytes" >&2
+}
+
 make 640 360 4 600 camera-640x360.flv
 make 320 240 2 300 camera-320x240.flv
+make_still "$ROOT/packages/core/assets/waiting-image.png" waiting-image-360x640.flv

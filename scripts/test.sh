@@ -29,8 +29,11 @@ if [ "$turbo_rc" != 0 ]; then
 fi
 log "lint (oxlint)"
 pnpm run -s lint
-log "publint + size budget"
+log "publint + attw on the packed tarballs"
 node scripts/publint-all.mjs
+log "release, dry run (build, pack, npm publish --dry-run; the tests above were the test step)"
+node scripts/release.mjs --dry-run --tested
+log "size budget, from dist"
 node scripts/size.mjs
 log "all checks passed"
 echo "tests: $passed passed, $failed failed"

@@ -1,12 +1,4 @@
 import { defineConfig } from 'tsup'
+import { miniProgramLibrary } from '../../scripts/miniProgramLibrary'
 
-// ES2017 output: the WeChat base library runs it as is, and Taro/uni-app do not transpile node_modules.
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  target: 'es2017',
-  dts: true,
-  clean: true,
-  sourcemap: false,
-  treeshake: true,
-})
+export default defineConfig(miniProgramLibrary({ entry: ['src/index.ts'] }))

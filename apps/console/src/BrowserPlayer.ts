@@ -38,6 +38,12 @@ export interface BrowserPlayerMetrics {
   droppedFrames: number
   width: number
   height: number
+  /** What the stream carries, from the FLV headers (mpegts.js MEDIA_INFO); '' before. */
+  videoCodec: string
+  audioCodec: string
+  audioSampleRate: number
+  /** Frame rate the stream declares (webm-sourced streams declare a bogus one). */
+  declaredFps: number
 }
 
 const RETRIES = 3
@@ -47,7 +53,19 @@ const NETSTATUS_MS = 2000
 export class BrowserPlayer {
   readonly video: HTMLVideoElement
   readonly context: Required<LivePlayerContextLike>
-  readonly metrics: BrowserPlayerMetrics = { firstFrameMs: null, arrivalLatencyMs: null, bufferLag: 0, decodedFrames: 0, droppedFrames: 0, width: 0, height: 0 }
+  readonly metrics: BrowserPlayerMetrics = {
+    firstFrameMs: null,
+    arrivalLatencyMs: null,
+    bufferLag: 0,
+    decodedFrames: 0,
+    droppedFrames: 0,
+    width: 0,
+    height: 0,
+    videoCodec: '',
+    audioCodec: '',
+    audioSampleRate: 0,
+    declaredFps: 0,
+  }
   private vm: Partial<PlayerViewModel> = {}
   private player: mpegts.Player | null = null
   private gen = 0
@@ -55,6 +73,9 @@ export class BrowserPlayer {
   private timers = new Set<number>()
   private destroyed = false
   private lastFrames = { frames: 0, at: 0 }
+  private scanner: FlvSeiScanner | null = null
+  private lastBytes = { audio: 0, video: 0 }
+  private lastBytesAt = 0
 
   constructor(private readonly onEvent: NativeEventCallback) {
     this.video = document.createElement('video')
@@ -72,6 +93,22 @@ export class BrowserPlayer {
         this.stop()
         o?.success?.({ errMsg: 'stop:ok' })
         o?.complete?.({})
+      },
+      pause: (o) => {
+        this.video.pause()
+        o?.success?.({ errMsg: 'pause:ok' })
+      },
+      resume: (o) => {
+        void this.video.play()
+        o?.success?.({ errMsg: 'resume:ok' })
+      },
+      requestFullScreen: (o) => {
+        this.video.requestFullscreen().then(() => o?.success?.({ errMsg: 'requestFullScreen:ok' }), (e: Error) => o?.fail?.({ errMsg: 'requestFullScreen:fail ' + e.message }))
+      },
+      exitFullScreen: (o) => {
+        const done = () => o?.success?.({ errMsg: 'exitFullScreen:ok' })
+        if (document.fullscreenElement) void document.exitFullscreen().then(done, done)
+        else done()
       },
       snapshot: (o) => {
         if (!this.video.videoWidth) return o?.fail?.({ errMsg: 'snapshot:fail not playing' })
@@ -141,13 +178,19 @@ export class BrowserPlayer {
         this.emit(2012, text.decode(payload))
       }
     })
+    this.scanner = scanner
+    this.lastBytes = { audio: 0, video: 0 }
     const config = { ...PLAYER_CONFIG, customLoader: createTapLoader((chunk) => scanner.push(chunk)) }
     const p = mpegts.createPlayer({ type: 'flv', isLive: true, url: this.vm.src || '' }, config)
     this.player = p
     const startedAt = performance.now()
     let firstFrame = false
     let playing = false
-    p.on(mpegts.Events.MEDIA_INFO, () => live() && this.emit(2008, 'Decoder started'))
+    p.on(mpegts.Events.MEDIA_INFO, (info: mpegts.MSEPlayerMediaInfo) => {
+      if (!live()) return
+      Object.assign(this.metrics, { videoCodec: info.videoCodec ?? '', audioCodec: info.audioCodec ?? '', audioSampleRate: Number(info.audioSampleRate) || 0, declaredFps: info.fps ?? 0 })
+      this.emit(2008, 'Decoder started')
+    })
     p.on(mpegts.Events.ERROR, (type: string, detail: string, info: { msg?: string } | undefined) => {
       if (live()) this.fail(`${type}: ${detail}${info && info.msg ? ' ' + info.msg : ''}`)
     })
@@ -188,6 +231,7 @@ export class BrowserPlayer {
     this.emit(2002, 'Connected; pulling started')
     void Promise.resolve(p.play()).catch(() => undefined)
     this.lastFrames = { frames: 0, at: performance.now() }
+    this.lastBytesAt = performance.now()
     this.later(() => this.report(), NETSTATUS_MS, true)
   }
 
@@ -217,12 +261,18 @@ export class BrowserPlayer {
     const lag = v.buffered.length ? Math.max(0, v.buffered.end(v.buffered.length - 1) - v.currentTime) : 0
     Object.assign(this.metrics, { bufferLag: lag, decodedFrames: q.totalVideoFrames, droppedFrames: q.droppedVideoFrames, width: v.videoWidth, height: v.videoHeight })
     const stats = p.statisticsInfo || ({} as mpegts.MSEPlayerStatisticsInfo)
-    const info = p.mediaInfo || ({} as mpegts.MSEPlayerMediaInfo)
     const totalKbps = Math.round((stats.speed || 0) * 8)
-    const audioKbps = Math.round(info.audioDataRate || 0)
+    // Per kind from the FLV tags read since the last report (bytes per ms × 8 = kbit/s).
+    const bytes = this.scanner ? { ...this.scanner.bytes } : this.lastBytes
+    const elapsed = Math.max(1, now - this.lastBytesAt)
+    const kbps = (n: number) => Math.round((n * 8) / elapsed)
+    this.lastBytesAt = now
+    const videoKbps = kbps(bytes.video - this.lastBytes.video)
+    const audioKbps = kbps(bytes.audio - this.lastBytes.audio)
+    this.lastBytes = bytes
     this.onEvent('netstatus', {
       info: {
-        videoBitrate: Math.max(0, totalKbps - audioKbps),
+        videoBitrate: videoKbps,
         audioBitrate: audioKbps,
         videoFPS: Math.round(fps * 10) / 10,
         videoWidth: v.videoWidth,

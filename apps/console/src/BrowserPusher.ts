@@ -89,6 +89,15 @@ export class BrowserPusher {
       switchCamera: (o) => ok(o),
       toggleTorch: (o) => ok(o),
       sendMessage: (o) => o?.fail?.({ errMsg: 'sendMessage:fail SEI is not available from a browser' }),
+      // The browser always previews while the camera is on; background music and volumes have no browser counterpart here.
+      startPreview: (o) => ok(o),
+      stopPreview: (o) => ok(o),
+      playBGM: (o) => o?.fail?.({ errMsg: 'playBGM:fail not available in the browser console' }),
+      pauseBGM: (o) => o?.fail?.({ errMsg: 'pauseBGM:fail not available in the browser console' }),
+      resumeBGM: (o) => o?.fail?.({ errMsg: 'resumeBGM:fail not available in the browser console' }),
+      stopBGM: (o) => o?.fail?.({ errMsg: 'stopBGM:fail not available in the browser console' }),
+      setBGMVolume: (o) => o?.fail?.({ errMsg: 'setBGMVolume:fail not available in the browser console' }),
+      setMICVolume: (o) => o?.fail?.({ errMsg: 'setMICVolume:fail not available in the browser console' }),
       snapshot: (o) => {
         const c = document.createElement('canvas')
         c.width = this.video.videoWidth

@@ -3,6 +3,8 @@
  * gets it (mpegts.js reports SEI only for MPEG-TS). MiniRTC publishers put two kinds there:
  * `minirtc-message1` (what `pusher.sendSEI()` sends, WeChat's 2012 on players) and
  * `minirtc-wallclk1` (a headless publisher's wall clock per frame, for latency figures).
+ * It also counts the audio and video bytes it reads, for bitrates per kind (mpegts.js reports
+ * only the total speed for a live stream, and no audio data rate).
  */
 export const SEI_MESSAGE_UUID = 'minirtc-message1'
 export const SEI_WALLCLOCK_UUID = 'minirtc-wallclk1'
@@ -14,6 +16,8 @@ export class FlvSeiScanner {
   private headerDone = false
   private lengthSize = 4
   private readonly ascii = new TextDecoder('latin1')
+  /** Payload bytes of the audio (tag 8) and video (tag 9) tags read so far. */
+  readonly bytes = { audio: 0, video: 0 }
 
   constructor(private readonly onSei: SeiCallback) {}
 
@@ -32,7 +36,11 @@ export class FlvSeiScanner {
       const size = (joined[p + 1]! << 16) | (joined[p + 2]! << 8) | joined[p + 3]!
       if (joined.length - p < 11 + size + 4) break
       const ts = ((joined[p + 7]! << 24) | (joined[p + 4]! << 16) | (joined[p + 5]! << 8) | joined[p + 6]!) >>> 0
-      if (type === 9) this.video(joined.subarray(p + 11, p + 11 + size), ts)
+      if (type === 8) this.bytes.audio += size
+      if (type === 9) {
+        this.bytes.video += size
+        this.video(joined.subarray(p + 11, p + 11 + size), ts)
+      }
       p += 11 + size + 4
     }
     this.buf = joined.slice(p)

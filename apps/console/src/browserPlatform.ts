@@ -1,6 +1,7 @@
 /**
  * The browser `Platform` for `@minirtc/core`: the page's WebSocket, timers and clock, the
- * `online`/`offline` events for reachability, and live contexts from the browser renderer.
+ * `online`/`offline` events for reachability, the page lifecycle, and live contexts from the
+ * browser renderer.
  */
 import type { LivePlayerContextLike, LivePusherContextLike, Platform } from '@minirtc/core'
 
@@ -48,6 +49,20 @@ export function createBrowserPlatform(options: BrowserPlatformOptions = {}): Pla
       return () => {
         window.removeEventListener('online', on)
         window.removeEventListener('offline', off)
+      }
+    },
+    // A closed or reloaded tab is the page's unload: the room controller then logs out, so the
+    // others see us leave at once instead of when the server's resume window runs out.
+    // `pagehide` rather than `beforeunload`, which browsers skip in some cases (mobile, tabs
+    // discarded or closed without prompting).
+    onLifecycle(listener) {
+      const unload = () => listener('unload')
+      const visibility = () => listener(document.visibilityState === 'hidden' ? 'hide' : 'show')
+      window.addEventListener('pagehide', unload)
+      document.addEventListener('visibilitychange', visibility)
+      return () => {
+        window.removeEventListener('pagehide', unload)
+        document.removeEventListener('visibilitychange', visibility)
       }
     },
   }

@@ -7,6 +7,15 @@ export function defaultServer(loc: Pick<Location, 'protocol' | 'host' | 'search'
   return `${loc.protocol === 'https:' ? 'wss:' : 'ws:'}//${loc.host}/ws`
 }
 
+/**
+ * The admin secret handed in as `#admin=<secret>` (the demo prints its console URL so). In the
+ * fragment because browsers never send the fragment to a server: it stays out of requests, server
+ * logs and Referer headers, and no server endpoint ever has to give the secret out.
+ */
+export function adminSecretFrom(loc: Pick<Location, 'hash'>): string {
+  return new URLSearchParams(loc.hash.replace(/^#/, '')).get('admin') ?? ''
+}
+
 /** `ws://h:p/ws` → `http://h:p` (health, dev token and admin API share the signaling port). */
 export function httpBase(server: string): string {
   const u = new URL(server)

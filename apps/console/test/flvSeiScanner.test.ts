@@ -24,7 +24,7 @@ function avcFrame(ts: number, nals: Buffer[]): Buffer {
 }
 
 describe('FlvSeiScanner', () => {
-  it('reads wall-clock and message SEI across arbitrary chunk boundaries', () => {
+  it('reads wall-clock and message SEI across arbitrary chunk boundaries, counting audio and video bytes', () => {
     const header = Buffer.from([0x46, 0x4c, 0x56, 1, 5, 0, 0, 0, 9, 0, 0, 0, 0])
     // AVCDecoderConfigurationRecord with lengthSizeMinusOne = 3.
     const config = tag(9, 0, Buffer.from([0x17, 0, 0, 0, 0, 1, 0x42, 0xc0, 0x1e, 0xff, 0xe0, 0]))
@@ -44,5 +44,11 @@ describe('FlvSeiScanner', () => {
       ['minirtc-wallclk1', '1764000000123', 40],
       ['minirtc-message1', 'hello', 0x1000000 + 80],
     ])
+    // Tag payloads only: the audio tag's 5 bytes; the video tags' sizes from their headers.
+    const videoSizes = [config, stream.subarray(header.length + config.length + audio.length)].reduce((n, b) => {
+      for (let p = 0; p < b.length; p += 11 + b.readUIntBE(p + 1, 3) + 4) n += b.readUIntBE(p + 1, 3)
+      return n
+    }, 0)
+    expect(s.bytes).toEqual({ audio: 5, video: videoSizes })
   })
 })

@@ -19,7 +19,8 @@ export default defineConfig<'webpack5'>(async () => {
       'process.env.MINIRTC_SERVER': JSON.stringify(server),
       'process.env.MINIRTC_APP_ID': JSON.stringify(appId),
     },
-    copy: { patterns: [], options: {} },
+    // The pusher's waiting-image (what peers see while the app is in the background), from @minirtc/core.
+    copy: { patterns: [{ from: 'node_modules/@minirtc/core/assets/waiting-image.png', to: 'dist/minirtc/waiting-image.png' }], options: {} },
     framework: 'react',
     compiler: 'webpack5',
     cache: { enable: false },

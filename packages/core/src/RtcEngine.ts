@@ -1,10 +1,11 @@
-import { ErrorCode, PROTOCOL_VERSION, checkIds, parseServerMessage, type Op, type OpRequest, type OpResult, type ServerPush } from '@minirtc/protocol'
+import { ErrorCode, PROTOCOL_VERSION, parseServerMessage, type Op, type OpRequest, type OpResult, type ServerPush } from '@minirtc/protocol'
 import { createDefaultReconnectPolicy } from './defaults'
 import { TypedEmitter } from './emitter'
+import { callContext } from './callContext'
 import { RtcError, errorInfo } from './errors'
 import { initialState, selectSnapshot, type EngineState } from './state'
 import { transition, type Effect, type Input, type RequestTag } from './transition'
-import type { LivePusherContextLike, Platform, PlatformSocket } from './platform'
+import type { LivePlayerContextLike, LivePusherContextLike, Platform, PlatformSocket } from './platform'
 import type {
   EngineEvents,
   EngineSnapshot,
@@ -78,7 +79,7 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
   private socketEpoch = 0
   private readonly pending = new Map<number, Pending>()
   private nextRequestId = 1
-  private readonly timers: Record<string, unknown> = {}
+  private readonly timers = new Map<string, unknown>()
   private login: { roomId: string; promise: Promise<void>; resolve(): void; reject(e: RtcError): void } | null = null
   private pusher: LivePusher | null = null
   private readonly unsubscribeNetwork: (() => void) | undefined
@@ -133,8 +134,9 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
       if (s.roomId === roomId && s.loggedIn && !this.destroyed) return Promise.resolve()
       return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Call logoutRoom() first (a destroyed engine cannot log in).'))
     }
-    const bad = checkIds({ roomId, userId: user && user.userId, userName: user && user.userName })
-    if (bad !== null) return Promise.reject(new RtcError(bad))
+    // The ID rules live in one place, the server: an invalid roomId, userId or userName comes back
+    // as the login's coded refusal (INVALID_ROOM_ID...), and the mini-program bundle stays small.
+    if (!user || !user.userId) return Promise.reject(new RtcError(ErrorCode.INVALID_USER_ID, 'Pass a user with a userId.'))
     if (!token) return Promise.reject(new RtcError(ErrorCode.TOKEN_MISSING))
     let resolve!: () => void
     let reject!: (e: RtcError) => void
@@ -172,8 +174,14 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
     return this.request('setStreamExtraInfo', { streamId, extraInfo }).then(() => undefined)
   }
 
+  /** Set one key of the room's extra info; others get `roomExtraInfoUpdate`, our snapshot has it on success. */
   setRoomExtraInfo(roomId: string, key: string, value: string): Promise<void> {
-    return this.inRoom(roomId) || this.request('setRoomExtraInfo', { key, value }).then(() => undefined)
+    return (
+      this.inRoom(roomId) ||
+      this.request('setRoomExtraInfo', { key, value }).then(() =>
+        this.dispatch({ type: 'ownRoomExtraInfo', info: { key, value, updateUser: this.state.user!, updateTime: this.platform.now() } }),
+      )
+    )
   }
 
   sendBroadcastMessage(roomId: string, message: string): Promise<{ messageId: number }> {
@@ -207,7 +215,7 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
     this.logoutRoom()
     this.destroyed = true
     if (this.unsubscribeNetwork) this.unsubscribeNetwork()
-    for (const name of Object.keys(this.timers)) this.clearTimer(name)
+    this.timers.forEach((_, name) => this.clearTimer(name))
     this.listeners.clear()
   }
 
@@ -279,10 +287,10 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
         return this.send(e.op, e.d, e.tag)
       case 'setTimer':
         this.clearTimer(e.name)
-        this.timers[e.name] = this.platform.setTimeout(() => {
-          delete this.timers[e.name]
+        this.timers.set(e.name, this.platform.setTimeout(() => {
+          this.timers.delete(e.name)
           this.dispatch({ type: 'timer', name: e.name })
-        }, e.ms)
+        }, e.ms))
         return
       case 'clearTimer':
         return this.clearTimer(e.name)
@@ -307,9 +315,9 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
   }
 
   private clearTimer(name: string) {
-    if (name in this.timers) {
-      this.platform.clearTimeout(this.timers[name])
-      delete this.timers[name]
+    if (this.timers.has(name)) {
+      this.platform.clearTimeout(this.timers.get(name))
+      this.timers.delete(name)
     }
   }
 
@@ -433,13 +441,11 @@ export class LivePusher {
 
   /**
    * Publish the camera and microphone as `streamId`. Resolves at PUBLISHING (the media server
-   * confirmed the push); rejects with an RtcError (camera denied, streamId taken, ...).
+   * confirmed the push); rejects with an RtcError (camera denied, streamId taken or invalid...).
    */
   start(streamId: string, options: { extraInfo?: string } = {}): Promise<void> {
     const s = this.engine.getState()
     if (s.phase !== 'connected') return Promise.reject(new RtcError(ErrorCode.NOT_LOGGED_IN))
-    const bad = checkIds({ streamId })
-    if (bad !== null) return Promise.reject(new RtcError(bad))
     if (s.pusher.streamId === streamId && s.pusher.state === 'PUBLISHING') return Promise.resolve()
     if (s.pusher.streamId && s.pusher.streamId !== streamId) this.stop()
     const done = this.engine.waitForState('publisher', streamId, 'PUBLISHING', 'NO_PUBLISH')
@@ -474,18 +480,34 @@ export class LivePusher {
   }
 
   /** Take a picture of the local preview: resolves with WeChat's `{ tempImagePath, width, height }`. */
-  snapshot(): Promise<{ tempImagePath: string; width: number; height: number }> {
-    return this.call('snapshot', {}) as Promise<{ tempImagePath: string; width: number; height: number }>
+  snapshot(): Promise<SnapshotResult> {
+    return this.call('snapshot') as Promise<SnapshotResult>
   }
 
-  private call(method: 'sendMessage' | 'snapshot', opts: Record<string, unknown>): Promise<unknown> {
-    const ctx = this.engine.pusherContext()
-    const fn = ctx && (ctx[method] as ((o: object) => void) | undefined)
-    if (!fn) return Promise.reject(new RtcError(ErrorCode.INVALID_STATE, 'Render the live-pusher first.'))
-    return new Promise((resolve, reject) =>
-      fn.call(ctx, Object.assign(opts, { success: resolve, fail: (err: unknown) => reject(new RtcError(ErrorCode.DEVICE_ERROR, undefined, { cause: err })) })),
-    )
+  /** Camera preview without pushing (`startPreview`) and its end. */
+  startPreview = () => this.call('startPreview')
+  stopPreview = () => this.call('stopPreview')
+  /** Flash on or off (back camera). */
+  toggleTorch = () => this.call('toggleTorch')
+  /** Background music mixed into the push: `playBGM(url)`, pause, resume, stop. */
+  playBGM = (url: string) => this.call('playBGM', { url })
+  pauseBGM = () => this.call('pauseBGM')
+  resumeBGM = () => this.call('resumeBGM')
+  stopBGM = () => this.call('stopBGM')
+  /** Volumes from 0 to 1. */
+  setBGMVolume = (volume: number) => this.call('setBGMVolume', { volume })
+  setMICVolume = (volume: number) => this.call('setMICVolume', { volume })
+
+  private call(method: keyof LivePusherContextLike, opts?: object): Promise<unknown> {
+    return callContext(this.engine.pusherContext(), method, opts)
   }
+}
+
+/** What `snapshot()` of a pusher or player resolves with (WeChat's own result). */
+export interface SnapshotResult {
+  tempImagePath: string
+  width: number
+  height: number
 }
 
 /** A remote stream's player. Its attributes live in `snapshot.players[streamId]`. */
@@ -521,5 +543,22 @@ export class LivePlayer {
 
   setAttributes(attributes: Partial<PlayerAttributes>): void {
     this.engine.dispatch({ type: 'playerAttributes', streamId: this.streamId, attrs: attributes })
+  }
+
+  /** A picture of the current frame: WeChat's `{ tempImagePath, width, height }`. */
+  snapshot(quality?: 'raw' | 'compressed'): Promise<SnapshotResult> {
+    return this.call('snapshot', quality ? { quality } : undefined) as Promise<SnapshotResult>
+  }
+
+  /** Full screen, turned by `direction` degrees (0, 90, -90; default 90: landscape). */
+  requestFullScreen = (direction: 0 | 90 | -90 = 90) => this.call('requestFullScreen', { direction })
+  exitFullScreen = () => this.call('exitFullScreen')
+  /** Pause the picture and sound without leaving the stream; `resume()` continues. */
+  pause = () => this.call('pause')
+  resume = () => this.call('resume')
+
+  private call(method: keyof LivePlayerContextLike, opts?: object): Promise<unknown> {
+    const id = this.engine.playerElementId(this.streamId)
+    return callContext(id ? this.engine.getPlatform().createPlayerContext(id) : null, method, opts)
   }
 }

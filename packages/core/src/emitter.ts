@@ -5,7 +5,8 @@ type AnyFn = (...args: any[]) => void
  * (roomId, type, streams) => ...)` is checked against `EngineEvents`.
  */
 export class TypedEmitter<Events extends { [K in keyof Events]: AnyFn }> {
-  private handlers: { [K in keyof Events]?: Events[K][] } = {}
+  // Null prototype: a listener for an event named `constructor` must not find Object's.
+  private handlers: { [K in keyof Events]?: Events[K][] } = Object.create(null)
 
   on<K extends keyof Events>(name: K, fn: Events[K]): this {
     ;(this.handlers[name] || (this.handlers[name] = [])).push(fn)

@@ -1,6 +1,7 @@
 export { RtcEngine, LivePusher, LivePlayer } from './RtcEngine'
-export type { RtcEngineOptions, LoginConfig } from './RtcEngine'
+export type { RtcEngineOptions, LoginConfig, SnapshotResult } from './RtcEngine'
 export { RtcError, ErrorCode } from './errors'
+export { callContext } from './callContext'
 export { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, createDefaultReconnectPolicy } from './defaults'
 export { classifyPlayerCode, classifyPusherCode } from './nativeCodes'
 export type { PlayerCodeClass, PusherCodeClass } from './nativeCodes'

@@ -1,3 +1,4 @@
+import { dict } from './assign'
 import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES } from './defaults'
 import type { EngineSnapshot, PlayerAttributes, PusherViewModel, RoomStateReason } from './types'
 
@@ -40,7 +41,10 @@ export interface EngineState extends EngineSnapshot {
   playRequested: { readonly [streamId: string]: true }
   playRestarts: { readonly [streamId: string]: number }
   nextPlayerNo: number
-  /** Code that came with the last publisher / player state change (for the state events). */
+  /**
+   * Code that came with the last publisher / player state change (for the state events): a
+   * MiniRTC code (six digits) or a WeChat native code, told apart by range (see `eventCodes`).
+   */
   pusherCode: number
   playerCodes: { readonly [streamId: string]: number }
 }
@@ -63,7 +67,7 @@ export function initialState(): EngineState {
     streams: [],
     roomExtraInfo: [],
     pusher: initialPusher(),
-    players: {},
+    players: dict(),
     error: null,
     phase: 'idle',
     appId: '',
@@ -83,11 +87,11 @@ export function initialState(): EngineState {
     nativeReconnecting: false,
     publishRequested: false,
     pushRestarts: 0,
-    playRequested: {},
-    playRestarts: {},
+    playRequested: dict(),
+    playRestarts: dict(),
     nextPlayerNo: 1,
     pusherCode: 0,
-    playerCodes: {},
+    playerCodes: dict(),
   }
 }
 

@@ -5,8 +5,8 @@
  * are not emitted ad hoc: they are computed at the end from the difference between the state
  * before and after (see `diffEvents`), so events always equal snapshot changes, once each.
  */
-import { CloseCode, ErrorCode, type LoginResult, type PlayResult, type PublishResult, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
-import { assign, without } from './assign'
+import { CloseCode, ErrorCode, type LoginResult, type PlayResult, type PublishResult, type RoomExtraInfo, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
+import { assign, dict, put, without } from './assign'
 import { errorInfo } from './errors'
 import { classifyPlayerCode, classifyPusherCode, pusherErrorCode } from './nativeCodes'
 import { initialPusher, initialState, type EngineState } from './state'
@@ -38,6 +38,7 @@ export type Input =
   | { type: 'reply'; tag: RequestTag; ok: true; data: unknown }
   | { type: 'reply'; tag: RequestTag; ok: false; error: ErrorInfo }
   | { type: 'push'; msg: ServerPush }
+  | { type: 'ownRoomExtraInfo'; info: RoomExtraInfo }
   | { type: 'timer'; name: string }
   | { type: 'network'; online: boolean }
   | { type: 'publish'; streamId: string; extraInfo: string }
@@ -84,7 +85,7 @@ const CLOSE_TO_ERROR: Record<number, number> = {
   [CloseCode.TOKEN_EXPIRED]: ErrorCode.TOKEN_EXPIRED,
 }
 /** Server errors after which retrying the same login cannot succeed. */
-const FATAL_LOGIN_CODES = (code: number) => (code >= 1000 && code < 4000 && code !== ErrorCode.SESSION_EXPIRED) || code === ErrorCode.MEDIA_UNAVAILABLE
+const FATAL_LOGIN_CODES = (code: number) => (code >= 101000 && code < 104000 && code !== ErrorCode.SESSION_EXPIRED) || code === ErrorCode.MEDIA_UNAVAILABLE
 
 export function transition(state: EngineState, input: Input, env: TransitionEnv): [EngineState, Effect[]] {
   const fx: Effect[] = []
@@ -150,6 +151,9 @@ function step(s: EngineState, input: Input, env: TransitionEnv, fx: Effect[]): E
     case 'push':
       if (s.phase === 'idle' || input.msg.seq <= s.lastSeq) return s
       return applyPush(assign({}, s, { lastSeq: input.msg.seq }), input.msg, fx)
+    case 'ownRoomExtraInfo':
+      // The server tells everyone else; our own change lands in our snapshot when the server took it.
+      return s.phase === 'idle' ? s : assign({}, s, { roomExtraInfo: upsert(s.roomExtraInfo, [input.info], 'key') })
     case 'publish': {
       if (s.pusher.streamId === input.streamId && s.pusher.state !== 'NO_PUBLISH') return s
       const s2: EngineState = assign({}, s, { pusher: assign({}, s.pusher, { streamId: input.streamId, url: '', autopush: false, state: 'PUBLISH_REQUESTING' }), publishExtraInfo: input.extraInfo, mediaConfirmed: false, nativeReconnecting: false, publishRequested: false, pushRestarts: 0, pusherCode: 0, error: null })
@@ -210,7 +214,7 @@ function reconnectNow(s: EngineState, fx: Effect[]): EngineState {
 function connectionLost(s: EngineState, env: TransitionEnv, fx: Effect[], why: string): EngineState {
   fx.push({ type: 'clearTimer', name: 'heartbeat' }, { type: 'log', level: 'info', message: 'signaling lost: ' + why })
   // A socket of ours that we gave up on must not report again.
-  const base: EngineState = assign({}, s, { socketEpoch: s.socketEpoch + 1, publishRequested: false, playRequested: {} })
+  const base: EngineState = assign({}, s, { socketEpoch: s.socketEpoch + 1, publishRequested: false, playRequested: dict<true>() })
   if (!s.loggedIn) {
     // The first login fails fast: a wrong server URL should not keep the app waiting for a minute.
     const code = ErrorCode.NETWORK_ERROR
@@ -342,7 +346,7 @@ function onPlayReply(s: EngineState, streamId: string, input: Extract<Input, { t
     return assign({}, out, { error: assign({}, input.error, { streamId }) })
   }
   const urls = (input.data as PlayResult).urls
-  return assign({}, s, { playRequested, players: assign({}, s.players, { [streamId]: assign({}, p, { src: urls[p.protocol], autoplay: true }) }) })
+  return assign({}, s, { playRequested, players: put(s.players, streamId, assign({}, p, { src: urls[p.protocol], autoplay: true })) })
 }
 
 // ---------------------------------------------------------------- server pushes
@@ -373,7 +377,7 @@ function applyPush(s: EngineState, msg: ServerPush, fx: Effect[]): EngineState {
       let players = s.players
       for (const x of updated) {
         const p = players[x.streamId]
-        if (p) players = assign({}, players, { [x.streamId]: assign({}, p, { stream: x }) })
+        if (p) players = put(players, x.streamId, assign({}, p, { stream: x }))
       }
       return assign({}, s, { streams, players })
     }
@@ -494,18 +498,18 @@ function restartPush(s: EngineState, code: number, fx: Effect[]): EngineState {
 
 function addPlayer(s: EngineState, stream: StreamInfo, attrs?: Partial<PlayerAttributes>): EngineState {
   const vm: PlayerViewModel = Object.assign({}, s.playerDefaults, attrs, { id: 'minirtc-player-' + s.nextPlayerNo, streamId: stream.streamId, src: '', autoplay: false, state: 'PLAY_REQUESTING' as const, stream })
-  return assign({}, s, { nextPlayerNo: s.nextPlayerNo + 1, players: assign({}, s.players, { [stream.streamId]: vm }), playerCodes: assign({}, s.playerCodes, { [stream.streamId]: 0 }) })
+  return assign({}, s, { nextPlayerNo: s.nextPlayerNo + 1, players: put(s.players, stream.streamId, vm), playerCodes: put(s.playerCodes, stream.streamId, 0) })
 }
 
 function requestPlay(s: EngineState, streamId: string, fx: Effect[]): EngineState {
   if (s.phase !== 'connected') return s
   fx.push({ type: 'send', op: 'play', d: { streamId }, tag: { op: 'play', epoch: s.socketEpoch, streamId } })
-  return assign({}, s, { playRequested: assign({}, s.playRequested, { [streamId]: true }) })
+  return assign({}, s, { playRequested: put(s.playRequested, streamId, true as const) })
 }
 
 function setPlayer(s: EngineState, streamId: string, patch: Partial<PlayerViewModel>): EngineState {
   const p = s.players[streamId]!
-  return assign({}, s, { players: assign({}, s.players, { [streamId]: assign({}, p, patch) }) })
+  return assign({}, s, { players: put(s.players, streamId, assign({}, p, patch)) })
 }
 
 function removePlayer(s: EngineState, streamId: string, fx: Effect[], errorCode = 0): EngineState {
@@ -514,7 +518,7 @@ function removePlayer(s: EngineState, streamId: string, fx: Effect[], errorCode 
   const playRestarts = without(s.playRestarts, streamId)
   const playRequested = without(s.playRequested, streamId)
   fx.push({ type: 'clearTimer', name: 'playRestart:' + streamId })
-  return assign({}, s, { players, playRestarts, playRequested, playerCodes: assign({}, s.playerCodes, { [streamId]: errorCode }) })
+  return assign({}, s, { players, playRestarts, playRequested, playerCodes: put(s.playerCodes, streamId, errorCode) })
 }
 
 function dropPlayersWithoutStream(s: EngineState, fx: Effect[]): EngineState {
@@ -565,7 +569,7 @@ function onPlayerEvent(s: EngineState, streamId: string, kind: NativeEventKind, 
       }
       fx.push({ type: 'setTimer', name: 'playRestart:' + streamId, ms: RESTART_DELAY_MS * (n + 1) })
       const next = setPlayer(s, streamId, { src: '', autoplay: false })
-      return setPlayerState(assign({}, next, { playRestarts: assign({}, s.playRestarts, { [streamId]: n + 1 }) }), streamId, 'PLAY_REQUESTING', d.code)
+      return setPlayerState(assign({}, next, { playRestarts: put(s.playRestarts, streamId, n + 1) }), streamId, 'PLAY_REQUESTING', d.code)
     }
     case 'sei':
       if (typeof d.message === 'string') fx.push(emit('recvSEI', streamId, d.message))
@@ -582,7 +586,7 @@ function playing(s: EngineState, streamId: string): EngineState {
 function setPlayerState(s: EngineState, streamId: string, state: PlayerViewModel['state'], code: number): EngineState {
   const p = s.players[streamId]!
   if (p.state === state) return s
-  return assign({}, setPlayer(s, streamId, { state }), { playerCodes: assign({}, s.playerCodes, { [streamId]: code }) })
+  return assign({}, setPlayer(s, streamId, { state }), { playerCodes: put(s.playerCodes, streamId, code) })
 }
 
 // ---------------------------------------------------------------- quality
@@ -608,6 +612,15 @@ export function qualityFromInfo(info: Record<string, unknown>): QualityStats {
 }
 
 // ---------------------------------------------------------------- events from state differences
+
+/**
+ * A publisher / player state event. The state stores one code per change; MiniRTC's codes are six
+ * digits and WeChat's at most five (-2302 … 10004), so the range says which field it belongs in.
+ */
+function stateInfo<S extends string>(streamId: string, state: S, code: number) {
+  const ours = code >= 100000
+  return { streamId, state, errorCode: ours ? code : 0, nativeCode: ours ? 0 : code, extendedData: '' }
+}
 
 /** Items of `b` whose key is not in `a`. */
 function added<T>(a: readonly T[], b: readonly T[], key: keyof T): T[] {
@@ -647,21 +660,20 @@ function diffEvents(prev: EngineState, next: EngineState, fx: Effect[]): Effect[
   if (pp.state !== np.state || (pp.streamId !== np.streamId && pp.state !== 'NO_PUBLISH')) {
     const code = next.pusherCode
     if (pp.streamId && pp.streamId !== np.streamId && pp.state !== 'NO_PUBLISH')
-      out.push(emit('publisherStateUpdate', { streamId: pp.streamId, state: 'NO_PUBLISH', errorCode: code, extendedData: '' }))
-    if (np.streamId)
-      out.push(emit('publisherStateUpdate', { streamId: np.streamId, state: np.state, errorCode: code, extendedData: '' }))
+      out.push(emit('publisherStateUpdate', stateInfo(pp.streamId, 'NO_PUBLISH', code)))
+    if (np.streamId) out.push(emit('publisherStateUpdate', stateInfo(np.streamId, np.state, code)))
   }
   if (prev.players !== next.players) {
     const codes = next.playerCodes
     for (const id of Object.keys(prev.players)) {
       if (!next.players[id] && prev.players[id]!.state !== 'NO_PLAY')
-        out.push(emit('playerStateUpdate', { streamId: id, state: 'NO_PLAY', errorCode: codes[id] || 0, extendedData: '' }))
+        out.push(emit('playerStateUpdate', stateInfo(id, 'NO_PLAY', codes[id] || 0)))
     }
     for (const id of Object.keys(next.players)) {
       const a = prev.players[id]
       const b = next.players[id]!
       if (!a || a.state !== b.state)
-        out.push(emit('playerStateUpdate', { streamId: id, state: b.state, errorCode: codes[id] || 0, extendedData: '' }))
+        out.push(emit('playerStateUpdate', stateInfo(id, b.state, codes[id] || 0)))
     }
   }
   return fx.concat(out)

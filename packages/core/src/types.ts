@@ -140,16 +140,24 @@ export interface QualityStats {
   quality: number
 }
 
+/**
+ * `errorCode` is a MiniRTC code (docs/errors.md, six digits) or 0; `nativeCode` is the WeChat
+ * live-pusher / live-player code behind the change (1102, -1307, 2103…) or 0. The two ranges never
+ * overlap.
+ */
 export interface PublisherStateInfo {
   streamId: string
   state: PublisherState
   errorCode: number
+  nativeCode: number
   extendedData: string
 }
+/** See `PublisherStateInfo` for the two codes. */
 export interface PlayerStateInfo {
   streamId: string
   state: PlayerState
   errorCode: number
+  nativeCode: number
   extendedData: string
 }
 

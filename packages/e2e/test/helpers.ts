@@ -17,8 +17,8 @@ export function start(extra: Partial<ServerOptions> = {}): Promise<RunningServer
   })
 }
 
-export function tokenFor(userId: string, roomId: string) {
-  return createToken({ ...APP, userId, roomId, privileges: { login: true, publish: true }, ttlSeconds: 600 })
+export function tokenFor(userId: string, roomId: string, ttlSeconds = 600) {
+  return createToken({ ...APP, userId, roomId, privileges: { login: true, publish: true }, ttlSeconds })
 }
 
 /** Fast native retries so media failures resolve within a test's time. */

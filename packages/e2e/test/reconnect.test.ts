@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { streamIds, useCall } from './helpers'
-import { TcpProxy } from './proxy'
+import { TcpProxy } from '@minirtc/headless'
 
 const call = useCall()
 

@@ -44,7 +44,7 @@ describe('admin API against engines', () => {
   const admin = (httpUrl: string, path: string, appId: string, secret: string) =>
     fetch(httpUrl + path, { method: 'POST', headers: { authorization: `Bearer ${secret}`, 'x-minirtc-app-id': appId } })
 
-  it('a kicked user sees KICKOUT 3001 and stays out; closing the room ends everyone with 3002', async () => {
+  it('a kicked user sees KICKOUT (KICKED_OUT) and stays out; closing the room ends everyone with ROOM_CLOSED', async () => {
     const srv = await call.start()
     const a = await call.bot('alice', 'room-admin')
     const b = await call.bot('bob', 'room-admin')

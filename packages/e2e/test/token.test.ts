@@ -1,4 +1,6 @@
+import { ErrorCode } from '@minirtc/protocol'
 import { describe, expect, it } from 'vitest'
+import { ErrorCode } from '@minirtc/protocol'
 import { createToken } from '@minirtc/server'
 import { APP, useCall } from './helpers'
 
@@ -27,7 +29,7 @@ describe('token renewal', () => {
     const tk = await createToken({ ...APP, userId: 'bob', roomId: 'room-t2', privileges: { login: true, publish: true }, ttlSeconds: 3 })
     const b = await call.bot('bob', 'room-t2', { token: tk })
     const [, reason, code] = await b.events.wait('roomStateChanged', (_r, reason) => reason === 'KICKOUT', 10000)
-    expect([reason, code]).toEqual(['KICKOUT', 2003])
+    expect([reason, code]).toEqual(['KICKOUT', ErrorCode.TOKEN_EXPIRED])
     expect(b.engine.getSnapshot().roomState).toBe('DISCONNECTED')
   })
 })

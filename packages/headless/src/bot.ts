@@ -1,28 +1,27 @@
 /**
- * Bots: a whole MiniRTC participant in Node (engine + Node platform + headless renderer), for
- * tests, demos and benchmarks, or to have someone to call from a mini-program on a phone.
+ * Bots: a whole MiniRTC participant in Node (the room controller + Node platform + headless
+ * renderer), for tests, demos and benchmarks, or to have someone to call from a phone.
  */
-import { RtcEngine, type LoginConfig, type PlayerAttributes, type ReconnectPolicy, type UserInfo } from '@minirtc/core'
+import type { PlayerAttributes, RtcEngine } from '@minirtc/core'
+import { createRoomController, type RoomMethods, type RoomOptions } from '@minirtc/core/room'
 import { createNodePlatform } from './platform.js'
+import type { SimulatedPhone } from './simulated-phone.js'
 import { HeadlessRenderer, type HeadlessRendererOptions } from './renderer.js'
 
-export interface BotOptions extends HeadlessRendererOptions {
-  /** Signaling URL (`ws://127.0.0.1:8090/ws`). */
-  server: string
-  appId: string
-  /** A token, or a function that fetches one (called again on `tokenWillExpire`). */
-  token: string | (() => Promise<string>)
-  roomId: string
-  user: UserInfo
+export interface BotOptions extends HeadlessRendererOptions, Omit<RoomOptions, 'player'> {
   /** Play every remote stream as it appears (default false for bots: they play what they are told). */
   autoPlay?: boolean
+  /** Keep `users` filled (default true for bots). */
   userUpdate?: boolean
-  reconnectPolicy?: ReconnectPolicy
 }
 
 export interface Bot {
   engine: RtcEngine
   renderer: HeadlessRenderer
+  /** The phone the bot runs on: change its network type, its settings, its base library. */
+  phone: SimulatedPhone
+  /** The bot's room: every method a page has (`setRoomExtraInfo`, `sendSEI`, `getPlayer`…). */
+  room: RoomMethods
   /** Publish the virtual camera as `streamId`; resolves at PUBLISHING. */
   publish(streamId: string, options?: { extraInfo?: string }): Promise<void>
   /** Play `streamId`; resolves at PLAYING once frames are flowing. */
@@ -41,38 +40,35 @@ export interface Bot {
  */
 export async function createBot(options: BotOptions): Promise<Bot> {
   const renderer = new HeadlessRenderer(options)
+  // `player` here configures the virtual players (retries, timeouts), not the player attributes.
+  const roomOptions: RoomOptions = Object.assign({}, options, { autoPlay: !!options.autoPlay, userUpdate: options.userUpdate !== false, player: undefined })
   const platform = createNodePlatform({ contexts: renderer })
-  const engine = new RtcEngine({ appId: options.appId, server: options.server, platform, reconnectPolicy: options.reconnectPolicy })
-  renderer.attach(engine)
-  const fetchToken = typeof options.token === 'function' ? options.token : () => Promise.resolve(options.token as string)
-  engine.on('tokenWillExpire', () => {
-    fetchToken()
-      .then((t) => engine.renewToken(t))
-      .catch(() => undefined)
-  })
-  const config: LoginConfig = { autoPlay: !!options.autoPlay, userUpdate: options.userUpdate !== false }
-  try {
-    await engine.loginRoom(options.roomId, await fetchToken(), options.user, config)
-  } catch (err) {
+  const room = createRoomController(roomOptions, platform)
+  const { methods } = room
+  renderer.attach(methods.engine)
+  const leave = async () => {
     renderer.detach()
-    engine.destroy()
+    room.destroy()
+  }
+  try {
+    await methods.login()
+  } catch (err) {
+    await leave()
     throw err
   }
   return {
-    engine,
+    engine: methods.engine,
     renderer,
-    publish: (streamId, opts) => engine.createPusher().start(streamId, opts),
+    phone: platform.phone,
+    room: methods,
+    publish: (streamId, opts) => methods.publish(streamId, opts && opts.extraInfo),
     async play(streamId, attributes) {
-      await engine.getPlayerInstance(streamId).play(attributes)
+      await methods.play(streamId, attributes)
       const player = renderer.players.get(streamId)
       if (player) await waitFor(() => player.counters.framesReceived > 0, 10000, 'frames from ' + streamId)
     },
-    stopPublish: () => engine.getPusherInstance().stop(),
-    async leave() {
-      engine.logoutRoom()
-      renderer.detach()
-      engine.destroy()
-    },
+    stopPublish: methods.stopPublish,
+    leave,
   }
 }
 

@@ -2,6 +2,7 @@
  * `minirtc-bot`: put a headless participant into a room, for developers who want someone to
  * call from their mini-program (or a stream to look at) without a second phone.
  */
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import type { EngineEvents } from '@minirtc/core'
 import { createBot } from './bot.js'
@@ -22,28 +23,49 @@ Usage: minirtc-bot --server ws://127.0.0.1:8090/ws --room demo --user bot1 [opti
   --auto-play          play every stream in the room as it appears
   --source <file.flv>  FLV file the virtual camera loops (default: the bundled 640x360 test pattern)
   --quiet              do not print events
+  --version            print the version
 `
 
+/**
+ * A wrong command line: exit 2, nothing started (minirtc-server keeps the same convention; exit 1
+ * is for a failure while running, such as an unreachable server).
+ */
+export class UsageError extends Error {
+  readonly exitCode = 2
+}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        server: { type: 'string' },
+        'app-id': { type: 'string' },
+        token: { type: 'string' },
+        room: { type: 'string' },
+        user: { type: 'string' },
+        publish: { type: 'string' },
+        play: { type: 'string', multiple: true },
+        'auto-play': { type: 'boolean' },
+        source: { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    })
+  } catch (e) {
+    const unknown = /Unknown option '([^']+)'/.exec((e as Error).message)
+    throw new UsageError(unknown ? `unknown option ${unknown[1]} (see --help)` : (e as Error).message.split('\n')[0] + ' (see --help)')
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      server: { type: 'string' },
-      'app-id': { type: 'string' },
-      token: { type: 'string' },
-      room: { type: 'string' },
-      user: { type: 'string' },
-      publish: { type: 'string' },
-      play: { type: 'string', multiple: true },
-      'auto-play': { type: 'boolean' },
-      source: { type: 'string' },
-      quiet: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
+  const { values } = parse(argv)
   if (values.help) return void process.stdout.write(HELP)
+  // package.json is one folder up from both src/ and the built dist/.
+  if (values.version) return void process.stdout.write(createRequire(import.meta.url)('../package.json').version + '\n')
   const server = values.server ?? process.env.MINIRTC_SERVER
-  if (!server || !values.room || !values.user) throw new Error('--server, --room and --user are required (see --help)')
+  if (!server || !values.room || !values.user) throw new UsageError('--server, --room and --user are required (see --help)')
   let appId = values['app-id'] ?? process.env.MINIRTC_APP_ID
   let token = values.token ?? process.env.MINIRTC_TOKEN
   if (!token) {
@@ -51,7 +73,7 @@ export async function main(argv: string[]): Promise<void> {
     token = dev.token
     appId = appId ?? dev.appId
   }
-  if (!appId) throw new Error('--app-id is required with --token')
+  if (!appId) throw new UsageError('--app-id is required with --token')
   const bot = await createBot({
     server,
     appId,
@@ -88,7 +110,9 @@ export async function fetchDevToken(server: string, roomId: string, userId: stri
   const url = new URL('/dev/token', base)
   url.searchParams.set('roomId', roomId)
   url.searchParams.set('userId', userId)
-  const res = await fetch(url)
+  const res = await fetch(url).catch((e: Error & { cause?: { code?: string; message?: string } }) => {
+    throw new Error(`cannot reach ${url.origin} (${(e.cause && (e.cause.code || e.cause.message)) || e.message}): is minirtc-server running there, with --dev for test tokens?`)
+  })
   if (!res.ok) throw new Error(`no token given and ${url} answered ${res.status}: start the server with --dev or pass --token`)
   return (await res.json()) as { appId: string; token: string }
 }

@@ -1,10 +1,13 @@
 /**
  * The Node `Platform` for `@minirtc/core`: WebSockets through `ws`, timers and clock from Node,
- * and live contexts from the headless renderer's virtual components (what
- * `wx.createLivePusherContext()` / `wx.createLivePlayerContext(id)` return in a mini-program).
+ * live contexts from the headless renderer's virtual components (what
+ * `wx.createLivePusherContext()` / `wx.createLivePlayerContext(id)` return in a mini-program), and
+ * a simulated phone (permissions, network type, screen) through core's own mini-program code.
  */
 import WebSocket from 'ws'
-import type { LivePlayerContextLike, LivePusherContextLike, Platform } from '@minirtc/core'
+import type { HostLifecycleEvent, LivePlayerContextLike, LivePusherContextLike, Platform } from '@minirtc/core'
+import { miniProgramPhone, type MiniProgramApi } from '@minirtc/core/miniprogram'
+import { createSimulatedPhone, type SimulatedPhone } from './simulated-phone.js'
 
 export interface NodePlatformOptions {
   /** Where live contexts come from; the headless renderer provides them. */
@@ -16,8 +19,19 @@ export interface NodePlatformOptions {
   wsOptions?: WebSocket.ClientOptions
 }
 
-export function createNodePlatform(options: NodePlatformOptions = {}): Platform {
-  return {
+/** The Node platform, plus what a phone would do to a page: show, hide, unload it. */
+export interface NodePlatform extends Platform {
+  /** Play the host's lifecycle (a page hidden and shown again, the page unloaded) to the room. */
+  emitLifecycle(event: HostLifecycleEvent): void
+  /** The phone the room runs on: settings, authorize answers, network type, screen. */
+  phone: SimulatedPhone
+}
+
+export function createNodePlatform(options: NodePlatformOptions = {}): NodePlatform {
+  const lifecycle = new Set<(event: HostLifecycleEvent) => void>()
+  const phone = createSimulatedPhone()
+  return Object.assign(miniProgramPhone(phone.api as unknown as MiniProgramApi), {
+    phone,
     connect(url, handlers) {
       // permessage-deflate costs far more than it saves on small signaling frames.
       const ws = new WebSocket(url, { perMessageDeflate: false, ...options.wsOptions })
@@ -47,5 +61,10 @@ export function createNodePlatform(options: NodePlatformOptions = {}): Platform 
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     now: () => Date.now(),
-  }
+    onLifecycle(listener) {
+      lifecycle.add(listener)
+      return () => void lifecycle.delete(listener)
+    },
+    emitLifecycle: (event: HostLifecycleEvent) => lifecycle.forEach((l) => l(event)),
+  } as Omit<NodePlatform, keyof ReturnType<typeof miniProgramPhone>>)
 }

@@ -74,6 +74,11 @@ export class VirtualPlayer {
   private maxAudioFrameAvg = 1
   private lastAudio = { bytes: 0, frames: 0 }
 
+  /** Paused through the context (`pause()`), until `resume()`. */
+  paused = false
+  /** Full screen through the context, with the direction asked for; null when not. */
+  fullScreen: { direction: number } | null = null
+
   constructor(options: VirtualPlayerOptions) {
     this.opts = {
       onEvent: options.onEvent,
@@ -94,6 +99,27 @@ export class VirtualPlayer {
       stop: (o?: ContextCallOptions) => {
         this.stopPlay()
         settle(o, 'stop', { ok: true })
+      },
+      // pause keeps the player (and its src) but stops pulling, as WeChat's pause stops playback.
+      pause: (o?: ContextCallOptions) => {
+        if (this.phase === 'idle') return settle(o, 'pause', { ok: false, reason: 'not playing' })
+        this.stopPlay()
+        this.paused = true
+        settle(o, 'pause', { ok: true })
+      },
+      resume: (o?: ContextCallOptions) => {
+        if (!this.paused) return settle(o, 'resume', { ok: false, reason: 'not paused' })
+        this.paused = false
+        this.startPlay()
+        settle(o, 'resume', { ok: true })
+      },
+      requestFullScreen: (o?: ContextCallOptions & { direction?: number }) => {
+        this.fullScreen = { direction: (o && o.direction) || 0 }
+        settle(o, 'requestFullScreen', { ok: true })
+      },
+      exitFullScreen: (o?: ContextCallOptions) => {
+        this.fullScreen = null
+        settle(o, 'exitFullScreen', { ok: true })
       },
       snapshot: (o?: ContextCallOptions) => {
         if (this.phase !== 'playing') return settle(o, 'snapshot', { ok: false, reason: 'not playing' })

@@ -59,6 +59,8 @@ export class VirtualPusher {
   private readonly opts: Required<Omit<VirtualPusherOptions, 'deny'>> & Pick<VirtualPusherOptions, 'deny'>
   private vm: VirtualPusherAttributes = { url: '', autopush: false, enableCamera: true, enableMic: true, muted: false }
   private phase: Phase = 'idle'
+  /** The app is in the background (`setBackground`). */
+  private background = false
   private source: FlvSource
   private publisher: RtmpPublisher | null = null
   private bytesBefore = 0
@@ -112,8 +114,56 @@ export class VirtualPusher {
         this.publisher.sendMessage(o.msg)
         settle(o, 'sendMessage', { ok: true })
       },
-      toggleTorch: (o?: ContextCallOptions) => settle(o, 'toggleTorch', { ok: true }),
+      toggleTorch: (o?: ContextCallOptions) => {
+        if (this.vm.devicePosition === 'front') return settle(o, 'toggleTorch', { ok: false, reason: 'the front camera has no torch' })
+        this.device.torch = !this.device.torch
+        settle(o, 'toggleTorch', { ok: true })
+      },
+      startPreview: (o?: ContextCallOptions) => {
+        this.device.previewing = true
+        settle(o, 'startPreview', { ok: true })
+      },
+      stopPreview: (o?: ContextCallOptions) => {
+        this.device.previewing = false
+        settle(o, 'stopPreview', { ok: true })
+      },
+      playBGM: (o: ContextCallOptions & { url: string }) => {
+        if (!o || typeof o.url !== 'string' || !o.url) return settle(o, 'playBGM', { ok: false, reason: 'url is required' })
+        this.device.bgm = { url: o.url, state: 'playing' }
+        settle(o, 'playBGM', { ok: true })
+      },
+      pauseBGM: (o?: ContextCallOptions) => this.bgmState(o, 'pauseBGM', 'playing', 'paused'),
+      resumeBGM: (o?: ContextCallOptions) => this.bgmState(o, 'resumeBGM', 'paused', 'playing'),
+      stopBGM: (o?: ContextCallOptions) => {
+        this.device.bgm = null
+        settle(o, 'stopBGM', { ok: true })
+      },
+      setBGMVolume: (o: ContextCallOptions & { volume: number }) => this.volume(o, 'setBGMVolume', 'bgmVolume'),
+      setMICVolume: (o: ContextCallOptions & { volume: number }) => this.volume(o, 'setMICVolume', 'micVolume'),
     }
+  }
+
+  /** What the context methods set on the device: torch, preview, background music, volumes. */
+  readonly device: { torch: boolean; previewing: boolean; bgm: { url: string; state: 'playing' | 'paused' } | null; bgmVolume: number; micVolume: number } = {
+    torch: false,
+    previewing: false,
+    bgm: null,
+    bgmVolume: 1,
+    micVolume: 1,
+  }
+
+  private bgmState(o: ContextCallOptions | undefined, method: string, from: 'playing' | 'paused', to: 'playing' | 'paused') {
+    if (!this.device.bgm || this.device.bgm.state !== from) return settle(o, method, { ok: false, reason: 'background music is not ' + from })
+    this.device.bgm = { url: this.device.bgm.url, state: to }
+    settle(o, method, { ok: true })
+  }
+
+  /** WeChat takes volumes from 0 to 1. */
+  private volume(o: ContextCallOptions & { volume: number }, method: string, key: 'bgmVolume' | 'micVolume') {
+    const v = o && o.volume
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) return settle(o, method, { ok: false, reason: 'volume must be within 0-1' })
+    this.device[key] = v
+    settle(o, method, { ok: true })
   }
 
   /** Current push state, for tests. */
@@ -137,7 +187,7 @@ export class VirtualPusher {
     const prev = this.vm
     this.vm = { ...prev, ...vm }
     const next = this.vm
-    this.publisher?.setVideo(next.enableCamera !== false)
+    this.publisher?.setVideo(this.videoOn())
     this.publisher?.setAudio(this.micOn())
     if (next.url !== prev.url) {
       if (this.phase !== 'idle') this.stopPush()
@@ -156,6 +206,30 @@ export class VirtualPusher {
   }
 
   /**
+   * The app goes to the background (`true`) or comes back. WeChat's pusher reports 5000 on the way
+   * out; with a `waiting-image` it pushes that picture instead of the camera until the app
+   * returns (here the default picture's clip, `FIXTURES.waitingImage360x640`), without one it
+   * sends no video and peers keep the last frame, frozen. The push itself goes on either way.
+   */
+  setBackground(hidden: boolean): void {
+    if (this.destroyed || hidden === this.background) return
+    this.background = hidden
+    if (hidden) this.stateChange(5000, 'Mini-program suspended')
+    if (this.vm.waitingImage) this.source.switchClip(hidden ? FIXTURES.waitingImage360x640 : this.opts.source)
+    this.publisher?.setVideo(this.videoOn())
+  }
+
+  /**
+   * Android's floating window (picture-in-picture) is closed by the user: WeChat tears the push
+   * down and reports 5001; the app must publish again.
+   */
+  closeFloatingWindow(): void {
+    if (this.phase === 'idle') return
+    this.stopPush()
+    this.stateChange(5001, 'Floating window closed')
+  }
+
+  /**
    * Simulate the network failing under the current push (a read/write error, as when a phone
    * leaves Wi-Fi): the component reports it and reconnects by itself, as WeChat's does.
    */
@@ -170,6 +244,11 @@ export class VirtualPusher {
   }
 
   // ---- internals -----------------------------------------------------------------------
+
+  /** Video goes out unless the camera is off, or the app is in the background without a waiting-image. */
+  private videoOn(): boolean {
+    return this.vm.enableCamera !== false && !(this.background && !this.vm.waitingImage)
+  }
 
   private micOn(): boolean {
     return this.vm.enableMic !== false && this.vm.muted !== true
@@ -224,7 +303,7 @@ export class VirtualPusher {
       url,
       source: this.source,
       audio: this.micOn(),
-      video: this.vm.enableCamera !== false,
+      video: this.videoOn(),
       connectTimeoutMs: this.opts.connectTimeoutMs,
     })
     this.publisher = pub

@@ -1,14 +1,14 @@
 import { CloseCode, ErrorCode, errorMessages, errorReason } from './errors'
 
 const RANGES: Array<[number, string]> = [
-  [1000, 'Validation and protocol'],
-  [2000, 'Authentication and grants'],
-  [3000, 'Room'],
-  [4000, 'Stream'],
-  [5000, 'Media'],
-  [6000, 'Rate limits'],
-  [7000, 'Client side (network, devices, native components)'],
-  [9000, 'Internal'],
+  [101000, 'Validation and protocol'],
+  [102000, 'Authentication and grants'],
+  [103000, 'Room'],
+  [104000, 'Stream'],
+  [105000, 'Media'],
+  [106000, 'Rate limits'],
+  [107000, 'Client side (network, devices, native components)'],
+  [109000, 'Internal'],
 ]
 
 /** docs/errors.md, rendered from the tables so the documentation cannot drift from the code. */
@@ -20,6 +20,10 @@ export function renderErrorDocs(): string {
     '',
     'Every failure in MiniRTC carries a stable numeric code: server replies (`{ ok: false, error: { code, reason, message } }`),',
     "`RtcError.code` in the client, and `snapshot.error.code`. Codes never change meaning; new ones are appended.",
+    '',
+    "They have six digits, so they never collide with WeChat's own live-pusher / live-player codes (at most five",
+    'digits: -2302 … 10004). `publisherStateUpdate` and `playerStateUpdate` carry a MiniRTC code in `errorCode` and',
+    'the WeChat code behind a change in `nativeCode` (see [wechat-codes.md](wechat-codes.md)).',
     '',
   ]
   const codes = (Object.values(ErrorCode) as number[]).sort((a, b) => a - b)

@@ -3,72 +3,79 @@
  * client (`RtcError.code`). Codes never change meaning once released; new ones are appended.
  * The table is rendered in docs/errors.md.
  *
- * Ranges: 1xxx validation and protocol, 2xxx auth, 3xxx room, 4xxx stream, 5xxx media,
- * 6xxx rate limit, 7xxx client side (network, device, native component), 9xxx internal.
+ * Six digits, so no MiniRTC code is ever one of WeChat's live-pusher/live-player codes (at most
+ * five digits: -2302 … 10004); an event that carries a native WeChat code carries it in its own
+ * `nativeCode` field. Ranges: 101xxx validation and protocol, 102xxx auth, 103xxx room,
+ * 104xxx stream, 105xxx media, 106xxx rate limit, 107xxx client side (network, device, native
+ * component), 109xxx internal.
  */
 export const ErrorCode = {
-  // 1xxx: validation and protocol
-  MALFORMED_MESSAGE: 1001,
-  UNKNOWN_OPERATION: 1002,
-  INVALID_FIELD: 1003,
-  INVALID_ROOM_ID: 1004,
-  INVALID_USER_ID: 1005,
-  INVALID_USER_NAME: 1006,
-  INVALID_STREAM_ID: 1007,
-  MESSAGE_TOO_LARGE: 1008,
-  UNSUPPORTED_VERSION: 1009,
-  NOT_LOGGED_IN: 1010,
-  ALREADY_LOGGED_IN: 1011,
-  PAYLOAD_TOO_LARGE: 1012,
-  // 2xxx: authentication and grants
-  TOKEN_MISSING: 2001,
-  TOKEN_INVALID: 2002,
-  TOKEN_EXPIRED: 2003,
-  APP_UNKNOWN: 2004,
-  ROOM_NOT_GRANTED: 2005,
-  PUBLISH_NOT_GRANTED: 2006,
-  USER_MISMATCH: 2007,
-  STREAM_PREFIX_NOT_GRANTED: 2008,
-  ADMIN_AUTH_FAILED: 2009,
-  LOGIN_NOT_GRANTED: 2010,
-  ORIGIN_NOT_ALLOWED: 2011,
-  // 3xxx: room
-  KICKED_OUT: 3001,
-  ROOM_CLOSED: 3002,
-  ROOM_FULL: 3003,
-  LOGGED_IN_ELSEWHERE: 3004,
-  SESSION_EXPIRED: 3005,
-  USER_NOT_FOUND: 3006,
-  HEARTBEAT_TIMEOUT: 3007,
-  TOO_MANY_SESSIONS: 3008,
-  // 4xxx: stream
-  STREAM_ID_TAKEN: 4001,
-  STREAM_NOT_FOUND: 4002,
-  NOT_STREAM_OWNER: 4003,
-  TOO_MANY_STREAMS: 4004,
-  // 5xxx: media
-  MEDIA_URL_UNSIGNED: 5001,
-  MEDIA_URL_EXPIRED: 5002,
-  MEDIA_URL_INVALID: 5003,
-  MEDIA_NOT_AUTHORIZED: 5004,
-  MEDIA_UNAVAILABLE: 5005,
-  MEDIA_DUPLICATE_PUBLISH: 5006,
-  MEDIA_IDLE: 5007,
-  // 6xxx: rate limits
-  RATE_LIMITED: 6001,
-  // 7xxx: client side
-  NETWORK_ERROR: 7001,
-  REQUEST_TIMEOUT: 7002,
-  RECONNECT_FAILED: 7003,
-  CAMERA_DENIED: 7004,
-  MICROPHONE_DENIED: 7005,
-  PUSH_FAILED: 7006,
-  PLAY_FAILED: 7007,
-  ABORTED: 7008,
-  INVALID_STATE: 7009,
-  DEVICE_ERROR: 7010,
-  // 9xxx: internal
-  INTERNAL: 9001,
+  // 101xxx: validation and protocol
+  MALFORMED_MESSAGE: 101001,
+  UNKNOWN_OPERATION: 101002,
+  INVALID_FIELD: 101003,
+  INVALID_ROOM_ID: 101004,
+  INVALID_USER_ID: 101005,
+  INVALID_USER_NAME: 101006,
+  INVALID_STREAM_ID: 101007,
+  MESSAGE_TOO_LARGE: 101008,
+  UNSUPPORTED_VERSION: 101009,
+  NOT_LOGGED_IN: 101010,
+  ALREADY_LOGGED_IN: 101011,
+  PAYLOAD_TOO_LARGE: 101012,
+  // 102xxx: authentication and grants
+  TOKEN_MISSING: 102001,
+  TOKEN_INVALID: 102002,
+  TOKEN_EXPIRED: 102003,
+  APP_UNKNOWN: 102004,
+  ROOM_NOT_GRANTED: 102005,
+  PUBLISH_NOT_GRANTED: 102006,
+  USER_MISMATCH: 102007,
+  STREAM_PREFIX_NOT_GRANTED: 102008,
+  ADMIN_AUTH_FAILED: 102009,
+  LOGIN_NOT_GRANTED: 102010,
+  ORIGIN_NOT_ALLOWED: 102011,
+  // 103xxx: room
+  KICKED_OUT: 103001,
+  ROOM_CLOSED: 103002,
+  ROOM_FULL: 103003,
+  LOGGED_IN_ELSEWHERE: 103004,
+  SESSION_EXPIRED: 103005,
+  USER_NOT_FOUND: 103006,
+  HEARTBEAT_TIMEOUT: 103007,
+  TOO_MANY_SESSIONS: 103008,
+  // 104xxx: stream
+  STREAM_ID_TAKEN: 104001,
+  STREAM_NOT_FOUND: 104002,
+  NOT_STREAM_OWNER: 104003,
+  TOO_MANY_STREAMS: 104004,
+  // 105xxx: media
+  MEDIA_URL_UNSIGNED: 105001,
+  MEDIA_URL_EXPIRED: 105002,
+  MEDIA_URL_INVALID: 105003,
+  MEDIA_NOT_AUTHORIZED: 105004,
+  MEDIA_UNAVAILABLE: 105005,
+  MEDIA_DUPLICATE_PUBLISH: 105006,
+  MEDIA_IDLE: 105007,
+  // 106xxx: rate limits
+  RATE_LIMITED: 106001,
+  // 107xxx: client side
+  NETWORK_ERROR: 107001,
+  REQUEST_TIMEOUT: 107002,
+  RECONNECT_FAILED: 107003,
+  CAMERA_DENIED: 107004,
+  MICROPHONE_DENIED: 107005,
+  PUSH_FAILED: 107006,
+  PLAY_FAILED: 107007,
+  ABORTED: 107008,
+  INVALID_STATE: 107009,
+  DEVICE_ERROR: 107010,
+  NOT_SUPPORTED: 107011,
+  BASE_LIBRARY_TOO_OLD: 107012,
+  LIVE_COMPONENTS_UNAVAILABLE: 107013,
+  PRIVACY_DENIED: 107014,
+  // 109xxx: internal
+  INTERNAL: 109001,
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -76,76 +83,88 @@ export type ErrorReason = keyof typeof ErrorCode
 
 /**
  * What each code means and what the developer should do about it. Split in two so the
- * mini-program bundle carries only the messages the client can raise itself; for everything
- * else the server's reply carries the message.
+ * mini-program bundle carries only the messages the engine raises without a message of its own;
+ * for everything else the server's reply (or the raising call) carries the message.
  */
 export const clientErrorMessages: { readonly [code: number]: string } = {
-  1004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  1005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  1006: 'Invalid userName: at most 256 bytes of UTF-8, without control or bidi-override characters.',
-  1007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
-  1010: 'Not logged in; await loginRoom() first.',
-  2001: 'No token; mint one with createToken() on your app server.',
-  7001: 'Cannot reach the signaling server; check the URL and the network.',
-  7002: 'The server did not answer in time.',
-  7003: 'Gave up reconnecting; call loginRoom() again.',
-  7004: 'Camera denied; let the user allow it (wx.openSetting), then publish again.',
-  7005: 'Microphone denied; let the user allow it (wx.openSetting), then publish again.',
-  7006: 'Push failed after retries; check the network, then publish again.',
-  7007: 'Play failed after retries; check the network, then play again.',
-  7008: 'Cancelled by logoutRoom().',
-  7009: 'Not allowed in the current state.',
-  7010: 'The camera, microphone or encoder failed.',
+  101010: 'Not logged in; await loginRoom() first.',
+  102001: 'No token; mint one with createToken() on your app server.',
+  107001: 'Cannot reach the signaling server; check the URL and the network.',
+  107002: 'The server did not answer in time.',
+  107003: 'Gave up reconnecting; call loginRoom() again.',
+  107004: 'Camera denied; let the user allow it (open-type="openSetting"), then publish.',
+  107005: 'Microphone denied; let the user allow it (open-type="openSetting"), then publish.',
+  107006: 'Push failed after retries; check the network, then publish again.',
+  107007: 'Play failed after retries; check the network, then play again.',
+  107008: 'Cancelled by logoutRoom().',
+  107009: 'Not allowed in the current state.',
+  107010: 'The camera, microphone or encoder failed.',
+}
+
+/**
+ * Codes the room controller (`@minirtc/core/room`) raises: they ship in the room's bundle, not in
+ * the engine's.
+ */
+export const roomErrorMessages: { readonly [code: number]: string } = {
+  107012: 'Base library below 2.10.0: the user must update WeChat; raise the minimum in the console.',
+  107013: 'No live-pusher / live-player here: enable them in the console (category, interface settings).',
+  107014: 'Privacy agreement declined: declare camera and microphone in the console, then ask again.',
 }
 
 export const serverErrorMessages: { readonly [code: number]: string } = {
-  2003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
-  3001: 'Kicked out of the room by the app server.',
-  3002: 'The room was closed by the app server.',
-  3004: 'The same userId logged in to this room from another connection.',
-  4002: 'No such stream in the room.',
-  1001: 'The message is not valid protocol JSON; send {v, id, op, d} objects.',
-  1002: 'Unknown operation; check that client and server speak the same protocol version.',
-  1003: 'A field is missing or has the wrong type; see the protocol reference.',
-  1008: 'The frame exceeds the maximum message size; send smaller messages.',
-  1009: 'Unsupported protocol version; upgrade the client or the server.',
-  1011: 'Already logged in to a room on this connection; call logoutRoom() first.',
-  1012: 'A message, command or extra info is larger than its limit.',
-  2002: 'The token is malformed or its signature does not match the app secret.',
-  2004: 'Unknown appId; check the appId the engine and the token were created with.',
-  2005: 'The token does not grant this room.',
-  2006: 'The token does not grant publishing.',
-  2007: 'The token was minted for another userId.',
-  2008: 'The token only grants streamIds with another prefix.',
-  2009: 'Admin API: missing or wrong app secret.',
-  2010: 'The token does not grant login.',
-  2011: 'Dev tokens are only served to pages on this machine or on the server\'s own origin.',
-  3003: 'The room is full.',
-  3005: 'The session expired while disconnected; the client logs in again.',
-  3006: 'No such user in the room.',
-  3007: 'No heartbeat within the timeout; the connection was closed.',
-  3008: 'This token already holds as many sessions as the server allows; mint one token per user and device.',
-  4001: 'The streamId is already being published in this app; choose another streamId.',
-  4003: 'The stream belongs to another user.',
-  4004: 'Too many streams for this user.',
-  5001: 'The media URL is not signed; use the URL the server returned.',
-  5002: 'The media URL has expired; request a new one.',
-  5003: 'The media URL signature is invalid.',
-  5004: 'Not authorized for this stream.',
-  5005: 'This media feature is not available on this server.',
-  5006: 'Another publisher is already pushing this stream.',
-  5007: 'The media connection sent no data in time and was closed; publish again.',
-  6001: 'Too many requests; slow down.',
-  9001: 'Internal server error.',
+  101004: 'Invalid roomId: 1-128 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  101005: 'Invalid userId: 1-64 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  101006: 'Invalid userName: at most 256 bytes of UTF-8, without control or bidi-override characters.',
+  101007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
+  // Raised in the client only by @minirtc/zego-compat, always with its own message naming the call.
+  107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
+  102003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
+  103001: 'Kicked out of the room by the app server.',
+  103002: 'The room was closed by the app server.',
+  103004: 'The same userId logged in to this room from another connection.',
+  104002: 'No such stream in the room.',
+  101001: 'The message is not valid protocol JSON; send {v, id, op, d} objects.',
+  101002: 'Unknown operation; check that client and server speak the same protocol version.',
+  101003: 'A field is missing or has the wrong type; see the protocol reference.',
+  101008: 'The frame exceeds the maximum message size; send smaller messages.',
+  101009: 'Unsupported protocol version; upgrade the client or the server.',
+  101011: 'Already logged in to a room on this connection; call logoutRoom() first.',
+  101012: 'A message, command or extra info is larger than its limit.',
+  102002: 'The token is malformed or its signature does not match the app secret.',
+  102004: 'Unknown appId; check the appId the engine and the token were created with.',
+  102005: 'The token does not grant this room.',
+  102006: 'The token does not grant publishing.',
+  102007: 'The token was minted for another userId.',
+  102008: 'The token only grants streamIds with another prefix.',
+  102009: 'Admin API: missing or wrong app secret.',
+  102010: 'The token does not grant login.',
+  102011: 'Dev tokens are only served to pages on this machine or on the server\'s own origin.',
+  103003: 'The room is full.',
+  103005: 'The session expired while disconnected; the client logs in again.',
+  103006: 'No such user in the room.',
+  103007: 'No heartbeat within the timeout; the connection was closed.',
+  103008: 'This token already holds as many sessions as the server allows; mint one token per user and device.',
+  104001: 'The streamId is already being published in this app; choose another streamId.',
+  104003: 'The stream belongs to another user.',
+  104004: 'Too many streams for this user.',
+  105001: 'The media URL is not signed; use the URL the server returned.',
+  105002: 'The media URL has expired; request a new one.',
+  105003: 'The media URL signature is invalid.',
+  105004: 'Not authorized for this stream.',
+  105005: 'This media feature is not available on this server.',
+  105006: 'Another publisher is already pushing this stream.',
+  105007: 'The media connection sent no data in time and was closed; publish again.',
+  106001: 'Too many requests; slow down.',
+  109001: 'Internal server error.',
 }
 
 /** Every code's message (server, docs and tests). */
-export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
+export const errorMessages = /* @__PURE__ */ Object.assign({}, serverErrorMessages, roomErrorMessages, clientErrorMessages) as { readonly [C in ErrorCode]: string }
 
 const reasons: Record<number, ErrorReason> = {}
 for (const k of Object.keys(ErrorCode) as ErrorReason[]) reasons[ErrorCode[k]] = k
 
-/** `ErrorCode` name for a numeric code (`'TOKEN_EXPIRED'` for 2003), or `'INTERNAL'` when unknown. */
+/** `ErrorCode` name for a numeric code (`'TOKEN_EXPIRED'` for 102003), or `'INTERNAL'` when unknown. */
 export function errorReason(code: number): ErrorReason {
   return reasons[code] || 'INTERNAL'
 }

@@ -1,4 +1,4 @@
-export { ErrorCode, CloseCode, clientErrorMessages, errorMessages, errorReason, serverErrorMessages } from './errors'
+export { ErrorCode, CloseCode, clientErrorMessages, errorMessages, errorReason, roomErrorMessages, serverErrorMessages } from './errors'
 export type { ErrorReason } from './errors'
 export { Limits } from './limits'
 export {

@@ -15,11 +15,14 @@ const str = (max: number, code: ErrorCode = ErrorCode.INVALID_FIELD): Check => (
 const bool: Check = (v) => (typeof v === 'boolean' ? null : ErrorCode.INVALID_FIELD)
 const uint: Check = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 ? null : ErrorCode.INVALID_FIELD
-const id = (ok: (v: unknown) => boolean, code: ErrorCode): Check => (v) =>
+// Checks are plain functions, not built at load time: a bundler cannot drop an unused
+// `id(isValidRoomId, ErrorCode.INVALID_ROOM_ID)` (reading ErrorCode might run a getter), and
+// mini-program bundles import this package without the validator.
+const id = (v: unknown, ok: (v: unknown) => boolean, code: ErrorCode): ErrorCode | null =>
   typeof v !== 'string' ? ErrorCode.INVALID_FIELD : ok(v) ? null : code
-const roomId = id(isValidRoomId, ErrorCode.INVALID_ROOM_ID)
-const userId = id(isValidUserId, ErrorCode.INVALID_USER_ID)
-const streamId = id(isValidStreamId, ErrorCode.INVALID_STREAM_ID)
+const roomId: Check = (v) => id(v, isValidRoomId, ErrorCode.INVALID_ROOM_ID)
+const userId: Check = (v) => id(v, isValidUserId, ErrorCode.INVALID_USER_ID)
+const streamId: Check = (v) => id(v, isValidStreamId, ErrorCode.INVALID_STREAM_ID)
 const userName: Check = (v) =>
   typeof v !== 'string' ? ErrorCode.INVALID_FIELD : isValidUserName(v) ? null : ErrorCode.INVALID_USER_NAME
 const obj = (shape: Shape): Check => (v) => checkShape(v, shape)
@@ -47,8 +50,13 @@ const userIds: Check = (v) => {
   return null
 }
 
-/** Request payload schema per operation (the server rejects anything else with a coded error). */
-const schemas: { [O in Op]: Shape } = {
+/**
+ * Request payload schema per operation (the server rejects anything else with a coded error).
+ * Built on first use: nothing here runs when a mini-program bundle imports the protocol, so its
+ * bundler drops the validator.
+ */
+let built: { [O in Op]: Shape } | null = null
+const schemas = (): { [O in Op]: Shape } => (built = built || {
   login: {
     appId: str(128),
     roomId,
@@ -70,11 +78,11 @@ const schemas: { [O in Op]: Shape } = {
   },
   broadcast: { message: payload(Limits.maxImMessageBytes) },
   customCommand: { command: payload(Limits.maxImMessageBytes), toUserIds: userIds },
-}
+})
 
 /** True when `op` names a protocol operation (own property only: `__proto__` is not an op). */
 export function isOp(op: unknown): op is Op {
-  return typeof op === 'string' && Object.prototype.hasOwnProperty.call(schemas, op)
+  return typeof op === 'string' && Object.prototype.hasOwnProperty.call(schemas(), op)
 }
 
 /**
@@ -98,7 +106,7 @@ export function parseClientMessage(raw: string): ParseResult<ClientRequest> {
   const reqId = m.id as number
   if (m.v !== PROTOCOL_VERSION) return { ok: false, code: ErrorCode.UNSUPPORTED_VERSION, id: reqId }
   if (!isOp(m.op)) return { ok: false, code: ErrorCode.UNKNOWN_OPERATION, id: reqId, field: 'op' }
-  const err = checkShape(m.d, schemas[m.op])
+  const err = checkShape(m.d, schemas()[m.op])
   if (err !== null) return { ok: false, code: err, id: reqId, field: 'd' }
   return { ok: true, value: msg as ClientRequest }
 }

@@ -161,8 +161,8 @@ export class Connection implements SessionSink {
     } catch (e) {
       this.afterReply = undefined
       if (e instanceof ServerError) {
-        // 2xxx = token or grant refused: count them, they are what an attacker produces.
-        if (e.code >= 2000 && e.code < 3000) {
+        // 102xxx = token or grant refused: count them, they are what an attacker produces.
+        if (e.code >= 102000 && e.code < 103000) {
           this.deps.metrics.authFailures.inc({ reason: errorReason(e.code) })
           this.deps.log.info({ address: this.address, op: req.op, code: e.code }, 'auth refused')
         }

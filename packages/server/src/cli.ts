@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 import { generateNginxConfig } from './media/nginxConfig'
 import type { AppCredentials, ServerOptions } from './options'
@@ -10,6 +11,7 @@ const HELP = `minirtc-server: MiniRTC signaling + media authorization
 
 Usage:
   minirtc-server [serve] [options]       start the server
+  minirtc-server --version               print the version
   minirtc-server token [options]         mint an access token
   minirtc-server nginx-config [options]  write an nginx-rtmp config that calls this server
 
@@ -42,9 +44,32 @@ nginx-config options:
   --edge-of <addr>        edge: accept relayed streams from this origin address/CIDR (repeatable)
 `
 
-function fail(msg: string): never {
+/**
+ * The CLI convention (minirtc-bot keeps the same): one line on stderr that says the fix, exit 2
+ * for a wrong command line or config (nothing was started), exit 1 when running failed.
+ */
+function fail(msg: string, exitCode: 1 | 2 = 2): never {
   process.stderr.write(`minirtc-server: ${msg}\n`)
-  process.exit(2)
+  process.exit(exitCode)
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+
+/** Every key a config file may hold: a misspelt key is refused, not silently ignored. */
+const CONFIG_KEYS: { [K in keyof ServerOptions]-?: true } = {
+  host: true, port: true, rtmpPort: true, flvPort: true, apps: true, media: true, resumeWindowMs: true, heartbeatTimeoutMs: true,
+  loginTimeoutMs: true, tokenWillExpireSeconds: true, mediaUrlTtlSeconds: true, publicHost: true, publicMediaUrls: true, trustProxy: true,
+  logger: true, store: true, stateFile: true, redis: true, nodeTtlMs: true, redisPrefix: true, internalUrl: true, rateLimit: true,
+  maxStreamsPerSession: true, maxRoomExtraInfoKeys: true, replayBufferSize: true, mediaGraceMs: true, maxUsersPerRoom: true,
+  maxSessionsPerToken: true, maxSendBufferBytes: true, maxConnectionsPerAddress: true, handshakeTimeoutMs: true, mediaIdleTimeoutMs: true,
+  maxPlayerBufferBytes: true, ingestIdleTimeoutMs: true, adminFailuresPerMinute: true, ffmpegPath: true, consoleDir: true, dev: true,
+}
+
+/** parseArgs's own errors, said the CLI's way. */
+function usage(e: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(e.message)
+  if (unknown) return `unknown option ${unknown[1]} (see --help)`
+  return e.message.split('\n')[0]! + ' (see --help)'
 }
 
 function num(v: string | undefined, name: string): number | undefined {
@@ -93,6 +118,8 @@ async function serve(argv: string[]): Promise<void> {
     } catch (e) {
       fail(`cannot read config ${configPath}: ${(e as Error).message}`)
     }
+    const unknownKey = Object.keys(file).find((k) => !Object.prototype.hasOwnProperty.call(CONFIG_KEYS, k))
+    if (unknownKey) fail(`${configPath}: unknown key "${unknownKey}"; the keys are ServerOptions' (docs/server.md)`)
   }
   const apps = [
     ...(file.apps ?? []),
@@ -122,9 +149,17 @@ async function serve(argv: string[]): Promise<void> {
     consoleDir: values['console-dir'] ?? env.MINIRTC_CONSOLE_DIR ?? file.consoleDir,
     stateFile: values['state-file'] ?? env.MINIRTC_STATE_FILE ?? file.stateFile,
   }
+  const level = (opts.logger as { level: string }).level
+  if (!LOG_LEVELS.includes(level)) fail(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`)
   const redis = values.redis ?? (env.MINIRTC_REDIS || undefined) ?? file.redis
   if (redis) opts.redis = redis
-  const srv = await startServer(opts)
+  const srv = await startServer(opts).catch((e: NodeJS.ErrnoException & { port?: number }) => {
+    if (e.code === 'EADDRINUSE') {
+      const flag = e.port === opts.rtmpPort ? '--rtmp-port' : e.port === opts.flvPort ? '--flv-port' : '--port'
+      fail(`port ${e.port} is already in use: pass ${flag} <another port>, or stop what listens there`, 1)
+    }
+    fail(e.message, 1)
+  })
   const ms = Math.round(performance.now() - t0)
   const startupMs = Math.round(process.uptime() * 1000)
   const lines = [
@@ -229,8 +264,11 @@ export async function main(argv = process.argv.slice(2)): Promise<void> {
     if (cmd === 'token') return await token(rest)
     if (cmd === 'nginx-config') return nginxConfig(rest)
     if (cmd === 'help' || cmd === '--help' || cmd === '-h') return void process.stdout.write(HELP)
+    // package.json is one folder up from both src/ and the built dist/.
+    if (cmd === '--version' || cmd === '-v') return void process.stdout.write(createRequire(import.meta.url)('../package.json').version + '\n')
     return await serve(cmd === 'serve' ? rest : argv)
   } catch (e) {
-    fail((e as Error).message)
+    // parseArgs refuses unknown or malformed options with a TypeError
+    fail(e instanceof TypeError ? usage(e) : (e as Error).message)
   }
 }

@@ -82,7 +82,7 @@ export interface VerifyTokenOptions {
 
 /**
  * Verify a token and map every failure to a protocol error code (never throws).
- * Order: unknown app (2004), bad signature or shape (2002), expired (2003).
+ * Order: unknown app (APP_UNKNOWN), bad signature or shape (TOKEN_INVALID), expired (TOKEN_EXPIRED).
  * @example
  * const r = await verifyToken(token, { secretFor: (id) => apps.get(id) })
  * if (!r.ok) reply(r.code)

@@ -52,10 +52,10 @@ describe('minirtc-server CLI', () => {
   it('--redis and MINIRTC_REDIS select the cluster mode (an unreachable Redis fails the start with a clear message)', () => {
     const args = ['--app', 'a1:secret-0123456789abcdef', '--port', '0', '--rtmp-port', '0', '--flv-port', '0', '--log-level', 'silent']
     const flag = run([...args, '--redis', 'redis://127.0.0.1:1'])
-    expect(flag.status).toBe(2)
+    expect(flag.status).toBe(1) // a runtime failure, not a wrong command line
     expect(flag.stderr).toContain('Cannot connect to Redis at redis://127.0.0.1:1')
     const env = spawnSync(process.execPath, [runner, ...args], { encoding: 'utf8', timeout: 30_000, env: { ...process.env, MINIRTC_REDIS: 'redis://:pw@127.0.0.1:1' } })
-    expect(env.status).toBe(2)
+    expect(env.status).toBe(1)
     expect(env.stderr).toContain('Cannot connect to Redis at redis://***@127.0.0.1:1') // password not printed
   })
 
@@ -166,5 +166,37 @@ describe('minirtc-server CLI', () => {
     const exited = new Promise((r) => p.on('exit', r))
     p.kill('SIGTERM')
     await exited
+  })
+
+  it('one convention: a wrong command line or config exits 2 with one line saying the fix', () => {
+    const app = ['--app', 'a1:secret-0123456789abcdef', '--port', '0', '--rtmp-port', '0', '--flv-port', '0']
+    const oneLine = (r: ReturnType<typeof run>) => r.stderr.trim().split('\n')
+    const unknown = run([...app, '--prot', '8090'])
+    expect([unknown.status, oneLine(unknown)]).toEqual([2, ['minirtc-server: unknown option --prot (see --help)']])
+    const level = run([...app, '--log-level', 'loud'])
+    expect([level.status, oneLine(level)]).toEqual([2, ['minirtc-server: --log-level must be one of trace, debug, info, warn, error, fatal, silent, got "loud"']])
+    const config = join(out, 'typo.json')
+    writeFileSync(config, JSON.stringify({ apps: [{ appId: 'a1', secret: 'secret-0123456789abcdef' }], prot: 8090 }))
+    const typo = run(['--config', config, '--port', '0', '--rtmp-port', '0', '--flv-port', '0'])
+    expect(typo.status).toBe(2)
+    expect(oneLine(typo)).toEqual([`minirtc-server: ${config}: unknown key "prot"; the keys are ServerOptions' (docs/server.md)`])
+    const version = run(['--version'])
+    expect([version.status, version.stdout.trim()]).toEqual([0, expect.stringMatching(/^\d+\.\d+\.\d+/)])
+  })
+
+  it('a busy port exits 1 with one line naming the flag to change', async () => {
+    const { createServer } = await import('node:net')
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = String((taken.address() as { port: number }).port)
+    try {
+      const base = ['--app', 'a1:secret-0123456789abcdef', '--log-level', 'silent']
+      const http = run([...base, '--port', port, '--rtmp-port', '0', '--flv-port', '0'])
+      expect([http.status, http.stderr.trim()]).toEqual([1, `minirtc-server: port ${port} is already in use: pass --port <another port>, or stop what listens there`])
+      const rtmp = run([...base, '--port', '0', '--rtmp-port', port, '--flv-port', '0'])
+      expect([rtmp.status, rtmp.stderr.trim()]).toEqual([1, `minirtc-server: port ${port} is already in use: pass --rtmp-port <another port>, or stop what listens there`])
+    } finally {
+      taken.close()
+    }
   })
 })

@@ -135,12 +135,12 @@ describe('ingest WebSocket', () => {
     }
   })
 
-  it('says MEDIA_UNAVAILABLE (5005) when the server has no ffmpeg', async () => {
+  it('says MEDIA_UNAVAILABLE when the server has no ffmpeg', async () => {
     expect(await ffmpegAvailable('/nonexistent/ffmpeg')).toBe(false)
     const m = await mount({ rtmpBase: 'rtmp://127.0.0.1:1/live', verifyPushUrl, ffmpegPath: '/nonexistent/ffmpeg' })
     try {
       const out = await openIngest(m.url, good).closed
-      expect(out.close).toEqual({ code: INGEST_CLOSE_REFUSED, reason: '5005 MEDIA_UNAVAILABLE' })
+      expect(out.close).toEqual({ code: INGEST_CLOSE_REFUSED, reason: `${ErrorCode.MEDIA_UNAVAILABLE} MEDIA_UNAVAILABLE` })
       expect(out.messages[0].error.code).toBe(ErrorCode.MEDIA_UNAVAILABLE)
       expect(m.ingest.active).toBe(0)
     } finally {
@@ -160,7 +160,7 @@ describe('ingest WebSocket', () => {
       expect(a.messages).toEqual([{ type: 'ready' }])
       expect(m.ingest.active).toBe(1)
       const b = await openIngest(m.url, good).closed
-      expect(b.close.reason).toBe('6001 RATE_LIMITED')
+      expect(b.close.reason).toBe(`${ErrorCode.RATE_LIMITED} RATE_LIMITED`)
       const t0 = Date.now()
       a.ws.close()
       await a.closed

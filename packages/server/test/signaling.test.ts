@@ -69,7 +69,7 @@ describe('login and room sync', () => {
     c.close()
   })
 
-  it('replaces an older session of the same user (kickout 3004, close 4003)', async () => {
+  it('replaces an older session of the same user (kickout LOGGED_IN_ELSEWHERE, close 4003)', async () => {
     const a = await joined(srv, 'r-dup', 'carol')
     const other = await joined(srv, 'r-dup', 'dave')
     const b = await joined(srv, 'r-dup', 'carol')

@@ -6,59 +6,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES } from '@minirtc/core'
 import { createBot, type Bot } from '@minirtc/headless'
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
-import { kebab, readCompiledComponent } from './harness/baseWxml'
-import { installMiniProgramGlobals } from './harness/miniProgramGlobals'
-import { NativeLiveComponents } from './harness/nativeLiveComponents'
-import { installWxBridge, type WxBridge } from './harness/wxBridge'
+import { createMiniProgram, until, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
 
-const require = createRequire(import.meta.url)
 const dist = path.resolve(__dirname, '../../../apps/taro-demo/dist')
-const baseWxml = path.join(dist, 'base.wxml')
 // What the demo was built with (turbo passes the same env to its build and to this test).
 const BUILT_SERVER = process.env.MINIRTC_SERVER || 'ws://127.0.0.1:8090/ws'
 const APP = { appId: process.env.MINIRTC_APP_ID || 'demo', secret: 'taro-sim-secret-0123456789abcdef' }
 
 let srv: RunningServer
-let wx: WxBridge
-let page: any
-let native: NativeLiveComponents
-const pages = installMiniProgramGlobals('pages/call/index')
+let mp: MiniProgram
+let page: SimulatedPage
 
-const pusherTemplate = () => readCompiledComponent(baseWxml, 'live-pusher')
-const playerTemplate = () => readCompiledComponent(baseWxml, 'live-player')
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    const v = check()
-    if (v) return v
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for ' + what)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-const text = () => page.dom.textContent as string
-const pusherNode = () => native.nodes(page.data, 'live-pusher')[0]
-const playerNodes = () => native.nodes(page.data, 'live-player')
+const text = () => page.text()
+const pusher = () => page.pusher()
+const players = () => page.elements('live-player')
+const requested = (api: 'connectSocket' | 'request') => mp.wx.requested.filter((r) => r.api === api).map((r) => r.url)
 /** Context method calls the engine made on the live-pusher (WeChat's LivePusherContext). */
-const pusherCalls: string[] = []
-function recording<T extends object>(ctx: T | null): T | null {
-  if (!ctx) return null
-  return new Proxy(ctx, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver)
-      if (typeof value !== 'function') return value
-      return (...args: unknown[]) => {
-        pusherCalls.push(String(name))
-        return value.apply(target, args)
-      }
-    },
-  })
-}
+const pusherCalls = () => mp.wx.contextCalls.filter((c) => c.kind === 'pusher').map((c) => c.method)
 
 const bots: Bot[] = []
 async function bot(userId: string): Promise<Bot> {
@@ -75,53 +42,20 @@ async function bot(userId: string): Promise<Bot> {
   return b
 }
 
-const tap = (id: string) => page.querySelector('#' + id).dispatchEvent('tap', { detail: {} })
-
 beforeAll(async () => {
-  if (!existsSync(baseWxml)) throw new Error('Build the demo first: pnpm --filter @minirtc/taro-demo build (turbo does it before this test)')
   srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [APP], dev: true, logger: { level: 'silent' } })
-  // The simulator installs its own `wx` mocks when loaded; the bridge replaces the ones the page uses.
-  const simulate = require('miniprogram-simulate')
-  native = new NativeLiveComponents(pusherTemplate(), playerTemplate(), (id) => page && page.querySelector('#' + id))
-  wx = installWxBridge({
-    server: srv.url,
-    http: srv.httpUrl,
-    contexts: {
-      pusher: () => recording([...native.pushers.values()][0]?.context ?? null),
-      player: (id) => native.players.get(id)?.context ?? null,
-    },
-  })
-  require(path.join(dist, 'app.js'))
-  const id = simulate.load(path.join(dist, 'pages/call/index'), 'page-call', { rootPath: dist })
-  page = simulate.render(id)
-  pages.onRender.add((p) => native.sync(p.data))
-  page.attach(document.createElement('parent-wrapper'))
-  await until('first render', () => text().includes('Not in a room'))
+  mp = createMiniProgram({ root: dist, server: srv })
+  page = await mp.open('pages/call/index')
+  await until(() => text().includes('Not in a room'), 'first render')
 })
 
 afterAll(async () => {
   for (const b of bots) await b.leave()
-  native?.destroy()
+  mp?.close()
   await srv?.close()
 })
 
 describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
-  it('base.wxml binds every attribute and event the engine controls', () => {
-    const pusher = pusherTemplate()
-    const player = playerTemplate()
-    // The engine's attribute set, from the core's defaults; `protocol` picks the player URL and is no attribute.
-    const pusherAttributes = Object.keys(DEFAULT_PUSHER_ATTRIBUTES).map(kebab).concat(['url', 'autopush'])
-    const playerAttributes = Object.keys(DEFAULT_PLAYER_ATTRIBUTES).filter((k) => k !== 'protocol').map(kebab).concat(['src', 'autoplay'])
-    expect(pusherAttributes.filter((a) => !(a in pusher.dataKeys))).toEqual([])
-    expect(playerAttributes.filter((a) => !(a in player.dataKeys))).toEqual([])
-    // The events the engine's handlePusherEvent / handlePlayerEvent take.
-    expect(pusher.events).toEqual(expect.arrayContaining(['statechange', 'netstatus', 'error', 'audiovolumenotify']))
-    expect(player.events).toEqual(expect.arrayContaining(['statechange', 'netstatus', 'error', 'audiovolumenotify', 'metadatachange']))
-    // The ones stock Taro 4.2 drops are really there (the plugin's work).
-    for (const a of ['mute-audio', 'mute-video', 'enable-recv-message', 'enable-metadata']) expect(player.dataKeys).toHaveProperty([a])
-    for (const a of ['enable-ear-monitor', 'fps', 'voice-changer-type']) expect(pusher.dataKeys).toHaveProperty([a])
-  })
-
   it('the call page is at most 40 lines of TSX (reusable pieces live in @minirtc/taro)', () => {
     const source = readFileSync(path.resolve(__dirname, '../../../apps/taro-demo/src/pages/call/index.tsx'), 'utf8')
     expect(source.trimEnd().split('\n').length).toBeLessThanOrEqual(40)
@@ -130,110 +64,205 @@ describe('compiled Taro demo page (miniprogram-simulate, real server)', () => {
   it('renders the call page before joining', () => {
     expect(text()).toContain('Not in a room')
     expect(text()).toContain('Join')
-    expect(pusherNode()).toBeUndefined()
-    expect(playerNodes()).toEqual([])
+    expect(pusher()).toBeUndefined()
+    expect(players()).toEqual([])
   })
 
   it('joins: token from the dev endpoint, socket to the build-time server, push URL and every pusher attribute in page data', async () => {
-    tap('join')
-    const url = await until('push url in page data', () => pusherNode()?.attributes.url as string)
+    page.tap('join')
+    const url = await until(() => pusher()?.url as string, 'push url in page data')
     expect(url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
     const httpBase = BUILT_SERVER.replace(/^ws/, 'http').replace(/\/ws\/?$/, '')
-    expect(wx.requestUrls).toEqual([expect.stringMatching(/\/dev\/token\?roomId=demo&userId=taro_\w+$/)])
-    expect(wx.requestUrls[0]!.startsWith(httpBase + '/dev/token?')).toBe(true)
-    expect(wx.socketUrls).toEqual([BUILT_SERVER])
+    expect(requested('request')).toEqual([expect.stringMatching(/\/dev\/token\?roomId=demo&userId=taro_\w+$/)])
+    expect(requested('request')[0]!.startsWith(httpBase + '/dev/token?')).toBe(true)
+    expect(requested('connectSocket')).toEqual([BUILT_SERVER])
     expect(text()).toContain('Connected')
-    const attributes = pusherNode()!.attributes
+    const attributes = pusher()!
     expect(attributes.autopush).toBe(true)
-    // Runtime half of the plugin: each value sits at the pN key base.wxml reads.
-    for (const [k, v] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([k, attributes[kebab(k)]]).toEqual([k, v])
+    // Runtime half of the plugin: every engine attribute renders on the live-pusher with its value.
+    // The demo names its waiting-image (copied into the build); everything else is the default.
+    for (const [k, v] of Object.entries(DEFAULT_PUSHER_ATTRIBUTES)) expect([k, attributes[k]]).toEqual([k, k === 'waitingImage' ? '/minirtc/waiting-image.png' : v])
+  })
+
+  it('the rendered live-pusher binds every event the engine takes, and the attributes stock Taro drops', () => {
+    const [element] = page.elements('live-pusher')
+    // The events the engine's handlePusherEvent takes.
+    expect(element!.events).toEqual(expect.arrayContaining(['statechange', 'netstatus', 'error', 'audiovolumenotify']))
+    // Stock Taro 4.2 drops these; the plugin puts them back.
+    for (const a of ['enableEarMonitor', 'fps', 'voiceChangerType']) expect(element!.attributes).toHaveProperty([a])
   })
 
   it('the live-pusher pushes real media from its page data; its native events travel the compiled bindings', async () => {
     const peer = await bot('peer1')
     // The server announces a stream to others only once its media is live.
-    const own = await until('the demo\'s stream, live, seen by a peer', () => peer.engine.getSnapshot().streams.find((x) => x.streamId.startsWith('taro_')))
+    const own = await until(() => peer.engine.getSnapshot().streams.find((x) => x.streamId.startsWith('taro_')), 'the demo\'s stream, live, seen by a peer')
     expect(own.streamId).toMatch(/^taro_\w+_main$/)
-    const pushed = native.dispatched.filter((e) => e.id === 'minirtc-pusher')
+    expect(page.virtualPusher()!.publishCount).toBeGreaterThan(0)
+    const pushed = page.native.events.filter((e) => e.id === 'minirtc-pusher')
     expect(pushed.filter((e) => e.kind === 'statechange').map((e) => e.detail.code)).toContain(1002)
-    await until('a netstatus report', () => native.dispatched.some((e) => e.id === 'minirtc-pusher' && e.kind === 'netstatus'))
+    await until(() => page.native.events.some((e) => e.id === 'minirtc-pusher' && e.kind === 'netstatus'), 'a netstatus report')
   })
 
   it('the player list follows the room: a remote stream ADD renders a live-player that plays', async () => {
     const peer = bots[0]!
     await peer.publish('peer1_cam')
-    const [player] = await until('a live-player in page data', () => {
-      const nodes = playerNodes()
-      return nodes.length === 1 && nodes[0]!.attributes.src ? nodes : undefined
-    })
-    expect(player!.attributes.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
-    expect(player!.attributes.autoplay).toBe(true)
-    for (const [k, v] of Object.entries(DEFAULT_PLAYER_ATTRIBUTES)) if (k !== 'protocol') expect([k, player!.attributes[kebab(k)]]).toEqual([k, v])
+    const [player] = await until(() => {
+      const elements = players()
+      return elements.length === 1 && elements[0]!.attributes.src ? elements : undefined
+    }, 'a live-player in page data')
+    const attributes = player!.attributes
+    expect(attributes.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\/.+\.flv\?/)
+    expect(attributes.autoplay).toBe(true)
+    for (const [k, v] of Object.entries(DEFAULT_PLAYER_ATTRIBUTES)) if (k !== 'protocol') expect([k, attributes[k]]).toEqual([k, v])
+    // The events the engine's handlePlayerEvent takes, and the attributes stock Taro drops.
+    expect(player!.events).toEqual(expect.arrayContaining(['statechange', 'netstatus', 'error', 'audiovolumenotify', 'metadatachange']))
+    for (const a of ['muteAudio', 'muteVideo', 'enableRecvMessage', 'enableMetadata']) expect(attributes).toHaveProperty([a])
     // The virtual player pulls the peer's media and reports through bindstatechange="eh".
-    await until('player statechange 2004', () => native.dispatched.some((e) => e.id === player!.uid && e.kind === 'statechange' && e.detail.code === 2004))
+    await until(() => page.native.events.some((e) => e.id === player!.id && e.kind === 'statechange' && e.detail.code === 2004), 'player statechange 2004')
+    await until(() => page.virtualPlayer(player!.id)!.counters.framesReceived > 0, 'video frames received')
   })
 
   it('a native statechange -2301 on the live-player makes the engine restart playback with a fresh URL', async () => {
-    const [player] = playerNodes()
+    const [player] = players()
     const before = player!.attributes.src
-    page.querySelector('#' + player!.uid).dispatchEvent('statechange', { detail: { code: -2301 } })
-    await until('src cleared by the engine', () => playerNodes()[0]?.attributes.src === '')
-    const after = await until('src granted again', () => playerNodes()[0]?.attributes.src as string)
+    player!.fire('statechange', { code: -2301 })
+    await until(() => players()[0]?.attributes.src === '', 'src cleared by the engine')
+    const after = await until(() => players()[0]?.attributes.src as string, 'src granted again')
     expect(after).toMatch(/^http:/)
     expect(after).not.toBe(before)
-    // metadatachange reaches the engine too (it surfaces SEI as recvSEI; nothing to render).
-    page.querySelector('#' + player!.uid).dispatchEvent('metadatachange', { detail: { sei: 'hello' } })
+  })
+
+  it('SEI from a peer travels the compiled live-player binding (2012) to the page; snapshot and room extra info too', async () => {
+    const peer = bots[0]!
+    const info = () => page.elements('text').find((e) => e.id === 'info')!.text()
+    await until(() => players()[0]?.attributes.src, 'playing again')
+    await peer.engine.getPusherInstance().sendSEI('hello taro')
+    await until(() => info().includes('peer1_cam: hello taro'), 'the SEI on the page')
+    expect(page.native.events).toContainEqual(expect.objectContaining({ tag: 'live-player', kind: 'statechange', detail: expect.objectContaining({ code: 2012, message: 'hello taro' }) }))
+    // metadatachange reaches the engine the same way
+    players()[0]!.fire('metadatachange', { sei: 'from metadata' })
+    await until(() => info().includes('peer1_cam: from metadata'), 'metadatachange SEI on the page')
+    // the pusher's snapshot through the compiled page's LivePusherContext
+    page.tap('shot')
+    const shot = await until(() => page.elements('image').find((e) => e.id === 'snapshot')?.attributes.src as string, 'the snapshot shown')
+    expect(shot).toMatch(/^headless:\/\/snapshot\//)
+    expect(mp.wx.contextCalls.filter((c) => c.kind === 'pusher').map((c) => c.method)).toContain('snapshot')
+    // room extra info set by a peer reaches the page
+    await peer.room.setRoomExtraInfo('topic', 'taro')
+    await until(() => info().includes('topic=taro'), 'room extra info on the page')
   })
 
   it('tapping a remote tile toggles mute-audio in page data', async () => {
-    const id = playerNodes()[0]!.uid
-    tap(id)
-    await until('mute-audio true', () => playerNodes()[0]?.attributes['mute-audio'] === true)
-    tap(id)
-    await until('mute-audio false', () => playerNodes()[0]?.attributes['mute-audio'] === false)
+    const id = players()[0]!.id
+    page.tap(id)
+    await until(() => players()[0]?.attributes.muteAudio === true, 'mute-audio true')
+    page.tap(id)
+    await until(() => players()[0]?.attributes.muteAudio === false, 'mute-audio false')
   })
 
   it('mute mic, camera off and switch camera change the pusher\'s attributes in page data', async () => {
-    tap('mic')
-    await until('enable-mic false', () => pusherNode()?.attributes['enable-mic'] === false)
+    page.tap('mic')
+    await until(() => pusher()?.enableMic === false, 'enable-mic false')
     expect(text()).toContain('Unmute mic')
-    tap('camera')
-    await until('enable-camera false', () => pusherNode()?.attributes['enable-camera'] === false)
-    tap('flip')
-    await until('device-position back', () => pusherNode()?.attributes['device-position'] === 'back')
+    page.tap('camera')
+    await until(() => pusher()?.enableCamera === false, 'enable-camera false')
+    page.tap('flip')
+    await until(() => pusher()?.devicePosition === 'back', 'device-position back')
     // device-position only applies when the component is inserted; the context call switches live.
-    expect(pusherCalls).toContain('switchCamera')
-    tap('mic')
-    tap('camera')
-    await until('mic and camera back on', () => pusherNode()?.attributes['enable-mic'] === true && pusherNode()?.attributes['enable-camera'] === true)
+    expect(pusherCalls()).toContain('switchCamera')
+    page.tap('mic')
+    page.tap('camera')
+    await until(() => pusher()?.enableMic === true && pusher()?.enableCamera === true, 'mic and camera back on')
   })
 
   it('a denied camera (binderror 10001) shows the permission prompt; Open settings publishes again', async () => {
-    page.querySelector('#minirtc-pusher').dispatchEvent('error', { detail: { errCode: 10001, errMsg: 'camera denied' } })
-    await until('the prompt', () => text().includes('Camera access is off.'))
-    expect(pusherNode()!.attributes.url).toBe('')
-    tap('minirtc-open-settings')
-    await until('published again', () => pusherNode()?.attributes.url)
-    expect(wx.openSettingCalls).toBe(1)
-    await until('prompt gone', () => !text().includes('Camera access is off.'))
+    page.elements('live-pusher')[0]!.fire('error', { errCode: 10001, errMsg: 'camera denied' })
+    await until(() => text().includes('Camera access is off.'), 'the prompt')
+    expect(pusher()!.url).toBe('')
+    page.tap('minirtc-open-settings')
+    await until(() => pusher()?.url, 'published again')
+    expect(mp.wx.openSettingCalls).toBe(1)
+    await until(() => !text().includes('Camera access is off.'), 'prompt gone')
+  })
+
+  it("in the background the pusher reports 5000 and the peer sees the demo's waiting-image; back, the camera on the same push, no second ADD", async () => {
+    const peer = bots[0]!
+    // Published again after the previous test: the server announces it once its media is live.
+    const own = (await until(() => peer.engine.getSnapshot().streams.find((x) => x.streamId.startsWith('taro_')), 'the demo\'s stream')).streamId
+    let adds = 0
+    const off = peer.room.on('roomStreamUpdate', (_r, type, streams) => void (type === 'ADD' && streams.some((x) => x.streamId === own) && adds++))
+    expect(pusher()!.waitingImage).toBe('/minirtc/waiting-image.png')
+    expect(existsSync(path.join(dist, 'minirtc/waiting-image.png'))).toBe(true) // copied by the demo's Taro config
+    await until(() => pusher()?.url, 'pushing')
+    const url = pusher()!.url
+    await peer.play(own)
+    const seen = peer.renderer.players.get(own)!
+    await until(() => seen.counters.width === 640, 'the camera at the peer')
+    mp.wx.emitApp('hide')
+    await until(() => page.native.events.some((e) => e.id === 'minirtc-pusher' && e.kind === 'statechange' && e.detail.code === 5000), '5000 at the pusher')
+    await until(() => seen.counters.width === 360 && seen.counters.height === 640, 'the waiting-image at the peer')
+    mp.wx.emitApp('show')
+    await until(() => seen.counters.width === 640, 'the camera again')
+    expect(pusher()!.url).toBe(url)
+    expect(page.virtualPusher()!.state).toBe('pushing')
+    expect(adds).toBe(0)
+    off()
+    peer.room.stop(own)
   })
 
   it('the player list follows a stream DELETE', async () => {
+
     bots[0]!.stopPublish()
-    await until('no live-player', () => playerNodes().length === 0)
+    await until(() => players().length === 0, 'no live-player')
   })
 
   it('leaves the room', async () => {
-    tap('join')
-    await until('not in a room', () => text().includes('Not in a room'))
-    expect(pusherNode()).toBeUndefined()
-    await until('the peer sees the demo user leave', () => bots[0]!.engine.getSnapshot().users.every((u) => !u.userId.startsWith('taro_')))
+    page.tap('join')
+    await until(() => text().includes('Not in a room'), 'not in a room')
+    expect(pusher()).toBeUndefined()
+    await until(() => bots[0]!.engine.getSnapshot().users.every((u) => !u.userId.startsWith('taro_')), 'the peer sees the demo user leave')
+  })
+
+  it('the screen stayed on during the call; camera refused in the settings: the prompt, no push; allowed in the settings page, it publishes', async () => {
+    // On from the join (and again after every return to the page), off once: when the page left.
+    expect(mp.wx.phone.keepScreenOn[0]).toBe(true)
+    expect(mp.wx.phone.keepScreenOn.filter((on) => !on)).toHaveLength(1)
+    expect(mp.wx.phone.keepScreenOn.at(-1)).toBe(false)
+    expect(mp.wx.phone.obeyMuteSwitch.at(-1)).toBe(true)
+    mp.wx.authSetting['scope.camera'] = false
+    page.tap('join')
+    await until(() => text().includes('Camera access is off.'), 'the prompt')
+    expect(pusher()!.url).toBe('')
+    const opened = mp.wx.openSettingCalls
+    mp.wx.settingsChoice = { 'scope.camera': true }
+    page.tap('minirtc-open-settings')
+    await until(() => pusher()?.url, 'published after the settings page')
+    expect(mp.wx.openSettingCalls).toBe(opened + 1)
+    await until(() => !text().includes('Camera access is off.'), 'prompt gone')
+    page.tap('join')
+    await until(() => text().includes('Not in a room'), 'left')
+  })
+
+  it('the privacy agreement declined: PRIVACY_DENIED and the prompt; its agree button (open-type="agreePrivacyAuthorization") publishes', async () => {
+    mp.wx.phone.privacyAgreed = false
+    delete mp.wx.authSetting['scope.record'] // never asked: WeChat must ask, and the agreement comes first
+    page.tap('join')
+    await until(() => text().includes('The privacy agreement was declined.'), 'the privacy prompt')
+    expect(pusher()!.url).toBe('')
+    page.tap('minirtc-agree-privacy')
+    await until(() => pusher()?.url, 'published after agreeing')
+    expect(mp.wx.phone.privacyAgreed).toBe(true)
+    expect(mp.wx.phone.asked).toContain('scope.record')
+    await until(() => !text().includes('The privacy agreement was declined.'), 'prompt gone')
+    page.tap('join')
+    await until(() => text().includes('Not in a room'), 'left')
   })
 
   it('page unload leaves the room', async () => {
-    tap('join')
-    await until('in the room again', () => bots[0]!.engine.getSnapshot().users.some((u) => u.userId.startsWith('taro_')))
-    page.detach()
-    await until('the peer sees the demo user leave', () => bots[0]!.engine.getSnapshot().users.every((u) => !u.userId.startsWith('taro_')))
+
+    page.tap('join')
+    await until(() => bots[0]!.engine.getSnapshot().users.some((u) => u.userId.startsWith('taro_')), 'in the room again')
+    page.close()
+    await until(() => bots[0]!.engine.getSnapshot().users.every((u) => !u.userId.startsWith('taro_')), 'the peer sees the demo user leave')
   })
 })

@@ -6,58 +6,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import path from 'node:path'
 import { readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { startServer, type RunningServer } from '@minirtc/server'
-import { readCompiledComponent } from './harness/baseWxml'
-import { installMiniProgramGlobals } from './harness/miniProgramGlobals'
-import { NativeLiveComponents } from './harness/nativeLiveComponents'
-import { installWxBridge, type WxBridge } from './harness/wxBridge'
+import { createMiniProgram, until, type MiniProgram, type SimulatedPage } from '@minirtc/testing'
 
-const require = createRequire(import.meta.url)
 const repo = path.resolve(__dirname, '../../..')
-const dist = path.join(repo, 'apps/taro-demo/dist')
-const pages = installMiniProgramGlobals('pages/room/index')
 let srv: RunningServer
-let wx: WxBridge
-let page: any
-let native: NativeLiveComponents
-
-async function until<T>(what: string, check: () => T | undefined | false, timeoutMs = 15000): Promise<T> {
-  const started = Date.now()
-  for (;;) {
-    const v = check()
-    if (v) return v
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for ' + what)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
-
-/** The Taro node id (`sid`) of the element whose text child is `text`; the page sets no ids. */
-function elementWithText(node: any, text: string): string | undefined {
-  if (!node || !Array.isArray(node.cn)) return undefined
-  if (node.cn.some((c: any) => c.v === text)) return node.uid || node.sid
-  for (const c of node.cn) {
-    const found = elementWithText(c, text)
-    if (found) return found
-  }
-  return undefined
-}
+let mp: MiniProgram
+let page: SimulatedPage
 
 beforeAll(async () => {
   srv = await startServer({ host: '127.0.0.1', port: 0, rtmpPort: 0, flvPort: 0, apps: [{ appId: 'dev', secret: 'readme-secret-0123456789abcdef' }], dev: true, logger: { level: 'silent' } })
-  const simulate = require('miniprogram-simulate')
-  const baseWxml = path.join(dist, 'base.wxml')
-  native = new NativeLiveComponents(readCompiledComponent(baseWxml, 'live-pusher'), readCompiledComponent(baseWxml, 'live-player'), (id) => page && page.querySelector('#' + id))
-  wx = installWxBridge({ server: srv.url, http: srv.httpUrl, contexts: { pusher: () => [...native.pushers.values()][0]?.context ?? null, player: (id) => native.players.get(id)?.context ?? null } })
-  require(path.join(dist, 'app.js'))
-  page = simulate.render(simulate.load(path.join(dist, 'pages/room/index'), 'page-room', { rootPath: dist }))
-  pages.onRender.add((p) => native.sync(p.data))
-  page.attach(document.createElement('parent-wrapper'))
+  mp = createMiniProgram({ root: path.join(repo, 'apps/taro-demo/dist'), server: srv })
+  page = await mp.open('pages/room/index')
 })
 
 afterAll(async () => {
-  page?.detach()
-  native?.destroy()
+  mp?.close()
   await srv?.close()
 })
 
@@ -70,11 +34,14 @@ describe('README page', () => {
   })
 
   it('joins and publishes against a --dev server', async () => {
-    await until('first render', () => (page.dom.textContent as string).includes('Not in a room'))
-    page.querySelector('#' + elementWithText(page.data.root, 'Join')).dispatchEvent('tap', { detail: {} })
-    await until('push url in page data', () => native.nodes(page.data, 'live-pusher')[0]?.attributes.url)
-    expect(wx.requestUrls).toEqual(['http://127.0.0.1:8090/dev/token?roomId=room-1&userId=alice'])
-    expect(wx.socketUrls).toEqual(['ws://127.0.0.1:8090/ws'])
-    expect(page.dom.textContent).toContain('Leave')
+    await until(() => page.text().includes('Not in a room'), 'first render')
+    // The page sets no ids: tap the element that reads "Join".
+    page.tap('Join')
+    await until(() => page.pusher()?.url, 'push url in page data')
+    expect(mp.wx.requested).toEqual([
+      { api: 'request', url: 'http://127.0.0.1:8090/dev/token?roomId=room-1&userId=alice' },
+      { api: 'connectSocket', url: 'ws://127.0.0.1:8090/ws' },
+    ])
+    expect(page.text()).toContain('Leave')
   })
 })

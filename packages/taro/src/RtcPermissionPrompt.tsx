@@ -1,5 +1,4 @@
 import { Button, Text, View } from '@tarojs/components'
-import Taro from '@tarojs/taro'
 import { ErrorCode } from '@minirtc/core'
 import type { RtcRoom } from './useRtcRoom'
 
@@ -11,23 +10,31 @@ export interface RtcPermissionPromptProps {
 }
 
 /**
- * Shown after the user denied the camera (7004) or microphone (7005). WeChat asks only once:
- * after a denial the only way back is the settings page (`Taro.openSetting`, which must run from
- * a tap). When both permissions are granted there, publishing starts again.
+ * Shown while the camera (CAMERA_DENIED) or the microphone (MICROPHONE_DENIED) is refused, or the
+ * privacy agreement declined (PRIVACY_DENIED). WeChat asks for a scope only once: after a refusal
+ * the only way back is the settings page, which a button of `open-type="openSetting"` opens; the
+ * page shows again on the way back and the room publishes what the refusal held back. The
+ * agreement is accepted with a button of `open-type="agreePrivacyAuthorization"`, then the room
+ * publishes again.
  */
 export function RtcPermissionPrompt({ room, className, text, buttonText }: RtcPermissionPromptProps) {
   const error = room.error
-  if (!error || (error.code !== ErrorCode.CAMERA_DENIED && error.code !== ErrorCode.MICROPHONE_DENIED)) return null
-  const openSettings = () =>
-    Taro.openSetting().then(({ authSetting }) => {
-      if (authSetting['scope.camera'] && authSetting['scope.record']) return room.publish(error.streamId || undefined)
-    }).catch(() => undefined)
+  const code = error && error.code
+  const privacy = code === ErrorCode.PRIVACY_DENIED
+  if (!error || (code !== ErrorCode.CAMERA_DENIED && code !== ErrorCode.MICROPHONE_DENIED && !privacy)) return null
+  const said = privacy ? 'The privacy agreement was declined.' : code === ErrorCode.CAMERA_DENIED ? 'Camera access is off.' : 'Microphone access is off.'
   return (
     <View className={className} style={className ? undefined : { padding: '8px 12px' }}>
-      <Text>{text || (error.code === ErrorCode.CAMERA_DENIED ? 'Camera access is off.' : 'Microphone access is off.')}</Text>
-      <Button id='minirtc-open-settings' size='mini' type='primary' onClick={openSettings}>
-        {buttonText || 'Open settings'}
-      </Button>
+      <Text>{text || said}</Text>
+      {privacy ? (
+        <Button id='minirtc-agree-privacy' size='mini' type='primary' openType='agreePrivacyAuthorization' onAgreePrivacyAuthorization={() => room.publish(error.streamId || undefined).catch(() => undefined)}>
+          {buttonText || 'Agree'}
+        </Button>
+      ) : (
+        <Button id='minirtc-open-settings' size='mini' type='primary' openType='openSetting'>
+          {buttonText || 'Open settings'}
+        </Button>
+      )}
     </View>
   )
 }

@@ -1,10 +1,12 @@
 import Taro from '@tarojs/taro'
 import { getCurrentInstance } from '@tarojs/runtime'
 import type { Platform } from '@minirtc/core'
+import { miniProgramPhone, type MiniProgramApi } from '@minirtc/core/miniprogram'
 
 /**
- * The `Platform` for Taro mini-programs: `Taro.connectSocket`, WeChat's live contexts, timers and
- * `Taro.onNetworkStatusChange`. Call it while a page renders (useRtcRoom does): it captures that
+ * The `Platform` for Taro mini-programs: `Taro.connectSocket`, WeChat's live contexts, timers, and
+ * the phone (network type, permissions, screen, mute switch, base library) from `Taro`, which
+ * mirrors `wx`. Call it while a page renders (useRtcRoom does): it captures that
  * page, the scope `createLivePlayerContext(id, scope)` needs.
  * @example
  * const engine = new RtcEngine({ appId, server, platform: createTaroPlatform() })
@@ -12,9 +14,13 @@ import type { Platform } from '@minirtc/core'
 export function createTaroPlatform(): Platform {
   // Taro sets Current.page to null while the page is hidden, so take it now, or at the latest
   // when the first context is made. Players that useRtcRoom renders sit directly in the page.
+  const instance = getCurrentInstance()
   let page: unknown = currentPage()
   const scope = () => page || (page = currentPage())
-  return {
+  // The page's show/hide event keys for Taro's eventCenter (what useDidShow listens to).
+  const router = instance && instance.router
+  // Object.assign, not spread: the ES2017 output would carry a spread helper.
+  return Object.assign(miniProgramPhone(Taro as unknown as MiniProgramApi), {
     connect(url, handlers) {
       let task: Taro.SocketTask | null = null
       let pendingClose: { code: number; reason: string } | null = null
@@ -55,12 +61,26 @@ export function createTaroPlatform(): Platform {
     setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (handle) => clearTimeout(handle as number),
     now: () => Date.now(),
-    onNetworkChange(listener) {
-      const onChange = (res: { isConnected: boolean }) => listener(res.isConnected)
-      Taro.onNetworkStatusChange(onChange)
-      return () => Taro.offNetworkStatusChange(onChange)
+    // Unload needs no event: the page's unload unmounts the hook, which destroys the room.
+    onLifecycle(listener) {
+      const show = () => listener('show')
+      const hide = () => listener('hide')
+      if (router) {
+        Taro.eventCenter.on(router.onShow, show)
+        Taro.eventCenter.on(router.onHide, hide)
+      }
+      Taro.onAppShow(show)
+      Taro.onAppHide(hide)
+      return () => {
+        if (router) {
+          Taro.eventCenter.off(router.onShow, show)
+          Taro.eventCenter.off(router.onHide, hide)
+        }
+        Taro.offAppShow(show)
+        Taro.offAppHide(hide)
+      }
     },
-  }
+  } as Platform)
 }
 
 function currentPage(): unknown {

@@ -2,6 +2,8 @@ import './taroComponentTypes'
 
 export { useRtcRoom } from './useRtcRoom'
 export type { RtcRoom, UseRtcRoomOptions } from './useRtcRoom'
+export type { RoomMethods, TokenProvider } from '@minirtc/core/room'
+export { ErrorCode, RtcError } from '@minirtc/core'
 export { RtcPusher, DEFAULT_LIVE_VIEW_STYLE } from './RtcPusher'
 export type { RtcPusherProps } from './RtcPusher'
 export { RtcPlayer } from './RtcPlayer'

@@ -1,18 +1,11 @@
 /** The page in packages/uni/README.md is a page of the demo, compiled and rendered here; the demo stays short. */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { beforeAll, expect, it } from 'vitest'
-import { installWx } from './wxShim'
-import { findAll, loadCallPage } from './loadCallPage'
-import { renderedAttributes } from './compiledBindings'
-import { pusherBindings } from './nativeLayer'
+import { expect, it } from 'vitest'
+import { createMiniProgram } from '@minirtc/testing'
+import { layout } from './layout'
 
 const repo = path.resolve(__dirname, '../../..')
-
-beforeAll(() => {
-  // nothing connects: the page only renders
-  installWx({ ws: 'ws://127.0.0.1:9/ws', http: 'http://127.0.0.1:9', builtIn: 'ws://127.0.0.1:8090/ws' })
-})
 
 it('README page = apps/uni-demo/src/pages/readme/readme.vue', () => {
   const readme = readFileSync(path.join(repo, 'packages/uni/README.md'), 'utf8')
@@ -27,15 +20,16 @@ it('README pages.json easycom line = the demo one', () => {
 })
 
 it('the compiled README page renders the preview, the grid and the room state through easycom components', async () => {
-  const p = await loadCallPage('pages/readme/readme')
-  expect(p.html()).toContain('DISCONNECTED')
-  expect(findAll(p.page, 'live-pusher')).toHaveLength(1)
-  expect(renderedAttributes(findAll(p.page, 'live-pusher')[0]!.owner, pusherBindings()).id).toBe('minirtc-pusher')
-  expect(findAll(p.page, 'live-player')).toHaveLength(0)
-  const json = JSON.parse(readFileSync(path.join(repo, 'apps/uni-demo/dist/build/mp-weixin/pages/readme/readme.json'), 'utf8'))
+  // nothing connects: the page only renders
+  const mp = createMiniProgram({ root: layout().dist, server: { url: 'ws://127.0.0.1:9/ws', httpUrl: 'http://127.0.0.1:9' } })
+  const p = await mp.open('pages/readme/readme')
+  expect(p.text()).toContain('DISCONNECTED')
+  expect(p.elements('live-pusher')).toHaveLength(1)
+  expect(p.pusher()!.id).toBe('minirtc-pusher')
+  expect(p.elements('live-player')).toHaveLength(0)
+  const json = JSON.parse(readFileSync(path.join(layout().dist, 'pages/readme/readme.json'), 'utf8'))
   expect(Object.keys(json.usingComponents).sort()).toEqual(['rtc-players', 'rtc-pusher'])
-  p.page.instance.onUnload()
-  p.page.detach()
+  mp.close()
 })
 
 it('the demo call page stays within 40 lines of template and script (styles excluded)', () => {

@@ -60,5 +60,6 @@ writeFileSync(
   readme.replace(/from '@minirtc\/uni'/g, "from '@/uni_modules/minirtc-uni/js_sdk/index.js'") +
     '\n\nFrom the plugin market (uni_modules): import from `@/uni_modules/minirtc-uni/js_sdk/index.js`; the components are found by easycom without the pages.json line.\n',
 )
-writeFileSync(join(out, 'changelog.md'), `## ${pkg.version}\n- useRoom, <rtc-pusher>, <rtc-player>, <rtc-players> for WeChat mini-programs (uni-app, Vue 3).\n`)
+// The plugin market reads changelog.md: the package's own, written by changesets.
+cpSync(join(pkgDir, 'CHANGELOG.md'), join(out, 'changelog.md'))
 console.log('uni_modules/minirtc-uni assembled in ' + out)

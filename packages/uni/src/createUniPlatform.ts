@@ -1,5 +1,7 @@
 import type { ComponentInternalInstance } from 'vue'
-import type { Platform } from '@minirtc/core'
+import { onHide, onShow, onUnload } from '@dcloudio/uni-app'
+import type { HostLifecycleEvent, Platform } from '@minirtc/core'
+import { createMiniProgramPlatform, type MiniProgramApi } from '@minirtc/core/miniprogram'
 
 /** A uni `Platform` that also knows which custom component renders each live element. */
 export interface UniPlatform extends Platform {
@@ -17,8 +19,9 @@ function mpComponent(instance: ComponentInternalInstance | null | undefined): an
 }
 
 /**
- * The `Platform` for uni-app: `uni.connectSocket`, `uni.createLivePusherContext` /
- * `uni.createLivePlayerContext`, `uni.onNetworkStatusChange`, timers and `Date.now`.
+ * The `Platform` for uni-app: the mini-program platform over `uni`, with
+ * `uni.createLivePusherContext` / `uni.createLivePlayerContext` in the component that renders
+ * each element, and the page's `onShow` / `onHide` / `onUnload`.
  *
  * Pass the page's `getCurrentInstance()`, taken synchronously in `setup`: after an `await` it is
  * null (dcloudio/uni-app#3174). WeChat looks a live-player up only inside the component that
@@ -32,48 +35,33 @@ function mpComponent(instance: ComponentInternalInstance | null | undefined): an
 export function createUniPlatform(instance?: ComponentInternalInstance | null): UniPlatform {
   const owners: Record<string, ComponentInternalInstance> = {}
   const owner = (id: string) => mpComponent(owners[id] || instance)
-  return {
-    connect(url, handlers) {
-      let closed = false
-      const closeOnce = (code: number, reason: string) => {
-        if (closed) return
-        closed = true
-        handlers.onClose(code, reason)
-      }
-      // uni-app promisifies APIs called without callbacks: only with `complete` does
-      // connectSocket return the SocketTask instead of a Promise.
-      const task = uni.connectSocket({ url, complete() {} })
-      task.onOpen(() => handlers.onOpen())
-      task.onMessage((res) => {
-        if (typeof res.data === 'string') handlers.onMessage(res.data)
-      })
-      task.onClose((res: any) => closeOnce((res && res.code) || 1006, (res && res.reason) || ''))
-      // Some WeChat versions report a failed connect with onError and never call onClose.
-      task.onError((res: any) => closeOnce(1006, (res && res.errMsg) || 'socket error'))
-      return {
-        send: (data) => task.send({ data }),
-        close: (code = 1000, reason = '') => task.close({ code, reason }),
-      }
-    },
+  const platform = createMiniProgramPlatform(uni as unknown as MiniProgramApi, {
     // WeChat ignores the id (one live-pusher per page); uni-app's other targets need it.
     createPusherContext: (id) => uni.createLivePusherContext(id, owner(id)) as any,
     createPlayerContext: (id) => uni.createLivePlayerContext(id, owner(id)) as any,
-    setTimeout: (fn, ms) => setTimeout(fn, ms),
-    clearTimeout: (handle) => clearTimeout(handle as any),
-    now: () => Date.now(),
-    onNetworkChange(listener) {
-      const onChange = (res: { isConnected: boolean }) => listener(res.isConnected)
-      uni.onNetworkStatusChange(onChange)
-      // offNetworkStatusChange needs base library 2.9.3; older ones keep the listener.
+    onPageLifecycle(listener) {
+      // uni-app cannot remove page hooks: `live` mutes them instead.
+      let live = true
+      const on = (event: HostLifecycleEvent) => () => {
+        if (live) listener(event)
+      }
+      if (instance) {
+        onShow(on('show'), instance)
+        onHide(on('hide'), instance)
+        onUnload(on('unload'), instance)
+      }
       return () => {
-        if (uni.offNetworkStatusChange) uni.offNetworkStatusChange(onChange)
+        live = false
       }
     },
-    own(id, component) {
+  })
+  // Object.assign, not spread: the ES2017 output would carry a spread helper.
+  return Object.assign(platform, {
+    own(id: string, component: ComponentInternalInstance) {
       owners[id] = component
       return () => {
         if (owners[id] === component) delete owners[id]
       }
     },
-  }
+  })
 }

@@ -1,5 +1,7 @@
 export { useRoom } from './useRoom'
-export type { MaybeReactive, Room, UseRoomOptions } from './useRoom'
+export type { MaybeReactive, UseRoomOptions } from './useRoom'
+export type { RtcRoom, RoomMethods, TokenProvider } from '@minirtc/core/room'
+export { ErrorCode, RtcError } from '@minirtc/core'
 export { createUniPlatform } from './createUniPlatform'
 export type { UniPlatform } from './createUniPlatform'
 export { ROOM_CONTEXT_KEY } from './roomContext'

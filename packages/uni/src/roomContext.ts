@@ -1,5 +1,6 @@
-import type { ComponentInternalInstance, ShallowRef } from 'vue'
-import type { EngineSnapshot, RtcEngine } from '@minirtc/core'
+import type { ComponentInternalInstance } from 'vue'
+import type { RtcEngine } from '@minirtc/core'
+import type { RtcRoom } from '@minirtc/core/room'
 
 /**
  * What `useRoom()` provides to `<rtc-pusher>` / `<rtc-player>` / `<rtc-players>` below it.
@@ -10,8 +11,8 @@ export const ROOM_CONTEXT_KEY = 'minirtc:room'
 
 export interface RoomContext {
   engine: RtcEngine
-  /** The engine snapshot, replaced on every change. */
-  snapshot: Readonly<ShallowRef<EngineSnapshot>>
+  /** The room, shallow-reactive: its snapshot fields change in place. */
+  room: RtcRoom
   /** Tell the platform which component renders element `id` (see `UniPlatform.own`). */
   own(id: string, instance: ComponentInternalInstance): () => void
 }

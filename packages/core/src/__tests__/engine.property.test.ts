@@ -238,7 +238,8 @@ describe('engine invariants under random sequences', () => {
         const r = run([{ t: 'login', userUpdate: true, autoPlay: true }, { t: 'advance', ms: 0 }, ...actions])
         for (const s of r.seen) seen.add(s)
       }),
-      { numRuns: 200 },
+      // A fixed seed: this checks the generator's reach, which must not depend on the draw.
+      { numRuns: 200, seed: 20261130 },
     )
     for (const s of ['pub:PUBLISHING', 'pub:PUBLISH_REQUESTING', 'play:PLAYING', 'play:PLAY_REQUESTING', 'room:CONNECTED', 'room:CONNECTING', 'room:DISCONNECTED', 'pub:NO_PUBLISH', 'play:NO_PLAY'])
       expect(seen.has(s), s).toBe(true)

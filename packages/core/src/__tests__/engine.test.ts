@@ -50,14 +50,14 @@ describe('login', () => {
     rig.clock.flush()
     const err = await p.catch((e) => e)
     expect(err).toBeInstanceOf(RtcError)
-    expect(err).toMatchObject({ code: 2003, reason: 'TOKEN_EXPIRED' })
+    expect(err).toMatchObject({ code: ErrorCode.TOKEN_EXPIRED, reason: 'TOKEN_EXPIRED' })
     expect(err.message).toMatch(/renewToken|new one/)
     expect(rig.of('roomStateChanged').map((a) => [a[1], a[2]])).toEqual([
       ['LOGINING', 0],
-      ['LOGIN_FAILED', 2003],
+      ['LOGIN_FAILED', ErrorCode.TOKEN_EXPIRED],
     ])
     expect(rig.engine.getSnapshot().roomState).toBe('DISCONNECTED')
-    expect(rig.engine.getSnapshot().error).toMatchObject({ code: 2003 })
+    expect(rig.engine.getSnapshot().error).toMatchObject({ code: ErrorCode.TOKEN_EXPIRED })
   })
 
   it('fails fast with NETWORK_ERROR when the server cannot be reached', async () => {
@@ -77,11 +77,10 @@ describe('login', () => {
     await expect(p).rejects.toMatchObject({ code: ErrorCode.REQUEST_TIMEOUT })
   })
 
-  it('validates IDs and the token before touching the network', async () => {
+  it('requires a user and a token before touching the network (the ID rules are the server\'s)', async () => {
     const rig = createTestRig()
-    await expect(rig.engine.loginRoom('bad room', 't', alice)).rejects.toMatchObject({ code: ErrorCode.INVALID_ROOM_ID })
-    await expect(rig.engine.loginRoom('r', 't', { userId: 'x'.repeat(65), userName: '' })).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_ID })
-    await expect(rig.engine.loginRoom('r', 't', { userId: 'u', userName: 'é'.repeat(129) })).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_NAME })
+    await expect(rig.engine.loginRoom('r', 't', undefined as never)).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_ID })
+    await expect(rig.engine.loginRoom('r', 't', { userId: '' })).rejects.toMatchObject({ code: ErrorCode.INVALID_USER_ID })
     await expect(rig.engine.loginRoom('r', '', alice)).rejects.toMatchObject({ code: ErrorCode.TOKEN_MISSING })
     expect(rig.server.sockets).toHaveLength(0)
   })
@@ -235,12 +234,13 @@ describe('publisher', () => {
     rig.engine.handlePusherEvent('statechange', { code: 3005 })
     rig.engine.handlePusherEvent('statechange', { code: 1005 })
     expect(rig.engine.getSnapshot().pusher.state).toBe('PUBLISHING')
-    const states = rig.of('publisherStateUpdate').map((a: any) => [a[0].state, a[0].errorCode])
+    // WeChat's code travels in nativeCode, never in errorCode (MiniRTC's own codes).
+    const states = rig.of('publisherStateUpdate').map((a: any) => [a[0].state, a[0].errorCode, a[0].nativeCode])
     expect(states).toEqual([
-      ['PUBLISH_REQUESTING', 0],
-      ['PUBLISHING', 0],
-      ['PUBLISH_REQUESTING', 1102],
-      ['PUBLISHING', 0],
+      ['PUBLISH_REQUESTING', 0, 0],
+      ['PUBLISHING', 0, 0],
+      ['PUBLISH_REQUESTING', 0, 1102],
+      ['PUBLISHING', 0, 0],
     ])
   })
 
@@ -300,12 +300,9 @@ describe('publisher', () => {
     expect(rig.engine.getSnapshot().pusher.state).toBe('NO_PUBLISH')
   })
 
-  it('validates the streamId and requires a room', async () => {
+  it('requires a room to publish', async () => {
     const rig = createTestRig()
     await expect(rig.engine.createPusher().start('s1')).rejects.toMatchObject({ code: ErrorCode.NOT_LOGGED_IN })
-    const r2 = await loggedInRig()
-    await expect(r2.engine.createPusher().start('has space')).rejects.toMatchObject({ code: ErrorCode.INVALID_STREAM_ID })
-    await expect(r2.engine.createPusher().start('a#b')).rejects.toMatchObject({ code: ErrorCode.INVALID_STREAM_ID })
   })
 
   it('stop() unpublishes, clears the URL and calls the context', async () => {

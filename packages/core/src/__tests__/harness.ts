@@ -296,7 +296,7 @@ export class FakePusherContext implements LivePusherContextLike {
     this.calls.push('sendMessage:' + o.msg)
     if (o.success) o.success({})
   }
-  snapshot(o: { success?: (r: unknown) => void }) {
+  snapshot(o?: { success?: (r: unknown) => void }) {
     this.calls.push('snapshot')
     if (o && o.success) o.success({ tempImagePath: 'wxfile://tmp.jpg', width: 360, height: 640 })
   }

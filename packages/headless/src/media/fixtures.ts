@@ -27,4 +27,6 @@ export const FIXTURES = {
   camera640x360: join(dir, 'camera-640x360.flv'),
   /** 320x240, 2 s (for resolution-change tests). */
   camera320x240: join(dir, 'camera-320x240.flv'),
+  /** 360x640, 2 s: the default waiting-image (@minirtc/core/assets/waiting-image.png), what a pusher sends in the background. */
+  waitingImage360x640: join(dir, 'waiting-image-360x640.flv'),
 } as const

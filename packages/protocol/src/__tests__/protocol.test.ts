@@ -25,8 +25,8 @@ describe('error codes', () => {
       expect(errorMessages[code], String(code)).toMatch(/\w{3}/)
       expect(ErrorCode[errorReason(code)]).toBe(code)
     }
-    expect(ErrorCode.TOKEN_EXPIRED).toBe(2003)
-    expect(ErrorCode.STREAM_ID_TAKEN).toBe(4001)
+    expect(ErrorCode.TOKEN_EXPIRED).toBe(102003)
+    expect(ErrorCode.STREAM_ID_TAKEN).toBe(104001)
     expect(errorReason(123456)).toBe('INTERNAL')
   })
   it('close codes are in the application range or RFC 6455', () => {

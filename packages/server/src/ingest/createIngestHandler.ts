@@ -11,7 +11,7 @@ import type { PushUrlCheck } from './pushUrl'
 export const INGEST_PATH = '/ingest'
 
 /**
- * WebSocket close code of a refused or failed ingest. The MiniRTC error code (5005, 5003, 6001…)
+ * WebSocket close code of a refused or failed ingest. The MiniRTC error code (MEDIA_UNAVAILABLE, MEDIA_URL_INVALID, RATE_LIMITED…)
  * does not fit a close code, so it is the first word of the close reason, and the server sends it
  * as a text frame `{ "type": "error", "error": { code, reason, message } }` before closing.
  */

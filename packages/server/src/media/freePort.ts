@@ -11,7 +11,8 @@ export function ensureFreePort(host: string, port: number): Promise<number> {
     srv.once('error', (err: NodeJS.ErrnoException) =>
       reject(
         err.code === 'EADDRINUSE'
-          ? new Error(`Port ${host}:${port} is already in use; choose another port (0 picks a free one).`)
+          ? // code and port kept, so the CLI can name the flag that sets this port
+            Object.assign(new Error(`Port ${host}:${port} is already in use; choose another port (0 picks a free one).`), { code: 'EADDRINUSE', port })
           : err,
       ),
     )

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { cleanup, render } from '@testing-library/react'
 import { createElement } from 'react'
-import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, type PlayerViewModel, type PusherViewModel } from '@minirtc/core'
+import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES, ErrorCode, type PlayerViewModel, type PusherViewModel } from '@minirtc/core'
 import { RtcPermissionPrompt, RtcPlayer, RtcPlayers, RtcPusher, RtcStatusBanner } from '../index'
 
 const rendered = vi.hoisted(() => ({ props: [] as Array<{ tag: string; props: Record<string, any> }> }))
@@ -18,8 +18,7 @@ vi.mock('@tarojs/components', () => {
   }
   return { LivePusher: host('live-pusher'), LivePlayer: host('live-player'), View: host('view'), Text: host('text'), Button: host('button') }
 })
-const openSetting = vi.hoisted(() => vi.fn())
-vi.mock('@tarojs/taro', () => ({ default: { openSetting }, useUnload() {}, useDidShow() {} }))
+vi.mock('@tarojs/taro', () => ({ default: {}, useUnload() {}, useDidShow() {} }))
 vi.mock('@tarojs/runtime', () => ({ getCurrentInstance: () => ({ page: null }) }))
 
 afterEach(() => {
@@ -122,18 +121,20 @@ describe('RtcStatusBanner / RtcPermissionPrompt', () => {
     expect(container.textContent).toBe('Not in a room · Token expired.')
   })
 
-  it('appears only for camera (7004) or microphone (7005) denial and publishes again once both are allowed', async () => {
+  it('appears only for a refused camera, microphone or privacy agreement: the settings button, or the agreement button that publishes again', () => {
     const publish = vi.fn(() => Promise.resolve())
     const { container, rerender } = render(<RtcPermissionPrompt room={{ error: { code: 1002, reason: 'X', message: 'x' }, publish }} />)
     expect(container.textContent).toBe('')
-    rerender(<RtcPermissionPrompt room={{ error: { code: 7004, reason: 'CAMERA_DENIED', message: 'x', streamId: 'me_main' }, publish }} />)
+    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.CAMERA_DENIED, reason: 'CAMERA_DENIED', message: 'x', streamId: 'me_main' }, publish }} />)
     expect(container.textContent).toContain('Camera access is off.')
-    openSetting.mockResolvedValueOnce({ authSetting: { 'scope.camera': true, 'scope.record': false } })
-    last('button').onClick()
-    await vi.waitFor(() => expect(openSetting).toHaveBeenCalledTimes(1))
-    expect(publish).not.toHaveBeenCalled()
-    openSetting.mockResolvedValueOnce({ authSetting: { 'scope.camera': true, 'scope.record': true } })
-    last('button').onClick()
-    await vi.waitFor(() => expect(publish).toHaveBeenCalledWith('me_main'))
+    // WeChat opens the settings from the button itself; the room publishes when the page shows again.
+    expect(last('button').openType).toBe('openSetting')
+    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.MICROPHONE_DENIED, reason: 'MICROPHONE_DENIED', message: 'x' }, publish }} />)
+    expect(container.textContent).toContain('Microphone access is off.')
+    rerender(<RtcPermissionPrompt room={{ error: { code: ErrorCode.PRIVACY_DENIED, reason: 'PRIVACY_DENIED', message: 'x' }, publish }} />)
+    expect(container.textContent).toContain('The privacy agreement was declined.')
+    expect(last('button').openType).toBe('agreePrivacyAuthorization')
+    last('button').onAgreePrivacyAuthorization()
+    expect(publish).toHaveBeenCalledTimes(1)
   })
 })

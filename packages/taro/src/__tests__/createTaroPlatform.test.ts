@@ -12,8 +12,10 @@ const taro = vi.hoisted(() => ({
   tasks: [] as Array<Record<string, any>>,
   connect: null as null | { resolve(task: unknown): void; reject(err: unknown): void },
   playerCalls: [] as unknown[][],
+  events: new Map<string, Set<Listener>>(),
 }))
-vi.mock('@tarojs/runtime', () => ({ getCurrentInstance: () => ({ page: taro.current.page }) }))
+const router = { onShow: 'pages/call.onShow', onHide: 'pages/call.onHide' }
+vi.mock('@tarojs/runtime', () => ({ getCurrentInstance: () => ({ page: taro.current.page, router }) }))
 vi.mock('@tarojs/taro', () => ({
   default: {
     // Like Taro's: a Promise of the SocketTask, resolved after wx's `success`.
@@ -25,6 +27,15 @@ vi.mock('@tarojs/taro', () => ({
     },
     onNetworkStatusChange() {},
     offNetworkStatusChange() {},
+    // Page show/hide reach hooks through Taro's eventCenter under the router's keys; app show/hide through onAppShow/onAppHide.
+    eventCenter: {
+      on: (key: string, fn: Listener) => taro.events.set(key, (taro.events.get(key) || new Set()).add(fn)),
+      off: (key: string, fn: Listener) => taro.events.get(key)?.delete(fn),
+    },
+    onAppShow: (fn: Listener) => taro.events.set('app.show', (taro.events.get('app.show') || new Set()).add(fn)),
+    onAppHide: (fn: Listener) => taro.events.set('app.hide', (taro.events.get('app.hide') || new Set()).add(fn)),
+    offAppShow: (fn: Listener) => taro.events.get('app.show')?.delete(fn),
+    offAppHide: (fn: Listener) => taro.events.get('app.hide')?.delete(fn),
   },
 }))
 
@@ -116,5 +127,22 @@ describe('createTaroPlatform', () => {
     await Promise.resolve()
     await Promise.resolve()
     expect(h.log).toEqual([['close', 1006, 'connectSocket:fail']])
+  })
+})
+
+describe('host lifecycle', () => {
+  const fire = (key: string) => taro.events.get(key)?.forEach((fn) => fn())
+  it("reports the page's show/hide (eventCenter) and the app's, and stops after the unsubscribe", () => {
+    const platform = createTaroPlatform()
+    const seen: string[] = []
+    const stop = platform.onLifecycle!((event) => seen.push(event))
+    fire(router.onShow)
+    fire(router.onHide)
+    fire('app.hide')
+    fire('app.show')
+    expect(seen).toEqual(['show', 'hide', 'hide', 'show'])
+    stop()
+    for (const key of [router.onShow, router.onHide, 'app.show', 'app.hide']) fire(key)
+    expect(seen).toHaveLength(4)
   })
 })

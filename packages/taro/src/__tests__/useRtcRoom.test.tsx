@@ -9,17 +9,8 @@ import { HeadlessRenderer, createBot, createNodePlatform, type Bot } from '@mini
 import { createToken, startServer, type RunningServer } from '@minirtc/server'
 import { useRtcRoom, type UseRtcRoomOptions } from '../index'
 
-// Taro's page lifecycle hooks only exist inside a mini-program page; record the unload callback.
-const lifecycle = vi.hoisted(() => ({ unload: [] as Array<() => void>, show: [] as Array<() => void> }))
-vi.mock('@tarojs/taro', () => ({
-  default: {},
-  useUnload: (fn: () => void) => {
-    lifecycle.unload.push(fn)
-  },
-  useDidShow: (fn: () => void) => {
-    lifecycle.show.push(fn)
-  },
-}))
+// The Node platform stands in for Taro's: @tarojs/taro is never reached.
+vi.mock('@tarojs/taro', () => ({ default: {} }))
 
 // @tarojs/runtime needs Taro's build-time globals; the page scope is irrelevant with the Node platform.
 vi.mock('@tarojs/runtime', () => ({ getCurrentInstance: () => ({ page: null }) }))
@@ -42,8 +33,6 @@ afterEach(async () => {
 afterAll(() => srv.close())
 
 function renderRoom(overrides: Partial<UseRtcRoomOptions> & { roomId: string }) {
-  lifecycle.unload.length = 0
-  lifecycle.show.length = 0
   const renderer = new HeadlessRenderer({ pusher: fast, player: { ...fast, stallTimeoutMs: 2500 } })
   const platform = createNodePlatform({ contexts: renderer })
   const user = { userId: 'taro_user', userName: 'Taro' }
@@ -136,37 +125,5 @@ describe('useRtcRoom', () => {
     expect(calls).toBe(1)
     await expiring
     await waitFor(() => expect(calls).toBe(2), { timeout: 5000 })
-  })
-
-  it('leaves the room when the page unloads', async () => {
-    const { hook } = renderRoom({ roomId: 'call-5' })
-    await act(() => hook.result.current.login())
-    expect(hook.result.current.roomState).toBe('CONNECTED')
-    act(() => lifecycle.unload.forEach((fn) => fn()))
-    expect(hook.result.current.engine.getSnapshot().roomState).toBe('DISCONNECTED')
-  })
-
-  it('rejoins and republishes on show only after the engine gave up reconnecting', async () => {
-    // The shared server is restarted on the same port (one embedded media server per process),
-    // under a policy that gives up at once.
-    const port = Number(new URL(srv.url).port)
-    const { hook } = renderRoom({ roomId: 'call-6', reconnectPolicy: { nextRetryDelayMs: () => null } })
-    const room = () => hook.result.current
-    await act(() => room().login())
-    await act(() => room().publish('taro_cam'))
-    // Shown while connected: nothing to do.
-    act(() => lifecycle.show.forEach((fn) => fn()))
-    expect(room().roomState).toBe('CONNECTED')
-
-    const failed = new Promise<void>((resolve) => room().engine.on('roomStateChanged', (_r, reason) => reason === 'RECONNECT_FAILED' && resolve()))
-    await srv.close()
-    await failed
-    await waitFor(() => expect(room().roomState).toBe('DISCONNECTED'))
-    srv = await startServer({ host: '127.0.0.1', port, rtmpPort: 0, flvPort: 0, apps: [APP], logger: { level: 'silent' } })
-
-    act(() => lifecycle.show.forEach((fn) => fn()))
-    await waitFor(() => expect(room().pusher.state).toBe('PUBLISHING'), { timeout: 15000 })
-    expect(room().roomState).toBe('CONNECTED')
-    expect(room().pusher.streamId).toBe('taro_cam')
   })
 })

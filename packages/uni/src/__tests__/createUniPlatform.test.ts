@@ -2,12 +2,20 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { ComponentInternalInstance } from 'vue'
 import { createUniPlatform } from '../createUniPlatform'
 
+// Page hooks exist only in uni-app's own Vue runtime; record them with the instance they target.
+const pageHooks = vi.hoisted(() => [] as Array<{ hook: string; fn: () => void; target: unknown }>)
+vi.mock('@dcloudio/uni-app', () => {
+  const record = (hook: string) => (fn: () => void, target: unknown) => pageHooks.push({ hook, fn, target })
+  return { onShow: record('show'), onHide: record('hide'), onUnload: record('unload') }
+})
+
 /** A stand-in for uni's API surface: records calls, lets the test play the SocketTask. */
 function fakeUni() {
   const task = { handlers: {} as Record<string, (res?: any) => void>, sent: [] as string[], closed: [] as unknown[] }
   const on = (name: string) => (fn: (res?: any) => void) => (task.handlers[name] = fn)
   const calls: Array<{ api: string; args: unknown[] }> = []
   const networkListeners: Array<(res: { isConnected: boolean }) => void> = []
+  const appListeners: Array<[string, () => void]> = []
   const uni = {
     connectSocket: vi.fn((opts: { url: string; complete?: () => void }) => ({
       onOpen: on('open'),
@@ -22,8 +30,12 @@ function fakeUni() {
     createLivePlayerContext: (...args: unknown[]) => (calls.push({ api: 'player', args }), { play() {} }),
     onNetworkStatusChange: (fn: (res: { isConnected: boolean }) => void) => networkListeners.push(fn),
     offNetworkStatusChange: vi.fn((fn: (res: { isConnected: boolean }) => void) => networkListeners.splice(networkListeners.indexOf(fn), 1)),
+    onAppShow: (fn: () => void) => appListeners.push(['show', fn]),
+    onAppHide: (fn: () => void) => appListeners.push(['hide', fn]),
+    offAppShow: (fn: () => void) => appListeners.splice(appListeners.findIndex((l) => l[1] === fn), 1),
+    offAppHide: (fn: () => void) => appListeners.splice(appListeners.findIndex((l) => l[1] === fn), 1),
   }
-  return { uni, task, calls, networkListeners }
+  return { uni, task, calls, networkListeners, appListeners }
 }
 
 /** What uni-mp-vue's instances look like to us: the mini-program component is `proxy.$scope`. */
@@ -105,5 +117,23 @@ describe('createUniPlatform', () => {
     off()
     expect(seen).toEqual([false, true])
     expect(fake.networkListeners).toHaveLength(0)
+  })
+})
+
+describe('host lifecycle', () => {
+  it("reports the page's show/hide/unload and the app's show/hide, and stops after the unsubscribe", () => {
+    pageHooks.length = 0
+    const page = instance('pages/call')
+    const platform = createUniPlatform(page)
+    const seen: string[] = []
+    const stop = platform.onLifecycle!((event) => seen.push(event))
+    expect(pageHooks.map((h) => [h.hook, h.target])).toEqual([['show', page], ['hide', page], ['unload', page]])
+    for (const h of pageHooks) h.fn()
+    for (const [, fn] of fake.appListeners.slice()) fn()
+    expect(seen).toEqual(['show', 'hide', 'unload', 'show', 'hide'])
+    stop()
+    expect(fake.appListeners).toEqual([])
+    for (const h of pageHooks) h.fn()
+    expect(seen).toHaveLength(5)
   })
 })

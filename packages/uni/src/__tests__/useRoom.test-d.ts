@@ -1,16 +1,18 @@
 import { expectTypeOf, it } from 'vitest'
-import { ref, type ComputedRef } from 'vue'
+import { ref } from 'vue'
 import type { ErrorInfo, PlayerViewModel, PusherViewModel, RoomState, RtcEngine } from '@minirtc/core'
+import type { RtcRoom } from '@minirtc/core/room'
 import { useRoom } from '../useRoom'
 
 const base = { server: 'wss://rtc.example.com/ws', appId: 'a', roomId: 'r', user: { userId: 'u', userName: 'U' }, token: 't' }
 
-it('returns typed refs and actions', () => {
+it('returns the RtcRoom every binding returns', () => {
   const room = useRoom(base)
-  expectTypeOf(room.roomState).toEqualTypeOf<ComputedRef<RoomState>>()
-  expectTypeOf(room.pusher.value).toEqualTypeOf<PusherViewModel>()
-  expectTypeOf(room.players.value['s1']).toEqualTypeOf<PlayerViewModel | undefined>()
-  expectTypeOf(room.error.value).toEqualTypeOf<ErrorInfo | null>()
+  expectTypeOf(room).toEqualTypeOf<RtcRoom>()
+  expectTypeOf(room.roomState).toEqualTypeOf<RoomState>()
+  expectTypeOf(room.pusher).toEqualTypeOf<PusherViewModel>()
+  expectTypeOf(room.players['s1']).toEqualTypeOf<PlayerViewModel | undefined>()
+  expectTypeOf(room.error).toEqualTypeOf<ErrorInfo | null>()
   expectTypeOf(room.publish).returns.toEqualTypeOf<Promise<void>>()
   expectTypeOf(room.engine).toEqualTypeOf<RtcEngine>()
 })

@@ -36,37 +36,37 @@ describe('useRoom over a real engine and server', () => {
     const { room, renderer } = roomIn(scope, 'uni-r1', 'ann')
     let alice: Bot | null = null
     try {
-      expect(room.roomState.value).toBe('DISCONNECTED')
+      expect(room.roomState).toBe('DISCONNECTED')
       await room.login()
-      expect(room.roomState.value).toBe('CONNECTED')
+      expect(room.roomState).toBe('CONNECTED')
 
       alice = await bot(srv, 'alice', 'uni-r1')
-      await until(room.engine, () => room.users.value.some((u) => u.userId === 'alice'), 'alice in users')
+      await until(room.engine, () => room.users.some((u) => u.userId === 'alice'), 'alice in users')
 
       // autoPlay defaults to true: the player appears as soon as the stream does
       await alice.publish('alice_cam')
-      await until(room.engine, () => room.players.value.alice_cam?.state === 'PLAYING', 'alice_cam PLAYING')
-      expect(room.streams.value.map((s) => s.streamId)).toEqual(['alice_cam'])
-      expect(Object.keys(room.players.value)).toEqual(['alice_cam'])
-      const player = room.players.value.alice_cam!
+      await until(room.engine, () => room.players.alice_cam?.state === 'PLAYING', 'alice_cam PLAYING')
+      expect(room.streams.map((s) => s.streamId)).toEqual(['alice_cam'])
+      expect(Object.keys(room.players)).toEqual(['alice_cam'])
+      const player = room.players.alice_cam!
       expect(player.streamId).toBe('alice_cam')
       expect(player.src).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/live\//)
       expect(player.id).toBe(room.engine.getSnapshot().players.alice_cam!.id)
 
       // publish with the default stream id <userId>_main; resolves at PUBLISHING (media confirmed)
       await room.publish()
-      expect(room.pusher.value.streamId).toBe('ann_main')
-      expect(room.pusher.value.state).toBe('PUBLISHING')
-      expect(room.pusher.value.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
+      expect(room.pusher.streamId).toBe('ann_main')
+      expect(room.pusher.state).toBe('PUBLISHING')
+      expect(room.pusher.url).toMatch(/^rtmp:\/\/127\.0\.0\.1:\d+\/live\//)
       await until(alice.engine, () => alice!.engine.getSnapshot().streams.some((s) => s.streamId === 'ann_main'), 'alice sees ann_main')
 
       room.setMute({ audio: true })
-      expect(room.pusher.value.enableMic).toBe(false)
+      expect(room.pusher.enableMic).toBe(false)
       room.setMute({ video: true, audio: false })
-      expect([room.pusher.value.enableCamera, room.pusher.value.enableMic]).toEqual([false, true])
-      const position = room.pusher.value.devicePosition
+      expect([room.pusher.enableCamera, room.pusher.enableMic]).toEqual([false, true])
+      const position = room.pusher.devicePosition
       room.switchCamera()
-      expect(room.pusher.value.devicePosition).not.toBe(position)
+      expect(room.pusher.devicePosition).not.toBe(position)
 
       // IM goes through the room the engine is in
       const got = next(alice.engine, 'IMRecvBroadcastMessage')
@@ -81,12 +81,12 @@ describe('useRoom over a real engine and server', () => {
 
       // the remote side stops: DELETE removes the player
       alice.stopPublish()
-      await until(room.engine, () => Object.keys(room.players.value).length === 0 && room.streams.value.length === 0, 'player removed')
+      await until(room.engine, () => Object.keys(room.players).length === 0 && room.streams.length === 0, 'player removed')
 
       room.stopPublish()
-      expect(room.pusher.value.state).toBe('NO_PUBLISH')
+      expect(room.pusher.state).toBe('NO_PUBLISH')
       room.logout()
-      expect(room.roomState.value).toBe('DISCONNECTED')
+      expect(room.roomState).toBe('DISCONNECTED')
     } finally {
       if (alice) await alice.leave()
       renderer.detach()
@@ -101,15 +101,15 @@ describe('useRoom over a real engine and server', () => {
     try {
       await room.login()
       await carl.publish('carl_cam')
-      await until(room.engine, () => room.streams.value.length === 1, 'carl_cam listed')
-      expect(room.players.value).toEqual({})
+      await until(room.engine, () => room.streams.length === 1, 'carl_cam listed')
+      expect(room.players).toEqual({})
       await room.play('carl_cam')
-      expect(room.players.value.carl_cam!.state).toBe('PLAYING')
+      expect(room.players.carl_cam!.state).toBe('PLAYING')
       // with a stream id, setMute mutes what we receive
       room.setMute({ audio: true }, 'carl_cam')
-      expect([room.players.value.carl_cam!.muteAudio, room.pusher.value.enableMic]).toEqual([true, true])
+      expect([room.players.carl_cam!.muteAudio, room.pusher.enableMic]).toEqual([true, true])
       room.stop('carl_cam')
-      expect(room.players.value).toEqual({})
+      expect(room.players).toEqual({})
     } finally {
       await carl.leave()
       renderer.detach()
@@ -133,7 +133,7 @@ describe('useRoom over a real engine and server', () => {
       await warned
       await waitFor(() => requests.length === 2, 5000, 'second token request')
       expect(requests).toEqual(['uni-r3/cat', 'uni-r3/cat'])
-      expect(room.roomState.value).toBe('CONNECTED')
+      expect(room.roomState).toBe('CONNECTED')
     } finally {
       renderer.detach()
       scope.stop()
@@ -148,10 +148,10 @@ describe('useRoom over a real engine and server', () => {
       await room.login()
       await until(eve.engine, () => eve.engine.getSnapshot().users.some((u) => u.userId === 'dan'), 'eve sees dan')
       scope.stop()
-      expect(room.roomState.value).toBe('CONNECTED') // the last mirrored value; no more updates
+      expect(room.roomState).toBe('CONNECTED') // the last mirrored value; no more updates
       await until(eve.engine, () => !eve.engine.getSnapshot().users.some((u) => u.userId === 'dan'), 'dan left')
       room.setMute({ audio: true }) // destroyed: ignored, nothing mirrored
-      expect(room.pusher.value.enableMic).toBe(true)
+      expect(room.pusher.enableMic).toBe(true)
     } finally {
       await eve.leave()
       renderer.detach()

@@ -11,7 +11,7 @@ export default function RoomPage() {
   const room = useRtcRoom({ server: 'ws://127.0.0.1:8090/ws', appId: 'dev', roomId: 'room-1', user, token: fetchToken })
   const inRoom = room.roomState !== 'DISCONNECTED'
   // Failures (camera denied, login refused...) show in the banner: room.error.
-  const join = () => room.login().then(() => room.publish()).catch(() => {})
+  const join = () => room.join({ publish: true }).catch(() => {})
   return (
     <View>
       <RtcStatusBanner room={room} />

@@ -1,0 +1,4 @@
+import { defineTaroConsumerTests } from './taroConsumer'
+import { TARO_VERSIONS } from './versions'
+
+defineTaroConsumerTests({ version: TARO_VERSIONS.newest, full: true })

@@ -1,0 +1,4 @@
+import { defineUniConsumerTests } from './uniConsumer'
+import { UNI_SETS } from './versions'
+
+defineUniConsumerTests('npm', { set: UNI_SETS.newest, full: true })

@@ -1,0 +1,5 @@
+export { createMiniProgram, type MiniProgram, type MiniProgramOptions, type SimulatedPage } from './MiniProgram'
+export type { LiveComponentOptions, LiveTag, NativeEvent, NativeLiveComponents } from './NativeLiveComponents'
+export type { RenderedElement } from './renderedElements'
+export type { ContextCall, ContextKind, SimulatedWx, TestServer } from './simulateWx'
+export { until } from './until'

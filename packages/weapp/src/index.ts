@@ -1,0 +1,6 @@
+export { createRoom } from './createRoom'
+export type { CreateRoomOptions, PageLike } from './createRoom'
+export { roomByKey } from './registry'
+export type { RegisteredRoom } from './registry'
+export type { RtcRoom, RoomMethods, TokenProvider } from '@minirtc/core/room'
+export { ErrorCode, RtcError } from '@minirtc/core'

@@ -1,0 +1,2 @@
+export { ZegoExpressEngine, type ZegoPlayer, type ZegoPusher } from './ZegoExpressEngine'
+export type * from './types'
