@@ -1,7 +1,37 @@
 // The real MiniRTC server in its own process (the bench pins it to one core). argv[2]: JSON of
-// extra startServer options (e.g. `media: { kind: 'nginx', ... }`). Commands: `mem` (after a GC).
-import { startServer } from '@minirtc/server'
+// extra startServer options (e.g. `media: { kind: 'nginx', ... }`). Commands: `mem` (after a GC),
+// `leaks` (what a soak checks is back to idle), `close`.
+import { readdirSync } from 'node:fs'
 import { APP, BENCH_RATE_LIMIT, serveWorker } from '../lib.mjs'
+
+// Soak: count live timers (unref'd ones too, which getActiveResourcesInfo() leaves out), so a
+// timer a session forgot to clear shows up. Installed before the server module is loaded.
+const liveTimers = new Set()
+if (process.env.MINIRTC_BENCH_COUNT_TIMERS === '1') {
+  const { setTimeout: st, setInterval: si, clearTimeout: ct, clearInterval: ci } = globalThis
+  globalThis.setTimeout = (fn, ms, ...a) => {
+    const t = st((...b) => {
+      liveTimers.delete(t)
+      fn(...b)
+    }, ms, ...a)
+    liveTimers.add(t)
+    return t
+  }
+  globalThis.setInterval = (fn, ms, ...a) => {
+    const t = si(fn, ms, ...a)
+    liveTimers.add(t)
+    return t
+  }
+  globalThis.clearTimeout = (t) => {
+    liveTimers.delete(t)
+    ct(t)
+  }
+  globalThis.clearInterval = (t) => {
+    liveTimers.delete(t)
+    ci(t)
+  }
+}
+const { startServer } = await import('@minirtc/server')
 
 const extra = JSON.parse(process.argv[2] ?? '{}')
 const srv = await startServer({
@@ -21,6 +51,21 @@ serveWorker(
       globalThis.gc?.()
       const m = process.memoryUsage()
       return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, gc: typeof globalThis.gc === 'function' }
+    },
+    /** File descriptors, live timers and handles by type, and RSS after a full GC. */
+    leaks() {
+      globalThis.gc?.()
+      globalThis.gc?.()
+      const resources = {}
+      for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
+      const m = process.memoryUsage()
+      return { rssMB: m.rss / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20, fds: readdirSync('/proc/self/fd').length, timers: liveTimers.size, resources }
+    },
+    /** A heap snapshot to `path` (leak hunting: compare a fresh one with one after a soak). */
+    async heapSnapshot({ path }) {
+      globalThis.gc?.()
+      const { writeHeapSnapshot } = await import('node:v8')
+      return writeHeapSnapshot(path)
     },
     async close() {
       await srv.close()

@@ -1,6 +1,5 @@
 import { ErrorCode } from '@minirtc/protocol'
 import { describe, expect, it } from 'vitest'
-import { ErrorCode } from '@minirtc/protocol'
 import { createToken } from '@minirtc/server'
 import { APP, useCall } from './helpers'
 

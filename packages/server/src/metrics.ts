@@ -55,12 +55,14 @@ export class Metrics {
   readonly rooms: Gauge
   readonly users: Gauge
   readonly streams: Gauge
+  readonly mediaConnections: Gauge
 
-  constructor(sample: () => { rooms: number; sessions: number; streams: number }) {
+  constructor(sample: () => { rooms: number; sessions: number; streams: number; mediaConnections: number }) {
     const reg = this.registry
     this.rooms = new Gauge({ name: 'minirtc_rooms', help: 'Rooms with users on this node', registers: [reg], collect() { this.set(sample().rooms) } })
     this.users = new Gauge({ name: 'minirtc_users', help: 'Sessions (users in rooms) on this node', registers: [reg], collect() { this.set(sample().sessions) } })
     this.streams = new Gauge({ name: 'minirtc_streams', help: 'Live streams on this node', registers: [reg], collect() { this.set(sample().streams) } })
+    this.mediaConnections = new Gauge({ name: 'minirtc_media_connections', help: 'Media connections (publishers and players) this node admitted and tracks', registers: [reg], collect() { this.set(sample().mediaConnections) } })
     collectDefaultMetrics({ register: reg, prefix: 'minirtc_' })
   }
 }

@@ -81,6 +81,42 @@ describe('every HTTP path with malformed encodings', () => {
   })
 })
 
+describe('slow readers on the admin API', () => {
+  it('stops reading pipelined requests from a client that does not read the answers', async () => {
+    srv = await start()
+    const u = new URL(srv.httpUrl)
+    const { connect } = await import('node:net')
+    const sock = connect(Number(u.port), u.hostname)
+    sock.on('error', () => {})
+    await new Promise((r) => sock.once('connect', r))
+    sock.pause() // never read an answer
+    const req = `GET /admin/rooms HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong-secret\r\nx-minirtc-app-id: ${APP.appId}\r\n\r\n`
+    const total = 100_000
+    let written = 0
+    await new Promise<void>((resolve) => {
+      const pump = () => {
+        while (written < total) {
+          written++
+          if (!sock.write(req)) return void sock.once('drain', pump)
+        }
+        resolve()
+      }
+      pump()
+      setTimeout(resolve, 3000)
+    })
+    await sleep(500)
+    const text = await (await fetch(srv.httpUrl + '/metrics')).text()
+    const handled = [...text.matchAll(/minirtc_auth_failures_total\{reason="(?:ADMIN_AUTH_FAILED|RATE_LIMITED)"\} (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0)
+    console.log(`admin pipelining: ${written} requests written, ${handled} answered while the client read nothing`)
+    expect(handled).toBeGreaterThan(0)
+    // Answers queue up only to the socket buffers; then the server stops reading this client, so
+    // the client's own writes back up before it got all its requests out.
+    expect(handled).toBeLessThan(total / 4)
+    expect(written).toBeLessThan(total)
+    sock.destroy()
+  })
+})
+
 describe('every ID field with control and bidi characters', () => {
   it('is refused with the field’s code, and nothing is stored', async () => {
     srv = await start()

@@ -3,9 +3,10 @@ import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { RedisRoomStore, type NodeHoldings } from '../store/RedisRoomStore'
 import type { ClusterEvent, ClusterLink } from './ClusterLink'
+import { sentinelOptions } from './redisUrl'
 
 export interface RedisClusterOptions {
-  /** `redis://[:password@]host:port[/db]` */
+  /** `redis://[:password@]host:port[/db]`, or Sentinel: `redis+sentinel://host:26379[,host:26379]/<master name>` */
   url: string
   /** A node that has not refreshed its heartbeat for this long is dead: its users and streams are removed. */
   nodeTtlMs: number
@@ -15,24 +16,32 @@ export interface RedisClusterOptions {
 }
 
 /**
- * Several server nodes on one Redis: the shared RoomStore, room events over pub/sub, node
+ * Several server nodes on one Redis: the shared RoomStore, room events on a Redis Stream, node
  * heartbeats, and the reaper that removes a dead node's users and streams.
  *
- * Every node publishes the pushes it fans out on one channel; every node delivers them to its
- * own members of that room. A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
+ * Every node appends the pushes it fans out to one stream (XADD) and reads it from the last entry
+ * it has seen (XREAD), delivering each to its own members of that room. Unlike pub/sub, a node
+ * whose Redis connection drops for a moment catches up on what it missed, each entry exactly
+ * once. The stream keeps entries for twice the node TTL: a node away longer is reaped anyway and
+ * drops its sessions (and a node that finds its position trimmed away does the same). A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
  * a node whose key expired is reaped by whichever live node wins `SET reap:<id> NX`.
  */
 export class RedisCluster implements ClusterLink {
   readonly nodeId = randomBytes(4).toString('hex')
   readonly store: RedisRoomStore
   private readonly prefix: string
-  private readonly channel: string
+  /** The room-event stream. */
+  private readonly events: string
+  /** ID of the last event read; reading resumes after it. */
+  private lastId = '0-0'
   private handler: (e: ClusterEvent) => void = () => {}
   private reaper: (h: NodeHoldings) => Promise<void> = async () => {}
   private lost: () => void = () => {}
   private timer: NodeJS.Timeout | undefined
   private httpUrl = ''
   private closed = false
+  /** The cluster's media-URL key as this node uses it (written back if Redis lost it). */
+  private key: string | undefined
 
   private constructor(
     private readonly cmd: Redis,
@@ -40,14 +49,15 @@ export class RedisCluster implements ClusterLink {
     private readonly o: RedisClusterOptions,
   ) {
     this.prefix = o.prefix ?? 'minirtc:'
-    this.channel = this.prefix + 'events'
+    this.events = this.prefix + 'events'
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
   }
 
   static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
     const opts = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 }
-    const cmd = new Redis(o.url, opts)
-    const sub = new Redis(o.url, opts)
+    const sentinel = sentinelOptions(o.url)
+    const cmd = sentinel ? new Redis({ ...sentinel, ...opts }) : new Redis(o.url, opts)
+    const sub = sentinel ? new Redis({ ...sentinel, ...opts }) : new Redis(o.url, opts)
     const log = o.log.child({ component: 'redis' })
     for (const c of [cmd, sub]) c.on('error', (e: Error) => log.warn({ err: e.message }, 'redis error'))
     try {
@@ -58,9 +68,57 @@ export class RedisCluster implements ClusterLink {
       throw new Error(`Cannot connect to Redis at ${redact(o.url)}: ${(e as Error).message}`, { cause: e })
     }
     const c = new RedisCluster(cmd, sub, o)
-    sub.on('message', (_ch: string, text: string) => c.receive(text))
-    await sub.subscribe(c.channel)
+    // Start after the newest entry: what happened before this node existed is not its business.
+    const newest = (await cmd.xrevrange(c.events, '+', '-', 'COUNT', 1))[0]
+    if (newest) c.lastId = newest[0]
+    void c.readLoop()
     return c
+  }
+
+  /**
+   * Read the event stream from `lastId`, forever. A read cut by a dropped connection is sent
+   * again by ioredis after the reconnect (same `lastId`), or fails and is retried here: either
+   * way the node catches up from where it was.
+   */
+  private async readLoop(): Promise<void> {
+    /** A read failed since the last good one (check for a gap; log once per outage). */
+    let failed = false
+    while (!this.closed) {
+      try {
+        if (failed && (await this.trimmedPast())) {
+          this.o.log.error({ node: this.nodeId }, 'missed cluster events were trimmed: dropping this node\'s sessions (clients log in again)')
+          this.lost()
+          const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
+          if (newest) this.lastId = newest[0]
+        }
+        const res = await this.sub.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.events, this.lastId)
+        failed = false
+        for (const [, entries] of res ?? []) {
+          for (const [id, fields] of entries) {
+            this.lastId = id
+            const i = fields.indexOf('m')
+            if (i >= 0 && fields[i + 1] !== undefined) this.receive(fields[i + 1]!)
+          }
+        }
+      } catch (e) {
+        if (this.closed) return
+        if (!failed) this.o.log.warn({ err: String(e) }, 'cluster event read failed; retrying')
+        failed = true
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
+  }
+
+  /** Whether entries after `lastId` were trimmed before we read them (we cannot catch up). */
+  private async trimmedPast(): Promise<boolean> {
+    let info: unknown[]
+    try {
+      info = (await this.cmd.xinfo('STREAM', this.events)) as unknown[]
+    } catch {
+      return false // no stream (yet, or Redis restarted empty): nothing was trimmed
+    }
+    const i = info.indexOf('max-deleted-entry-id')
+    return i >= 0 && compareIds(String(info[i + 1]), this.lastId) > 0
   }
 
   private receive(text: string): void {
@@ -96,7 +154,11 @@ export class RedisCluster implements ClusterLink {
 
   publish(e: ClusterEvent): void {
     if (this.closed) return
-    this.cmd.publish(this.channel, JSON.stringify({ o: this.nodeId, e })).catch((err: Error) => this.o.log.warn({ err: err.message }, 'cluster publish failed'))
+    // Entries older than twice the node TTL go: a node that was away longer has been reaped.
+    const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
+    this.cmd
+      .xadd(this.events, 'MINID', '~', minId, '*', 'm', JSON.stringify({ o: this.nodeId, e }))
+      .catch((err: Error) => this.o.log.warn({ err: err.message }, 'cluster publish failed'))
   }
 
   /** Both Redis connections are up (commands and the event subscription). */
@@ -112,7 +174,8 @@ export class RedisCluster implements ClusterLink {
   async mediaKey(): Promise<Buffer> {
     const k = this.prefix + 'mediakey'
     await this.cmd.set(k, randomBytes(32).toString('base64'), 'NX')
-    return Buffer.from((await this.cmd.get(k))!, 'base64')
+    this.key = (await this.cmd.get(k))!
+    return Buffer.from(this.key, 'base64')
   }
 
   /** Internal HTTP base of a live node (for forwarded media hooks), or undefined when it is gone. */
@@ -146,6 +209,9 @@ export class RedisCluster implements ClusterLink {
       }
       // Back in the node list if a peer reaped us meanwhile, so a later death is noticed too.
       await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
+      // A Redis restarted without persistence lost the media key: put ours back before a node
+      // that starts now invents another (its URLs would not verify on the running nodes).
+      if (this.key) await this.cmd.set(this.prefix + 'mediakey', this.key, 'NX')
       const nodes = await this.cmd.smembers(this.prefix + 'nodes')
       for (const n of nodes) {
         if (n === this.nodeId || this.closed) continue
@@ -174,6 +240,13 @@ export class RedisCluster implements ClusterLink {
     this.sub.disconnect()
     await this.cmd.quit().catch(() => this.cmd.disconnect())
   }
+}
+
+/** Order of two stream IDs (`<ms>-<seq>`). */
+function compareIds(a: string, b: string): number {
+  const [am = 0, as = 0] = a.split('-').map(Number)
+  const [bm = 0, bs = 0] = b.split('-').map(Number)
+  return am !== bm ? am - bm : as - bs
 }
 
 function redact(url: string): string {
