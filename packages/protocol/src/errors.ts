@@ -57,8 +57,12 @@ export const ErrorCode = {
   MEDIA_UNAVAILABLE: 105005,
   MEDIA_DUPLICATE_PUBLISH: 105006,
   MEDIA_IDLE: 105007,
+  RECORDING_NOT_CONFIGURED: 105008,
+  RECORDING_NOT_FOUND: 105009,
   // 106xxx: rate limits
   RATE_LIMITED: 106001,
+  TOO_MANY_RECORDINGS: 106002,
+  DISK_FULL: 106003,
   // 107xxx: client side
   NETWORK_ERROR: 107001,
   REQUEST_TIMEOUT: 107002,
@@ -141,7 +145,11 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   105005: 'This media feature is not available on this server.',
   105006: 'Another publisher is already pushing this stream.',
   105007: 'The media connection sent no data in time and was closed; publish again.',
+  105008: 'Recording is not configured on this server; set recording.dir in its config.',
+  105009: 'No such recording in this room; list them with GET /admin/rooms/:roomId/recordings.',
   106001: 'Too many requests; slow down.',
+  106002: 'The server already runs recording.maxRecorders recordings; stop one or raise the limit.',
+  106003: 'Free disk space in recording.dir is below recording.minFreeBytes; free space or move old recordings away.',
   109001: 'Internal server error.',
 }
 
