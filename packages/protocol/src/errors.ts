@@ -59,10 +59,12 @@ export const ErrorCode = {
   MEDIA_IDLE: 105007,
   RECORDING_NOT_CONFIGURED: 105008,
   RECORDING_NOT_FOUND: 105009,
+  RELAY_NOT_FOUND: 105010,
   // 106xxx: rate limits
   RATE_LIMITED: 106001,
   TOO_MANY_RECORDINGS: 106002,
   DISK_FULL: 106003,
+  TOO_MANY_RELAYS: 106004,
   // 107xxx: client side
   NETWORK_ERROR: 107001,
   REQUEST_TIMEOUT: 107002,
@@ -147,9 +149,11 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   105007: 'The media connection sent no data in time and was closed; publish again.',
   105008: 'Recording is not configured on this server; set recording.dir in its config.',
   105009: 'No such recording in this room; list them with GET /admin/rooms/:roomId/recordings.',
+  105010: 'No such relay in this room; list them with GET /admin/rooms/:roomId/relays.',
   106001: 'Too many requests; slow down.',
   106002: 'The server already runs recording.maxRecorders recordings; stop one or raise the limit.',
   106003: 'Free disk space in recording.dir is below recording.minFreeBytes; free space or move old recordings away.',
+  106004: 'The server already runs relay.maxRelays relays; remove one or raise the limit.',
   109001: 'Internal server error.',
 }
 

@@ -10,6 +10,8 @@ import type { Metrics } from './metrics'
 import type { AppCredentials } from './options'
 import { recordingsAdmin } from './recording/recordingsAdmin'
 import type { RecordingManager } from './recording/RecordingManager'
+import { relaysAdmin } from './relay/relaysAdmin'
+import type { RelayManager } from './relay/RelayManager'
 import type { Rooms } from './Rooms'
 
 export interface HttpApiDeps {
@@ -24,6 +26,7 @@ export interface HttpApiDeps {
   address: (req: IncomingMessage) => string
   /** Undefined when recording is not configured (its routes then answer RECORDING_NOT_CONFIGURED). */
   recordings?: RecordingManager | undefined
+  relays: RelayManager
   /** Cluster: false while this node cannot reach Redis (healthz then answers 503). */
   healthy?: () => boolean
 }
@@ -117,6 +120,7 @@ async function admin(req: IncomingMessage, res: ServerResponse, p: string[], app
   const roomId = p[1]!
   if (!isValidRoomId(roomId)) return fail(res, 400, ErrorCode.INVALID_ROOM_ID)
   if (await recordingsAdmin(req, res, p.slice(2), appId, roomId, deps.recordings)) return
+  if (await relaysAdmin(req, res, p.slice(2), appId, roomId, deps.relays)) return
   if (p.length === 3 && p[2] === 'users' && method === 'GET')
     return json(res, 200, { users: await rooms.listUsers(appId, roomId) })
   if (p.length === 3 && p[2] === 'streams' && method === 'GET')

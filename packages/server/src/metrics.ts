@@ -58,6 +58,12 @@ export class Metrics {
     labelNames: ['layout'],
     registers: [this.registry],
   })
+  readonly relaysActive = new Gauge({ name: 'minirtc_relays_active', help: 'Relays to RTMP URLs (CDN) on this server, waiting or relaying', registers: [this.registry] })
+  readonly relayFailures = new Counter({
+    name: 'minirtc_relay_failures_total',
+    help: 'Relay ffmpeg processes that ended without being asked to (publisher gone, target refused); retried with backoff',
+    registers: [this.registry],
+  })
   readonly webhooks = new Counter({
     name: 'minirtc_webhook_attempts_total',
     help: 'Webhook delivery attempts, by event and result (delivered, failed)',

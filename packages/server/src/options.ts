@@ -1,5 +1,6 @@
 import type { Logger } from 'pino'
 import type { AppRecordingOptions, RecordingOptions } from './recording/types'
+import type { RelayOptions } from './relay/RelayManager'
 import type { RoomStore } from './store/RoomStore'
 
 export interface AppCredentials {
@@ -145,6 +146,8 @@ export interface ServerOptions {
   adminFailuresPerMinute?: number
   /** Recordings (admin API, `recording.auto` per app); off without `dir`. See docs/server.md. */
   recording?: RecordingOptions
+  /** Relays of streams to RTMP URLs (admin API): limits. See docs/server.md. */
+  relay?: RelayOptions
   /** ffmpeg for browser publishers (the console's `/ingest`); default `ffmpeg` from PATH. */
   ffmpegPath?: string
   /** Serve these static files (the built console, `apps/console/dist`) at `/console/`. */

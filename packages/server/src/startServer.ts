@@ -16,9 +16,11 @@ import { EmbeddedMedia } from './media/EmbeddedMedia'
 import { MediaAuthority } from './media/MediaAuthority'
 import type { MediaBackend } from './media/MediaBackend'
 import { MediaSigner } from './media/mediaSigner'
+import { ServerPlayers } from './media/ServerPlayers'
 import { NginxMedia, appFromRtmpUrl } from './media/NginxMedia'
 import { Metrics } from './metrics'
 import { RecordingManager, recordingDefaults } from './recording/RecordingManager'
+import { RelayManager } from './relay/RelayManager'
 import { WebhookSender } from './recording/webhooks'
 import { defaults } from './defaults'
 import type { ServerOptions } from './options'
@@ -116,6 +118,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     attempts: opts.recording?.webhookAttempts ?? recordingDefaults.webhookAttempts,
     retryBaseMs: opts.recording?.webhookRetryBaseMs ?? recordingDefaults.webhookRetryBaseMs,
   })
+  const players = new ServerPlayers(authority, (mediaName) => localRtmpBase(mediaName))
   let recordings: RecordingManager | undefined
   try {
     recordings = opts.recording?.dir
@@ -123,8 +126,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           opts: opts.recording,
           apps: new Map(opts.apps.map((a) => [a.appId, a])),
           store,
-          authority,
-          rtmpBase: (mediaName) => localRtmpBase(mediaName),
+          players,
           ffmpegPath: opts.ffmpegPath ?? 'ffmpeg',
           webhooks,
           log,
@@ -135,6 +137,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await cluster?.close()
     throw e
   }
+
+  const relays = new RelayManager({ opts: opts.relay ?? {}, store, players, ffmpegPath: opts.ffmpegPath ?? 'ffmpeg', log, metrics })
 
   let nginx: NginxMedia | undefined
   if (mediaOpts.kind === 'nginx') {
@@ -164,6 +168,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       },
     }).catch(async (e: unknown) => {
       await recordings?.close()
+      await relays.close()
       await cluster?.close()
       throw e
     })
@@ -215,7 +220,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
   const adminThrottle = new AdminThrottle(opts.adminFailuresPerMinute ?? defaults.adminFailuresPerMinute)
-  const api = createHttpHandler({ rooms: roomLogic, apps, metrics, log, nginx, devApp, adminThrottle, address, recordings, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
+  const api = createHttpHandler({ rooms: roomLogic, apps, metrics, log, nginx, devApp, adminThrottle, address, recordings, relays, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
   const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
   const http = createServer((req, res) => {
     // Nothing a request carries may take the process down: a throw here would be uncaught.
@@ -300,6 +305,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     })
   } catch (e) {
     await recordings?.close()
+    await relays.close()
     await ingestHandler.close()
     await mediaBackend.close()
     await cluster?.close()
@@ -332,6 +338,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       await stopped
       // Recorders first, while the media server still feeds them: their files are finished.
       await recordings?.close()
+      await relays.close()
       await webhooks.flush()
       await ingestHandler.close()
       await mediaBackend.close()

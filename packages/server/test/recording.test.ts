@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ErrorCode } from '@minirtc/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningServer, WEBHOOK_SIGNATURE_HEADER, verifyWebhook } from '../src/index'
+import { type AppCredentials, type RunningServer, WEBHOOK_SIGNATURE_HEADER, verifyWebhook } from '../src/index'
 import type { RecordingInfo } from '../src/recording/types'
 import { APP, adminFetch, eventually, joined, sleep, start } from './helpers'
 import { push } from './mediaHelpers'
@@ -65,7 +65,7 @@ async function bot(srv: RunningServer, roomId: string, userId: string) {
 const dir = mkdtempSync(join(tmpdir(), 'minirtc-rec-'))
 let srv: RunningServer
 let hooks: Awaited<ReturnType<typeof receiver>>
-const app = { ...APP }
+const app: AppCredentials = { ...APP }
 
 beforeAll(async () => {
   // The first two deliveries fail: the sender must retry.
@@ -112,7 +112,7 @@ describe('recording', () => {
     await b.stop()
 
     // started (delivered on its third attempt) and finished, all signed with the app secret.
-    const finished = await eventually(() => hooks.got.find((h) => JSON.parse(h.body).event === 'recording.finished'), 10_000, 'finished webhook')
+    const finished = (await eventually(() => hooks.got.find((h) => JSON.parse(h.body).event === 'recording.finished'), 10_000, 'finished webhook'))!
     const started = hooks.got.filter((h) => JSON.parse(h.body).event === 'recording.started')
     expect(started).toHaveLength(3)
     expect(new Set(started.map((h) => h.headers['x-minirtc-delivery'])).size).toBe(1)

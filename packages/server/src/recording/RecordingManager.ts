@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { ErrorCode } from '@minirtc/protocol'
 import type { Logger } from 'pino'
 import { ServerError } from '../errors'
-import type { MediaAuthority } from '../media/MediaAuthority'
+import type { ServerPlayers } from '../media/ServerPlayers'
 import type { Metrics } from '../metrics'
 import type { RoomStore, StoredStream } from '../store/RoomStore'
 import { Recording } from './Recording'
@@ -23,10 +23,8 @@ export interface RecordingManagerDeps {
   opts: RecordingOptions
   apps: Map<string, RecordingApp>
   store: RoomStore
-  /** Signs play URLs and admits this manager's recorders as players of the rooms they record. */
-  authority: MediaAuthority
-  /** RTMP base (without the media name) this process reaches a stream's media server on. */
-  rtmpBase(mediaName: string): string
+  /** Admits recorders as players of the rooms they record. */
+  players: ServerPlayers
   ffmpegPath: string
   webhooks: WebhookSender
   log: Logger
@@ -42,9 +40,6 @@ export const recordingDefaults = {
   webhookAttempts: 6,
   webhookRetryBaseMs: 1000,
 } as const
-
-/** Play URLs of recorders are checked once, when ffmpeg connects. */
-const PLAY_URL_TTL_SECONDS = 60
 
 /**
  * Recordings of this server: started through the admin API or automatically (`recording.auto`
@@ -90,8 +85,7 @@ export class RecordingManager {
     const recordingId = `rec_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`
     const dir = join(this.root, recordingId)
     mkdirSync(dir, { recursive: true })
-    const ref = `rec:${recordingId}`
-    this.d.authority.addViewer(ref, appId, roomId)
+    const playUrl = this.d.players.open(`rec:${recordingId}`, appId, roomId)
     const grid = { ...recordingDefaults.grid, ...this.d.opts.grid }
     const rec = new Recording({
       recordingId,
@@ -104,7 +98,7 @@ export class RecordingManager {
       dir,
       grid,
       ffmpegPath: this.d.ffmpegPath,
-      playUrl: (st) => this.playUrl(st, ref),
+      playUrl,
       log: this.d.log,
       onFailure: () => this.d.metrics.recorderFailures.inc({ layout: req.layout }),
     })
@@ -146,7 +140,7 @@ export class RecordingManager {
       return
     }
     await r.stop(reason)
-    this.d.authority.removeViewer(`rec:${r.id}`)
+    this.d.players.close(`rec:${r.id}`)
     this.idleSince.delete(r)
     this.d.metrics.recordingsActive.dec()
     this.d.metrics.recordingBytes.inc(r.sampleBytes())
@@ -156,12 +150,6 @@ export class RecordingManager {
     }))
     this.d.log.info({ appId: r.appId, roomId: r.roomId, recordingId: r.id, reason, files: r.files.length }, 'recording finished')
     this.notify(r, 'recording.finished')
-  }
-
-  private playUrl(st: StoredStream, ref: string): string {
-    const expires = Math.floor(Date.now() / 1000) + PLAY_URL_TTL_SECONDS
-    const q = this.d.authority.signer.sign({ kind: 'play', mediaName: st.mediaName, ref, expires })
-    return `${this.d.rtmpBase(st.mediaName)}/${st.mediaName}?${q}`
   }
 
   private notify(r: Recording, event: 'recording.started' | 'recording.finished'): void {
