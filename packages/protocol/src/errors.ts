@@ -35,6 +35,7 @@ export const ErrorCode = {
   ADMIN_AUTH_FAILED: 102009,
   LOGIN_NOT_GRANTED: 102010,
   ORIGIN_NOT_ALLOWED: 102011,
+  RELAY_NOT_GRANTED: 102012,
   // 103xxx: room
   KICKED_OUT: 103001,
   ROOM_CLOSED: 103002,
@@ -132,6 +133,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   102009: 'Admin API: missing or wrong app secret.',
   102010: 'The token does not grant login.',
   102011: 'Dev tokens are only served to pages on this machine or on the server\'s own origin.',
+  102012: 'The token does not grant relaying to a CDN; mint it with privileges.relay.',
   103003: 'The room is full.',
   103005: 'The session expired while disconnected; the client logs in again.',
   103006: 'No such user in the room.',

@@ -283,6 +283,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       Connection.accept(ws, addr, {
         rooms: roomLogic,
+        relays,
         secretFor: (id) => apps.get(id),
         log,
         metrics,

@@ -7,7 +7,7 @@ import { ensureFreePort } from '../src/media/freePort'
 import type { RelayInfo } from '../src/relay/RelayManager'
 import type { RunningServer } from '../src/index'
 import { type NginxProc, requireNginx, startNginx } from './clusterNodes'
-import { adminFetch, eventually, joined, start } from './helpers'
+import { Client, adminFetch, eventually, joined, start, token } from './helpers'
 import { push } from './mediaHelpers'
 
 requireNginx()
@@ -98,5 +98,27 @@ describe('relay to an RTMP URL (CDN)', () => {
     const del = await adminFetch(srv, `/admin/rooms/relay-2/relays/${one.body.relay.relayId}`, { method: 'DELETE' })
     expect(del.body.relay.stopReason).toBe('requested')
     expect((await adminFetch(srv, '/admin/rooms/relay-2/relays/rly_nope', { method: 'DELETE' })).body.error.code).toBe(ErrorCode.RELAY_NOT_FOUND)
+  })
+
+  it('addPublishCdnUrl / removePublishCdnUrl from the client: only with the relay grant, only for own streams', async () => {
+    const { c: plain } = await joined(srv, 'relay-4', 'plain')
+    await plain.request('publish', { streamId: 'relay-4-plain' })
+    const refused = await plain.request('addPublishCdnUrl', { streamId: 'relay-4-plain', url: `${cdnRtmp}/cdn-4` })
+    expect(refused.error?.code).toBe(ErrorCode.RELAY_NOT_GRANTED)
+
+    const c = await Client.open(srv.url)
+    const tk = await token('relayer', 'relay-4', { privileges: { login: true, publish: true, relay: true } })
+    expect((await c.login('relay-4', 'relayer', { token: tk })).ok).toBe(true)
+    expect((await c.request('addPublishCdnUrl', { streamId: 'relay-4-plain', url: `${cdnRtmp}/cdn-4` })).error?.code).toBe(ErrorCode.NOT_STREAM_OWNER)
+    const pub = await c.request('publish', { streamId: 'relay-4-cam' })
+    const pusher = await push(pub.d.pushUrl)
+    await c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING')
+    const added = await c.request('addPublishCdnUrl', { streamId: 'relay-4-cam', url: `${cdnRtmp}/cdn-4` })
+    expect(added.d.relayId).toMatch(/^rly_/)
+    expect(await eventually(() => probeLive(`${cdnRtmp}/cdn-4`), 20_000, 'relayed stream readable')).toEqual({ codecs: ['aac', 'h264'], width: 640 })
+    expect((await c.request('removePublishCdnUrl', { streamId: 'relay-4-cam', url: `${cdnRtmp}/cdn-4` })).ok).toBe(true)
+    const r = (await relays('relay-4')).find((x) => x.relayId === added.d.relayId)
+    expect([r?.state, r?.stopReason]).toEqual(['stopped', 'requested'])
+    await pusher.stop()
   })
 })

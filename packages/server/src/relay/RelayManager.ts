@@ -5,6 +5,7 @@ import type { Logger } from 'pino'
 import { ServerError } from '../errors'
 import type { ServerPlayers } from '../media/ServerPlayers'
 import type { Metrics } from '../metrics'
+import type { Session } from '../Session'
 import type { RoomStore, StoredStream } from '../store/RoomStore'
 
 /** Server-wide relay settings (`relay` in ServerOptions). */
@@ -106,6 +107,31 @@ export class RelayManager {
     this.d.log.info({ appId, roomId, streamId, relayId }, 'relay added')
     this.follow(r, st)
     return { ...r.info }
+  }
+
+  /**
+   * The client's `addPublishCdnUrl`: relay the session's own stream (RELAY_NOT_GRANTED without the
+   * token's `relay` grant, NOT_STREAM_OWNER for another user's stream).
+   */
+  async addForSession(s: Session, streamId: string, url: string): Promise<{ relayId: string }> {
+    if (!s.grants.relay) throw new ServerError(ErrorCode.RELAY_NOT_GRANTED)
+    await this.ownStream(s, streamId)
+    return { relayId: (await this.add(s.appId, s.roomId, streamId, url)).relayId }
+  }
+
+  /** The client's `removePublishCdnUrl`: stop the relays of its own stream to `url`. */
+  async removeForSession(s: Session, streamId: string, url: string): Promise<Record<string, never>> {
+    if (!s.grants.relay) throw new ServerError(ErrorCode.RELAY_NOT_GRANTED)
+    await this.ownStream(s, streamId)
+    const mine = [...this.relays.values()].filter((r) => r.appId === s.appId && r.info.streamId === streamId && r.info.url === url && r.info.state !== 'stopped')
+    await Promise.all(mine.map((r) => this.end(r, 'requested')))
+    return {}
+  }
+
+  private async ownStream(s: Session, streamId: string): Promise<void> {
+    const st = await this.d.store.getStream(s.appId, streamId)
+    if (!st || st.roomId !== s.roomId) throw new ServerError(ErrorCode.STREAM_NOT_FOUND)
+    if (st.ownerSessionId !== s.id) throw new ServerError(ErrorCode.NOT_STREAM_OWNER)
   }
 
   list(appId: string, roomId: string): RelayInfo[] {
