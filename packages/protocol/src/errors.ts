@@ -111,7 +111,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   101006: 'Invalid userName: at most 256 bytes of UTF-8, without control or bidi-override characters.',
   101007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   // Raised in the client only by @minirtc/zego-compat, always with its own message naming the call.
-  107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
+  107011: 'Not supported by MiniRTC (mixer tasks, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
   102003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
   103001: 'Kicked out of the room by the app server.',
   103002: 'The room was closed by the app server.',

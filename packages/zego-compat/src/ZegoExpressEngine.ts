@@ -255,6 +255,15 @@ export class ZegoExpressEngine {
     return serverCall(this.engine.setStreamExtraInfo(streamID, extraInfo))
   }
 
+  /** The MiniRTC server relays the stream (the token needs the `relay` grant). */
+  addPublishCdnUrl(streamID: string, targetURL: string): Promise<ZegoServerResponse> {
+    return serverCall(this.engine.addPublishCdnUrl(streamID, targetURL))
+  }
+
+  removePublishCdnUrl(streamID: string, targetURL: string): Promise<ZegoServerResponse> {
+    return serverCall(this.engine.removePublishCdnUrl(streamID, targetURL))
+  }
+
   /** MiniRTC keeps no remote logs: accepted and ignored (the engine takes a `logger` option). */
   setLogConfig(): boolean {
     return true
@@ -275,13 +284,6 @@ export class ZegoExpressEngine {
 
   // ---- no MiniRTC equivalent (docs/migrating-from-zego.md says what to use instead)
 
-  addPublishCdnUrl(): Promise<never> {
-    return unsupported('addPublishCdnUrl')
-  }
-
-  removePublishCdnUrl(): Promise<never> {
-    return unsupported('removePublishCdnUrl')
-  }
 
   startMixerTask(): Promise<never> {
     return unsupported('startMixerTask')
