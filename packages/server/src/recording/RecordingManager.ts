@@ -41,6 +41,9 @@ export const recordingDefaults = {
   webhookRetryBaseMs: 1000,
 } as const
 
+/** Finished recordings the admin API still lists (the webhook has told the app about them). */
+const KEEP_FINISHED = 1000
+
 /**
  * Recordings of this server: started through the admin API or automatically (`recording.auto`
  * per app), limited in number and by free disk space, followed by a poll of each room's live
@@ -150,6 +153,19 @@ export class RecordingManager {
     }))
     this.d.log.info({ appId: r.appId, roomId: r.roomId, recordingId: r.id, reason, files: r.files.length }, 'recording finished')
     this.notify(r, 'recording.finished')
+    this.prune()
+  }
+
+  /** Forget the oldest finished recordings beyond KEEP_FINISHED (their files stay on disk). */
+  private prune(): void {
+    let finished = 0
+    for (const r of this.recordings.values()) if (r.state === 'stopped') finished++
+    for (const [id, r] of this.recordings) {
+      if (finished <= KEEP_FINISHED) break
+      if (r.state !== 'stopped') continue
+      this.recordings.delete(id)
+      finished--
+    }
   }
 
   private notify(r: Recording, event: 'recording.started' | 'recording.finished'): void {
