@@ -19,7 +19,7 @@ import { MediaSigner } from './media/mediaSigner'
 import { ServerPlayers } from './media/ServerPlayers'
 import { NginxMedia, appFromRtmpUrl } from './media/NginxMedia'
 import { Metrics } from './metrics'
-import { RecordingManager, recordingDefaults } from './recording/RecordingManager'
+import { RecordingManager, checkRecordingConfig, recordingDefaults } from './recording/RecordingManager'
 import { RelayManager } from './relay/RelayManager'
 import { WebhookSender } from './recording/webhooks'
 import { defaults } from './defaults'
@@ -63,6 +63,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     apps.set(a.appId, a.secret)
   }
   const devApp = resolveDevApp(opts.dev, opts.apps)
+  checkRecordingConfig(opts.recording, opts.apps)
   const host = opts.host ?? defaults.host
   const publicHost = opts.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const log = createLogger(opts.logger)

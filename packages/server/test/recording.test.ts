@@ -206,6 +206,9 @@ describe('recording', () => {
       expect([r.status, r.body.error.code]).toEqual([507, ErrorCode.DISK_FULL])
       const n = await adminFetch(plain, '/admin/rooms/x/recordings')
       expect(n.body.error.code).toBe(ErrorCode.RECORDING_NOT_CONFIGURED)
+      // Config mistakes are refused at start, saying the fix.
+      await expect(start({ media, apps: [{ ...APP, recording: { auto: true } }] })).rejects.toThrow(/set recording.dir/)
+      await expect(start({ media, apps: [{ ...APP, recording: { layout: 'mosaic' as 'grid' } }], recording: { dir } })).rejects.toThrow(/'separate' or 'grid'/)
     } finally {
       await full.close()
       await plain.close()

@@ -129,7 +129,7 @@ export class Recording {
     for (const st of wanted) if (!this.order.includes(st.streamId)) this.order.push(st.streamId)
     const byId = new Map(wanted.map((st) => [st.streamId, st]))
     const key = this.order.map((id) => `${id}\n${byId.get(id)!.mediaSessionId}`).join('\n')
-    if (this.composer && this.composer.key === key) return
+    if (this.composer && !this.composer.stopping && this.composer.key === key) return
     if ((this.retryAt.get('') ?? 0) > Date.now()) return
     if (this.composer) this.stopProc(this.composer)
     this.composer = undefined

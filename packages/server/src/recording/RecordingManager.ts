@@ -41,6 +41,21 @@ export const recordingDefaults = {
   webhookRetryBaseMs: 1000,
 } as const
 
+/** Refuse a recording config that would misbehave later (startServer throws, the CLI exits 2). */
+export function checkRecordingConfig(recording: RecordingOptions | undefined, apps: { appId: string; recording?: AppRecordingOptions | undefined }[]): void {
+  for (const a of apps) {
+    const layout = a.recording?.layout
+    if (layout !== undefined && layout !== 'separate' && layout !== 'grid')
+      throw new Error(`startServer: apps[${a.appId}].recording.layout must be 'separate' or 'grid'`)
+    if (a.recording?.auto && !recording?.dir) throw new Error(`startServer: app ${a.appId} records automatically; set recording.dir`)
+  }
+  const grid = recording?.grid
+  for (const k of ['width', 'height', 'fps'] as const) {
+    const v = grid?.[k]
+    if (v !== undefined && (!Number.isInteger(v) || v < 2 || v > 4096)) throw new Error(`startServer: recording.grid.${k} must be an integer from 2 to 4096`)
+  }
+}
+
 /** Finished recordings the admin API still lists (the webhook has told the app about them). */
 const KEEP_FINISHED = 1000
 
