@@ -174,19 +174,6 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
     return this.request('setStreamExtraInfo', { streamId, extraInfo }).then(() => undefined)
   }
 
-  /**
-   * Relay a stream this user publishes to an RTMP URL (a CDN); the server pushes it there while
-   * it is live. The token needs the `relay` grant (RELAY_NOT_GRANTED otherwise).
-   */
-  addPublishCdnUrl(streamId: string, url: string): Promise<void> {
-    return this.request('addPublishCdnUrl', { streamId, url }).then(() => undefined)
-  }
-
-  /** Stop relaying the stream to that URL. */
-  removePublishCdnUrl(streamId: string, url: string): Promise<void> {
-    return this.request('removePublishCdnUrl', { streamId, url }).then(() => undefined)
-  }
-
   /** Set one key of the room's extra info; others get `roomExtraInfoUpdate`, our snapshot has it on success. */
   setRoomExtraInfo(roomId: string, key: string, value: string): Promise<void> {
     return (
