@@ -84,6 +84,12 @@ afterAll(async () => {
 })
 
 const rec = (roomId: string, init: RequestInit = {}) => adminFetch(srv, `/admin/rooms/${roomId}/recordings`, init)
+/** Wait until the room's recording has `n` files with data in them (ffmpeg probes its inputs first). */
+const writing = (roomId: string, n: number) =>
+  eventually(async () => {
+    const files = ((await rec(roomId)).body.recordings[0] as RecordingInfo).files
+    return files.length === n && files.every((f) => f.bytes > 0)
+  }, 15_000, `${n} files being written`)
 const startRec = (roomId: string, body: unknown) => rec(roomId, { method: 'POST', body: JSON.stringify(body) })
 const stopRec = (roomId: string, id: string) => adminFetch(srv, `/admin/rooms/${roomId}/recordings/${id}`, { method: 'DELETE' })
 
@@ -94,8 +100,8 @@ describe('recording', () => {
     expect(r.status).toBe(201)
     const id = (r.body.recording as RecordingInfo).recordingId
     const b = await bot(srv, 'rec-sep', 'b')
-    await eventually(async () => (await rec('rec-sep')).body.recordings[0].files.length === 2, 10_000, 'two files')
-    await sleep(6500)
+    await writing('rec-sep', 2)
+    await sleep(6000)
     const stopped = await stopRec('rec-sep', id)
     expect(stopped.status).toBe(200)
     const info = stopped.body.recording as RecordingInfo
@@ -136,7 +142,8 @@ describe('recording', () => {
     const r = await startRec('rec-grid', { layout: 'grid' })
     expect(r.status).toBe(201)
     const id = (r.body.recording as RecordingInfo).recordingId
-    await sleep(3000)
+    await writing('rec-grid', 1)
+    await sleep(2500)
     const c = await bot(srv, 'rec-grid', 'c')
     await sleep(4000)
     const info = (await stopRec('rec-grid', id)).body.recording as RecordingInfo
@@ -158,7 +165,8 @@ describe('recording', () => {
     const a = await bot(srv, 'rec-kill', 'a')
     const r = await startRec('rec-kill', {})
     const id = (r.body.recording as RecordingInfo).recordingId
-    await sleep(4000)
+    await writing('rec-kill', 1)
+    await sleep(3500)
     const pid = Number(execFileSync('pgrep', ['-f', `${id}/01-rec-kill-a.mp4`]).toString().trim().split('\n')[0])
     process.kill(pid, 'SIGKILL')
     const p = await probe(join(dir, id, '01-rec-kill-a.mp4'))

@@ -36,7 +36,7 @@ it('records an auto app room by itself, and finishes the file and sends recordin
     const pusher = await push(pub.d.pushUrl)
     const list = await eventually(async () => {
       const r = (await adminFetch(srv, '/admin/rooms/auto-room/recordings')).body.recordings as RecordingInfo[]
-      return r.length === 1 && r[0]!.files.length === 1 ? r : undefined
+      return r.length === 1 && r[0]!.files.length === 1 && r[0]!.files[0]!.bytes > 0 ? r : undefined
     }, 10_000, 'automatic recording')
     expect(list![0]).toMatchObject({ auto: true, layout: 'separate', state: 'recording', streams: null })
     await sleep(4000)

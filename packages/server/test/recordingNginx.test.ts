@@ -65,7 +65,12 @@ it('records streams held by two different nginx media nodes, each pulled from it
   const sep = await adminFetch(srv, '/admin/rooms/rec-nginx/recordings', { method: 'POST', body: '{}' })
   const grid = await adminFetch(srv, '/admin/rooms/rec-nginx/recordings', { method: 'POST', body: JSON.stringify({ layout: 'grid' }) })
   expect([sep.status, grid.status]).toEqual([201, 201])
-  await sleep(7000)
+  // nginx has no GOP cache: recorders start at the next keyframe.
+  await eventually(async () => {
+    const all = (await adminFetch(srv, '/admin/rooms/rec-nginx/recordings')).body.recordings as RecordingInfo[]
+    return all.every((r) => r.files.length > 0 && r.files.every((f) => f.bytes > 0)) && all[0]!.files.length === 2
+  }, 15_000, 'files being written')
+  await sleep(5500)
   const done: RecordingInfo[] = []
   for (const r of [sep, grid]) done.push((await adminFetch(srv, `/admin/rooms/rec-nginx/recordings/${r.body.recording.recordingId}`, { method: 'DELETE' })).body.recording)
   for (const p of pushers) await p.stop()
@@ -74,7 +79,6 @@ it('records streams held by two different nginx media nodes, each pulled from it
   for (const f of done[0]!.files) {
     const p = await probe(join(dir, f.file))
     expect(p.codecs).toEqual(['aac', 'h264'])
-    // nginx has no GOP cache: the recording starts at the next keyframe.
     expect(p.duration).toBeGreaterThanOrEqual(4)
   }
   expect(done[1]!.files).toHaveLength(1)

@@ -74,5 +74,6 @@ export function gridComposerArgs(playUrls: string[], size: GridSize, offsetSecon
 
 /** The writer behind the composers: MPEG-TS on stdin, copied into one fragmented MP4. */
 export function gridWriterArgs(file: string): string[] {
-  return ['-hide_banner', '-loglevel', 'error', '-f', 'mpegts', '-i', 'pipe:0', '-c', 'copy', '-bsf:a', 'aac_adtstoasc', ...FRAGMENTED_MP4, file]
+  // The composer's output is known (H.264 + AAC): probing 1 s of it instead of 5 starts the file sooner.
+  return ['-hide_banner', '-loglevel', 'error', '-analyzeduration', '1000000', '-f', 'mpegts', '-i', 'pipe:0', '-c', 'copy', '-bsf:a', 'aac_adtstoasc', ...FRAGMENTED_MP4, file]
 }
