@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppCredentials, type RunningServer, WEBHOOK_SIGNATURE_HEADER, verifyWebhook } from '../src/index'
 import type { RecordingInfo } from '../src/recording/types'
 import { APP, adminFetch, eventually, joined, sleep, start } from './helpers'
-import { push } from './mediaHelpers'
+import { FIXTURES, push } from './mediaHelpers'
 
 /** What ffprobe reads from a file: codecs, frame size and duration. */
 function probe(file: string): Promise<{ codecs: string[]; width?: number; height?: number; duration: number }> {
@@ -48,10 +48,10 @@ async function receiver(statuses: number[] = []) {
 }
 
 /** A publishing bot in a room; stop() ends its push. */
-async function bot(srv: RunningServer, roomId: string, userId: string) {
+async function bot(srv: RunningServer, roomId: string, userId: string, source?: string) {
   const { c } = await joined(srv, roomId, userId)
   const pub = await c.request('publish', { streamId: `${roomId}-${userId}` })
-  const pusher = await push(pub.d.pushUrl)
+  const pusher = await push(pub.d.pushUrl, source)
   expect(pusher.publishing).toBe(true)
   await c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING')
   return {
@@ -159,6 +159,26 @@ describe('recording', () => {
     expect(lumaAtEnd(file, '320:180:0:180')).toBeGreaterThan(20)
     expect(lumaAtEnd(file, '320:180:320:180')).toBeLessThan(17)
     await Promise.all([a.stop(), b.stop(), c.stop()])
+  })
+
+  it('grid: a stream without audio gets its cell and the mix goes on (its tracks are probed first)', async () => {
+    const videoOnly = join(dir, 'video-only.flv')
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', FIXTURES.camera640x360, '-an', '-c', 'copy', videoOnly])
+    const a = await bot(srv, 'rec-mute', 'a')
+    const b = await bot(srv, 'rec-mute', 'b', videoOnly)
+    const r = await startRec('rec-mute', { layout: 'grid' })
+    const id = (r.body.recording as RecordingInfo).recordingId
+    await writing('rec-mute', 1)
+    await sleep(4000)
+    const info = (await stopRec('rec-mute', id)).body.recording as RecordingInfo
+    const file = join(dir, info.files[0]!.file)
+    const p = await probe(file)
+    expect([p.codecs, p.width, p.height]).toEqual([['aac', 'h264'], 640, 360])
+    expect(p.duration).toBeGreaterThanOrEqual(3)
+    // Two cells side by side at the end: both show a camera.
+    expect(lumaAtEnd(file, '320:180:0:90')).toBeGreaterThan(20)
+    expect(lumaAtEnd(file, '320:180:320:90')).toBeGreaterThan(20)
+    await Promise.all([a.stop(), b.stop()])
   })
 
   it('a recorder killed with SIGKILL leaves a readable file; the stream is picked up again in a new file', async () => {

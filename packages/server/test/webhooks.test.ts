@@ -48,7 +48,7 @@ it('grid cells: as square as fits, even sizes, row by row inside the canvas', ()
   expect(gridCells(2, size)).toEqual([{ x: 0, y: 0, w: 640, h: 720 }, { x: 640, y: 0, w: 640, h: 720 }])
   expect(gridCells(3, size).map((c) => [c.x, c.y])).toEqual([[0, 0], [640, 0], [0, 360]])
   const five = gridCells(5, size)
-  expect(five.map((c) => [c.w, c.h])).toEqual(Array(5).fill([426, 360]))
+  expect(five.map((c) => [c.w, c.h])).toEqual(Array.from({ length: 5 }, () => [426, 360]))
   for (const c of gridCells(7, { width: 640, height: 360 })) {
     expect(c.w % 2 + (c.h % 2)).toBe(0)
     expect(c.x + c.w).toBeLessThanOrEqual(640)

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import type { Logger } from 'pino'
 import type { StoredStream } from '../store/RoomStore'
-import { type GridSize, gridComposerArgs, gridWriterArgs, separateArgs } from './ffmpegArgs'
+import { type GridInput, type GridSize, gridComposerArgs, gridWriterArgs, separateArgs, trackProbeArgs } from './ffmpegArgs'
 import type { RecordingFile, RecordingInfo, RecordingLayout, RecordingStopReason } from './types'
 
 export interface RecordingDeps {
@@ -19,6 +19,8 @@ export interface RecordingDeps {
   dir: string
   grid: GridSize
   ffmpegPath: string
+  /** Finds the tracks of a `grid` stream before it gets a cell. */
+  ffprobePath: string
   /** A signed play URL for the stream, issued to this recording. */
   playUrl(st: StoredStream): string
   log: Logger
@@ -59,6 +61,8 @@ export class Recording {
   private composer: (Proc & { key: string }) | undefined
   /** Grid cell order: streams keep their cell while others come and go. */
   private order: string[] = []
+  /** Tracks of each grid stream, by its publisher's media connection ('probing' meanwhile). */
+  private readonly tracks = new Map<string, { video: boolean; audio: boolean } | 'probing'>()
   private fileSeq = 0
   private lastBytes = 0
 
@@ -123,7 +127,11 @@ export class Recording {
     }
   }
 
-  private updateGrid(wanted: StoredStream[]): void {
+  private updateGrid(live: StoredStream[]): void {
+    // A stream gets its cell once its tracks are known (a cell without audio or video must not
+    // make ffmpeg fail): probe newcomers first, in the background.
+    for (const st of live) if (!this.tracks.has(st.mediaSessionId!)) this.probeTracks(st)
+    const wanted = live.filter((st) => typeof this.tracks.get(st.mediaSessionId!) === 'object')
     const ids = new Set(wanted.map((st) => st.streamId))
     this.order = this.order.filter((id) => ids.has(id))
     for (const st of wanted) if (!this.order.includes(st.streamId)) this.order.push(st.streamId)
@@ -135,8 +143,11 @@ export class Recording {
     this.composer = undefined
     if (this.order.length === 0) return
     const writer = this.gridWriter()
-    const urls = this.order.map((id) => this.d.playUrl(byId.get(id)!))
-    const p = this.run(gridComposerArgs(urls, this.d.grid, (Date.now() - this.startedAt) / 1000), undefined, 'pipe')
+    const inputs: GridInput[] = this.order.map((id) => {
+      const st = byId.get(id)!
+      return { url: this.d.playUrl(st), ...(this.tracks.get(st.mediaSessionId!) as { video: boolean; audio: boolean }) }
+    })
+    const p = this.run(gridComposerArgs(inputs, this.d.grid, (Date.now() - this.startedAt) / 1000), undefined, 'pipe')
     const composer = Object.assign(p, { key })
     this.composer = composer
     // The writer outlives composers: each one's output is appended, the writer's stdin stays open.
@@ -145,6 +156,18 @@ export class Recording {
       p.child.stdout!.unpipe(writer.child.stdin!)
       if (this.composer === composer) this.composer = undefined
       if (!composer.stopping) this.retryAt.set('', Date.now() + RETRY_MS)
+    })
+  }
+
+  private probeTracks(st: StoredStream): void {
+    const key = st.mediaSessionId!
+    this.tracks.set(key, 'probing')
+    execFile(this.d.ffprobePath, trackProbeArgs(this.d.playUrl(st)), { timeout: 15_000 }, (err, out) => {
+      if (this.state !== 'recording') return
+      const types = String(out).split('\n').map((l) => l.trim())
+      // Nothing read (publisher gone, or the probe failed): forget it, the next update tries again.
+      if (err || !types.some((t) => t === 'video' || t === 'audio')) return void this.tracks.delete(key)
+      this.tracks.set(key, { video: types.includes('video'), audio: types.includes('audio') })
     })
   }
 

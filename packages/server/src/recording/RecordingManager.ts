@@ -116,6 +116,7 @@ export class RecordingManager {
       dir,
       grid,
       ffmpegPath: this.d.ffmpegPath,
+      ffprobePath: this.d.opts.ffprobePath ?? 'ffprobe',
       playUrl,
       log: this.d.log,
       onFailure: () => this.d.metrics.recorderFailures.inc({ layout: req.layout }),

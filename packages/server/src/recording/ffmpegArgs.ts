@@ -33,23 +33,34 @@ export function gridCells(n: number, size: Pick<GridSize, 'width' | 'height'>): 
   return Array.from({ length: n }, (_, i) => ({ x: (i % cols) * w, y: Math.floor(i / cols) * h, w, h }))
 }
 
+/** One grid input: a stream's play URL and the tracks it has (found by probing it first). */
+export interface GridInput {
+  url: string
+  video: boolean
+  audio: boolean
+}
+
 /**
- * Compose `playUrls` (one cell each) and mix their audio, encode, and write MPEG-TS to stdout
- * with timestamps starting at `offsetSeconds`: a composer is restarted with a new layout when
- * streams come and go, and the one writer behind it (`gridWriterArgs`) keeps a single file.
+ * Compose the inputs (one cell each; a stream without video shows black) and mix their audio (a
+ * stream without audio adds silence), encode, and write MPEG-TS to stdout with timestamps starting
+ * at `offsetSeconds`: a composer is restarted with a new layout when streams come and go, and the
+ * one writer behind it (`gridWriterArgs`) keeps a single file.
  */
-export function gridComposerArgs(playUrls: string[], size: GridSize, offsetSeconds: number): string[] {
-  const cells = gridCells(playUrls.length, size)
+export function gridComposerArgs(inputs: GridInput[], size: GridSize, offsetSeconds: number): string[] {
+  const cells = gridCells(inputs.length, size)
   // Inputs are probed one after the other: with the default 5 s analysis three streams would
   // take seconds before the first frame. The media server's GOP cache sends the headers at once.
-  const inputs = playUrls.flatMap((u) => [...LIVE_INPUT, '-analyzeduration', '500000', '-i', u])
+  const args = inputs.flatMap((x) => [...LIVE_INPUT, '-analyzeduration', '500000', '-i', x.url])
   const f: string[] = []
   cells.forEach((c, i) => {
+    const x = inputs[i]!
     f.push(
-      `[${i}:v]setpts=PTS-STARTPTS,scale=${c.w}:${c.h}:force_original_aspect_ratio=decrease,` +
-        `pad=${c.w}:${c.h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${size.fps}[v${i}]`,
+      x.video
+        ? `[${i}:v]setpts=PTS-STARTPTS,scale=${c.w}:${c.h}:force_original_aspect_ratio=decrease,` +
+            `pad=${c.w}:${c.h}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps=${size.fps}[v${i}]`
+        : `color=black:s=${c.w}x${c.h}:r=${size.fps},setsar=1[v${i}]`,
     )
-    f.push(`[${i}:a]asetpts=PTS-STARTPTS,aresample=44100[a${i}]`)
+    f.push(x.audio ? `[${i}:a]asetpts=PTS-STARTPTS,aresample=44100[a${i}]` : `anullsrc=r=44100:cl=mono[a${i}]`)
   })
   const canvas = `pad=${size.width}:${size.height}:0:0:black,format=yuv420p`
   if (cells.length === 1) f.push(`[v0]${canvas}[v]`, `[a0]anull[a]`)
@@ -62,7 +73,7 @@ export function gridComposerArgs(playUrls: string[], size: GridSize, offsetSecon
   }
   return [
     '-hide_banner', '-nostdin', '-loglevel', 'error',
-    ...inputs,
+    ...args,
     '-filter_complex', f.join(';'),
     '-map', '[v]', '-map', '[a]',
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', String(size.fps * 2), '-pix_fmt', 'yuv420p',
@@ -70,6 +81,11 @@ export function gridComposerArgs(playUrls: string[], size: GridSize, offsetSecon
     '-output_ts_offset', offsetSeconds.toFixed(3),
     '-f', 'mpegts', 'pipe:1',
   ]
+}
+
+/** ffprobe arguments that list the track types (`video`, `audio`) of a live stream. */
+export function trackProbeArgs(playUrl: string): string[] {
+  return ['-v', 'error', ...LIVE_INPUT, '-analyzeduration', '1000000', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', playUrl]
 }
 
 /** The writer behind the composers: MPEG-TS on stdin, copied into one fragmented MP4. */
