@@ -101,6 +101,10 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
       `| Media relay, ${r.media.streams} streams → ${r.media.streams * 2} players | embedded NMS: CPU ${e.mediaServer.cpuPct} %, RSS ${e.mediaServer.rssMB} MB; RTMP ${e.players.rtmp?.latencyMs.p50}/${e.players.rtmp?.latencyMs.p99} ms, FLV ${e.players.flv?.latencyMs.p50}/${e.players.flv?.latencyMs.p99} ms (p50/p99) | nginx-rtmp: CPU ${n.mediaServer.cpuPct} %, RSS ${n.mediaServer.rssMB} MB (+ hooks in MiniRTC ${n.signalingServer.cpuPct} %); RTMP ${n.players.rtmp?.latencyMs.p50}/${n.players.rtmp?.latencyMs.p99} ms | CPU ${n.mediaServer.cpuPct ? Math.round((e.mediaServer.cpuPct / n.mediaServer.cpuPct) * 10) / 10 + '×' : '—'}, RSS ${Math.round((e.mediaServer.rssMB / n.mediaServer.rssMB) * 10) / 10}× | report |`,
     )
   }
+  if (r.recording) {
+    const cell = (x) => `${x.processes} ffmpeg: CPU ${x.recorders.cpuPct} %, RSS ${x.recorders.rssMB} MB`
+    line(`| Recording: one \`grid\` of 4 streams; 10 \`separate\` recorders | grid (${r.recording.grid.frameSize}): ${cell(r.recording.grid)}; separate: ${cell(r.recording.separate)} | – | – | report |`)
+  }
   if (r.callSetup) {
     const cs = r.callSetup
     line(`| Call setup: viewer joins a running stream (loginRoom → PLAYING) | ${ms(cs.viewerJoin)} | raw reader → first keyframe: ${ms(cs.rawJoin)} | ${cs.joinRatio}× | ≤ 2×: ${yes(cs.joinRatio <= 2)} |`)
@@ -178,6 +182,19 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
     line()
   }
 
+  if (r.recording) {
+    const rc = r.recording
+    line('## Recording (`bench/recording.mjs`)')
+    line()
+    line(`${rc.method}. RSS is the sum over the ffmpeg processes (shared libraries counted in each).`)
+    line()
+    line('| recording | ffmpeg processes | recorders CPU | recorders RSS | server CPU (NMS feeding them, signaling) | files | cores busy |')
+    line('|---|---|---|---|---|---|---|')
+    for (const [name, x] of [['grid, 4 streams', rc.grid], ['separate, 10 streams', rc.separate]])
+      line(`| ${name} | ${x.processes} | ${x.recorders.cpuPct} % | ${x.recorders.rssMB} MB | ${x.server.cpuPct} % | ${x.files.length} | ${x.recorders.coreBusyPct.join(' / ')} % |`)
+    line()
+  }
+
   if (r.callSetup) {
     const cs = r.callSetup
     line('## Call setup (`bench/call-setup.mjs`)')
@@ -208,7 +225,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const read = (f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8'))
   const r = {}
-  for (const [key, file] of Object.entries({ size: 'bundle-size.json', callSetup: 'call-setup.json', media: 'media-relay.json', capacity: 'connection-capacity.json', fanout: 'signaling-fanout.json', networkChange: 'network-change.json' })) {
+  for (const [key, file] of Object.entries({ size: 'bundle-size.json', callSetup: 'call-setup.json', media: 'media-relay.json', recording: 'recording.json', capacity: 'connection-capacity.json', fanout: 'signaling-fanout.json', networkChange: 'network-change.json' })) {
     try {
       r[key] = read(file)
     } catch {

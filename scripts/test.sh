@@ -4,7 +4,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 install_deps
 cd "$ROOT"
 # The server's production-mode tests run a real nginx + libnginx-mod-rtmp, its multi-node tests a
-# real redis-server; the console's tests run Debian's Chromium, and browser publishing needs ffmpeg.
+# real redis-server; the console's tests run Debian's Chromium, and browser publishing and the
+# server's recordings need ffmpeg (installed with Chromium).
 bash scripts/install-nginx.sh >/dev/null
 bash scripts/install-redis.sh >/dev/null
 bash scripts/install-chromium.sh >/dev/null

@@ -2,7 +2,8 @@
 // pushes the camera fixture over RTMP with a wall-clock stamp in every video frame, and a
 // logged-in viewer opens RTMP and/or HTTP-FLV players with signed URLs from `play`. Latency =
 // receive time − stamp, per frame, for live frames (the GOP-cache join burst is excluded).
-//   start { url, streams, rtmpPlayers, flvPlayers }   measure { ms }   stop {}
+//   start { url, streams, rtmpPlayers, flvPlayers, room? }   measure { ms }   stop {}
+// `room`: every stream in that one room (streamIds `<room>-s<i>`) instead of a room per stream.
 import WebSocket from 'ws'
 import { createToken } from '@minirtc/server'
 import { FIXTURES, MediaReader, RtmpPublisher } from '@minirtc/headless'
@@ -53,13 +54,14 @@ const publishers = []
 const readers = []
 
 serveWorker({
-  async start({ url, streams, rtmpPlayers, flvPlayers }) {
+  async start({ url, streams, rtmpPlayers, flvPlayers, room: oneRoom }) {
     for (let i = 0; i < streams; i++) {
-      const room = 'media' + i
+      const room = oneRoom ?? 'media' + i
+      const streamId = (oneRoom ? oneRoom + '-' : '') + 's' + i
       const pubClient = new ProtoClient(url)
       clients.push(pubClient)
       await pubClient.login('pub' + i, room)
-      const { pushUrl } = await pubClient.call('publish', { streamId: 's' + i })
+      const { pushUrl } = await pubClient.call('publish', { streamId })
       const pub = new RtmpPublisher({ url: pushUrl, source: FIXTURES.camera640x360, stampWallClock: true })
       await pub.start()
       publishers.push(pub)
@@ -69,7 +71,7 @@ serveWorker({
       const kinds = [...Array(rtmpPlayers).fill('rtmp'), ...Array(flvPlayers).fill('flv')]
       for (const kind of kinds) {
         // One signed play URL per player, like one live-player each.
-        const { urls } = await viewer.call('play', { streamId: 's' + i })
+        const { urls } = await viewer.call('play', { streamId })
         if (!urls[kind]) throw new Error(`no ${kind} URL from play (media server without ${kind}?)`)
         const r = new MediaReader({ url: urls[kind], stallTimeoutMs: 10000 })
         r.kind = kind

@@ -35,6 +35,7 @@ export const ErrorCode = {
   ADMIN_AUTH_FAILED: 102009,
   LOGIN_NOT_GRANTED: 102010,
   ORIGIN_NOT_ALLOWED: 102011,
+  RELAY_NOT_GRANTED: 102012,
   // 103xxx: room
   KICKED_OUT: 103001,
   ROOM_CLOSED: 103002,
@@ -57,8 +58,14 @@ export const ErrorCode = {
   MEDIA_UNAVAILABLE: 105005,
   MEDIA_DUPLICATE_PUBLISH: 105006,
   MEDIA_IDLE: 105007,
+  RECORDING_NOT_CONFIGURED: 105008,
+  RECORDING_NOT_FOUND: 105009,
+  RELAY_NOT_FOUND: 105010,
   // 106xxx: rate limits
   RATE_LIMITED: 106001,
+  TOO_MANY_RECORDINGS: 106002,
+  DISK_FULL: 106003,
+  TOO_MANY_RELAYS: 106004,
   // 107xxx: client side
   NETWORK_ERROR: 107001,
   REQUEST_TIMEOUT: 107002,
@@ -117,7 +124,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   101006: 'Invalid userName: at most 256 bytes of UTF-8, without control or bidi-override characters.',
   101007: 'Invalid streamId: 1-256 bytes of letters, digits and ~!@$%^&*()_+=-`;\',.<>/\\.',
   // Raised in the client only by @minirtc/zego-compat, always with its own message naming the call.
-  107011: 'Not supported by MiniRTC (mixer, CDN relay, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
+  107011: 'Not supported by MiniRTC (mixer tasks, cloud proxy...); the error names the call, and docs/migrating-from-zego.md what to use instead.',
   102003: 'The token has expired; fetch a new one and call renewToken() or loginRoom() again.',
   103001: 'Kicked out of the room by the app server.',
   103002: 'The room was closed by the app server.',
@@ -139,6 +146,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   102009: 'Admin API: missing or wrong app secret.',
   102010: 'The token does not grant login.',
   102011: 'Dev tokens are only served to pages on this machine or on the server\'s own origin.',
+  102012: 'The token does not grant relay; mint it with privileges.relay.',
   103003: 'The room is full.',
   103005: 'The session expired while disconnected; the client logs in again.',
   103006: 'No such user in the room.',
@@ -154,7 +162,13 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   105005: 'This media feature is not available on this server.',
   105006: 'Another publisher is already pushing this stream.',
   105007: 'The media connection sent no data in time and was closed; publish again.',
+  105008: 'Recording is off; set recording.dir in the server config.',
+  105009: 'No such recording in this room.',
+  105010: 'No such relay in this room.',
   106001: 'Too many requests; slow down.',
+  106002: 'recording.maxRecorders reached; stop a recording or raise it.',
+  106003: 'Free space in recording.dir is below recording.minFreeBytes; free some.',
+  106004: 'relay.maxRelays reached; remove a relay or raise it.',
   109001: 'Internal server error.',
 }
 

@@ -79,6 +79,10 @@ export interface Ops {
   setRoomExtraInfo: [{ key: string; value: string }, Record<string, never>]
   broadcast: [{ message: string }, { messageId: number }]
   customCommand: [{ command: string; toUserIds: string[] }, Record<string, never>]
+  /** Relay an own stream to an RTMP URL (a CDN); needs the token's `relay` grant. */
+  addPublishCdnUrl: [{ streamId: string; url: string }, { relayId: string }]
+  /** Stop the relays of an own stream to that URL. */
+  removePublishCdnUrl: [{ streamId: string; url: string }, Record<string, never>]
 }
 export type Op = keyof Ops
 export type OpRequest<O extends Op> = Ops[O][0]

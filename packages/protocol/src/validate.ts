@@ -78,6 +78,8 @@ const schemas = (): { [O in Op]: Shape } => (built = built || {
   },
   broadcast: { message: payload(Limits.maxImMessageBytes) },
   customCommand: { command: payload(Limits.maxImMessageBytes), toUserIds: userIds },
+  addPublishCdnUrl: { streamId, url: str(2048) },
+  removePublishCdnUrl: { streamId, url: str(2048) },
 })
 
 /** True when `op` names a protocol operation (own property only: `__proto__` is not an op). */

@@ -5,12 +5,15 @@ import { ServerError, errorBody } from './errors'
 import type { Metrics } from './metrics'
 import type { RateLimitOptions } from './options'
 import { TokenBucket, WindowCounter } from './rateLimiter'
+import type { RelayManager } from './relay/RelayManager'
 import type { Rooms } from './Rooms'
 import type { Session, SessionSink } from './Session'
 import { verifyToken } from './token'
 
 export interface ConnectionDeps {
   rooms: Rooms
+  /** Relays to a CDN (`addPublishCdnUrl` / `removePublishCdnUrl`). */
+  relays: RelayManager
   secretFor: (appId: string) => string | undefined
   log: Logger
   metrics: Metrics
@@ -224,6 +227,10 @@ export class Connection implements SessionSink {
         return rooms.broadcast(s, req.d.message)
       case 'customCommand':
         return rooms.customCommand(s, req.d)
+      case 'addPublishCdnUrl':
+        return this.deps.relays.addForSession(s, req.d.streamId, req.d.url)
+      case 'removePublishCdnUrl':
+        return this.deps.relays.removeForSession(s, req.d.streamId, req.d.url)
     }
     throw new ServerError(ErrorCode.UNKNOWN_OPERATION)
   }

@@ -62,7 +62,7 @@ const CONFIG_KEYS: { [K in keyof ServerOptions]-?: true } = {
   logger: true, store: true, stateFile: true, redis: true, nodeTtlMs: true, redisPrefix: true, internalUrl: true, rateLimit: true,
   maxStreamsPerSession: true, maxRoomExtraInfoKeys: true, replayBufferSize: true, mediaGraceMs: true, maxUsersPerRoom: true,
   maxSessionsPerToken: true, maxSendBufferBytes: true, maxConnectionsPerAddress: true, handshakeTimeoutMs: true, mediaIdleTimeoutMs: true,
-  maxPlayerBufferBytes: true, ingestIdleTimeoutMs: true, adminFailuresPerMinute: true, ffmpegPath: true, consoleDir: true, dev: true,
+  maxPlayerBufferBytes: true, ingestIdleTimeoutMs: true, adminFailuresPerMinute: true, ffmpegPath: true, consoleDir: true, dev: true, recording: true, relay: true,
 }
 
 /** parseArgs's own errors, said the CLI's way. */

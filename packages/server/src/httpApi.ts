@@ -8,6 +8,10 @@ import { fail, json } from './httpReply'
 import type { NginxMedia } from './media/NginxMedia'
 import type { Metrics } from './metrics'
 import type { AppCredentials } from './options'
+import { recordingsAdmin } from './recording/recordingsAdmin'
+import type { RecordingManager } from './recording/RecordingManager'
+import { relaysAdmin } from './relay/relaysAdmin'
+import type { RelayManager } from './relay/RelayManager'
 import type { Rooms } from './Rooms'
 
 export interface HttpApiDeps {
@@ -20,6 +24,9 @@ export interface HttpApiDeps {
   devApp: AppCredentials | undefined
   adminThrottle: AdminThrottle
   address: (req: IncomingMessage) => string
+  /** Undefined when recording is not configured (its routes then answer RECORDING_NOT_CONFIGURED). */
+  recordings?: RecordingManager | undefined
+  relays: RelayManager
   /** Cluster: false while this node cannot reach Redis (healthz then answers 503). */
   healthy?: () => boolean
 }
@@ -112,6 +119,8 @@ async function admin(req: IncomingMessage, res: ServerResponse, p: string[], app
   if (p[0] !== 'rooms' || p.length < 2) return fail(res, 404, ErrorCode.UNKNOWN_OPERATION, 'No such endpoint.')
   const roomId = p[1]!
   if (!isValidRoomId(roomId)) return fail(res, 400, ErrorCode.INVALID_ROOM_ID)
+  if (await recordingsAdmin(req, res, p.slice(2), appId, roomId, deps.recordings)) return
+  if (await relaysAdmin(req, res, p.slice(2), appId, roomId, deps.relays)) return
   if (p.length === 3 && p[2] === 'users' && method === 'GET')
     return json(res, 200, { users: await rooms.listUsers(appId, roomId) })
   if (p.length === 3 && p[2] === 'streams' && method === 'GET')

@@ -50,6 +50,26 @@ export class Metrics {
     labelNames: ['listener', 'why'],
     registers: [this.registry],
   })
+  readonly recordingsActive = new Gauge({ name: 'minirtc_recordings_active', help: 'Recordings running on this server', registers: [this.registry] })
+  readonly recordingBytes = new Counter({ name: 'minirtc_recording_bytes_total', help: 'Bytes written to recording files', registers: [this.registry] })
+  readonly recorderFailures = new Counter({
+    name: 'minirtc_recorder_failures_total',
+    help: 'Recorder ffmpeg processes that ended without being asked to (restarted while their stream is live), by layout',
+    labelNames: ['layout'],
+    registers: [this.registry],
+  })
+  readonly relaysActive = new Gauge({ name: 'minirtc_relays_active', help: 'Relays to RTMP URLs (CDN) on this server, waiting or relaying', registers: [this.registry] })
+  readonly relayFailures = new Counter({
+    name: 'minirtc_relay_failures_total',
+    help: 'Relay ffmpeg processes that ended without being asked to (publisher gone, target refused); retried with backoff',
+    registers: [this.registry],
+  })
+  readonly webhooks = new Counter({
+    name: 'minirtc_webhook_attempts_total',
+    help: 'Webhook delivery attempts, by event and result (delivered, failed)',
+    labelNames: ['event', 'result'],
+    registers: [this.registry],
+  })
 
   /** Sampled from the room logic at scrape time rather than tracked on every change. */
   readonly rooms: Gauge

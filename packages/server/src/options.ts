@@ -1,9 +1,15 @@
 import type { Logger } from 'pino'
+import type { AppRecordingOptions, RecordingOptions } from './recording/types'
+import type { RelayOptions } from './relay/RelayManager'
 import type { RoomStore } from './store/RoomStore'
 
 export interface AppCredentials {
   appId: string
   secret: string
+  /** Where recording events are POSTed, signed with `secret` (docs/server.md, "Webhooks"). */
+  webhookUrl?: string
+  /** Record this app's rooms automatically (needs the server's `recording.dir`). */
+  recording?: AppRecordingOptions
 }
 
 /** Media backend: node-media-server in this process (default) or an external nginx-rtmp. */
@@ -138,6 +144,10 @@ export interface ServerOptions {
   ingestIdleTimeoutMs?: number
   /** Failed admin logins per client address per minute before its admin requests get 429. */
   adminFailuresPerMinute?: number
+  /** Recordings (admin API, `recording.auto` per app); off without `dir`. See docs/server.md. */
+  recording?: RecordingOptions
+  /** Relays of streams to RTMP URLs (admin API): limits. See docs/server.md. */
+  relay?: RelayOptions
   /** ffmpeg for browser publishers (the console's `/ingest`); default `ffmpeg` from PATH. */
   ffmpegPath?: string
   /** Serve these static files (the built console, `apps/console/dist`) at `/console/`. */

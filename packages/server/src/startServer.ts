@@ -16,8 +16,12 @@ import { EmbeddedMedia } from './media/EmbeddedMedia'
 import { MediaAuthority } from './media/MediaAuthority'
 import type { MediaBackend } from './media/MediaBackend'
 import { MediaSigner } from './media/mediaSigner'
+import { ServerPlayers } from './media/ServerPlayers'
 import { NginxMedia, appFromRtmpUrl } from './media/NginxMedia'
 import { Metrics } from './metrics'
+import { RecordingManager, checkRecordingConfig, recordingDefaults } from './recording/RecordingManager'
+import { RelayManager } from './relay/RelayManager'
+import { WebhookSender } from './recording/webhooks'
 import { defaults } from './defaults'
 import type { ServerOptions } from './options'
 import { WindowCounter } from './rateLimiter'
@@ -59,6 +63,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     apps.set(a.appId, a.secret)
   }
   const devApp = resolveDevApp(opts.dev, opts.apps)
+  checkRecordingConfig(opts.recording, opts.apps)
   const host = opts.host ?? defaults.host
   const publicHost = opts.publicHost ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
   const log = createLogger(opts.logger)
@@ -107,6 +112,35 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     cluster,
   })
 
+  // Recorders pull like any player, through URLs signed for them, from the stream's media server.
+  const webhooks = new WebhookSender({
+    log,
+    metrics,
+    attempts: opts.recording?.webhookAttempts ?? recordingDefaults.webhookAttempts,
+    retryBaseMs: opts.recording?.webhookRetryBaseMs ?? recordingDefaults.webhookRetryBaseMs,
+  })
+  const players = new ServerPlayers(authority, (mediaName) => localRtmpBase(mediaName))
+  let recordings: RecordingManager | undefined
+  try {
+    recordings = opts.recording?.dir
+      ? new RecordingManager({
+          opts: opts.recording,
+          apps: new Map(opts.apps.map((a) => [a.appId, a])),
+          store,
+          players,
+          ffmpegPath: opts.ffmpegPath ?? 'ffmpeg',
+          webhooks,
+          log,
+          metrics,
+        })
+      : undefined
+  } catch (e) {
+    await cluster?.close()
+    throw e
+  }
+
+  const relays = new RelayManager({ opts: opts.relay ?? {}, store, players, ffmpegPath: opts.ffmpegPath ?? 'ffmpeg', log, metrics })
+
   let nginx: NginxMedia | undefined
   if (mediaOpts.kind === 'nginx') {
     const routeRef = cluster
@@ -134,23 +168,26 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         maxPlayerBufferBytes: opts.maxPlayerBufferBytes ?? defaults.maxPlayerBufferBytes,
       },
     }).catch(async (e: unknown) => {
+      await recordings?.close()
+      await relays.close()
       await cluster?.close()
       throw e
     })
   }
   const mediaBackend: MediaBackend = media
 
-  // Browser publishers (the debug console): MediaRecorder over a WebSocket → ffmpeg → our own
-  // RTMP, under the same signed push URL as any publisher, checked before anything is spawned.
-  // ffmpeg runs here: for the embedded server it reaches RTMP on loopback, not the public name.
-  // With nginx media nodes, the stream's own node (its push URL without the media name).
-  const ingestRtmpBase = (mediaName: string) =>
+  // Where ffmpeg in this process reaches a stream (browser ingest, recorders): for the embedded
+  // server RTMP on loopback, not the public name; with nginx media nodes, the stream's own node
+  // (its push URL without the media name).
+  const localRtmpBase = (mediaName: string) =>
     mediaBackend instanceof EmbeddedMedia
       ? `rtmp://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host}:${mediaBackend.rtmpPort}/${mediaApp}`
       : mediaBackend.urls(mediaName).rtmp.replace(/\/[^/]*$/, '')
-  const ingestApp = ingestRtmpBase('x').slice(ingestRtmpBase('x').lastIndexOf('/') + 1)
+  // Browser publishers (the debug console): MediaRecorder over a WebSocket → ffmpeg → our own
+  // RTMP, under the same signed push URL as any publisher, checked before anything is spawned.
+  const ingestApp = localRtmpBase('x').slice(localRtmpBase('x').lastIndexOf('/') + 1)
   ingest = createIngestHandler({
-    rtmpBase: ingestRtmpBase,
+    rtmpBase: localRtmpBase,
     verifyPushUrl: createPushUrlVerifier({ signer: authority.signer, app: ingestApp }),
     log,
     ffmpegPath: opts.ffmpegPath,
@@ -184,7 +221,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const address = (req: IncomingMessage) => clientAddress(req, trustProxy)
   const adminThrottle = new AdminThrottle(opts.adminFailuresPerMinute ?? defaults.adminFailuresPerMinute)
-  const api = createHttpHandler({ rooms: roomLogic, apps, metrics, log, nginx, devApp, adminThrottle, address, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
+  const api = createHttpHandler({ rooms: roomLogic, apps, metrics, log, nginx, devApp, adminThrottle, address, recordings, relays, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
   const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
   const http = createServer((req, res) => {
     // Nothing a request carries may take the process down: a throw here would be uncaught.
@@ -247,6 +284,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       Connection.accept(ws, addr, {
         rooms: roomLogic,
+        relays,
         secretFor: (id) => apps.get(id),
         log,
         metrics,
@@ -268,6 +306,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       })
     })
   } catch (e) {
+    await recordings?.close()
+    await relays.close()
     await ingestHandler.close()
     await mediaBackend.close()
     await cluster?.close()
@@ -298,6 +338,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       wss.close()
       http.closeAllConnections()
       await stopped
+      // Recorders first, while the media server still feeds them: their files are finished.
+      await recordings?.close()
+      await relays.close()
+      await webhooks.flush()
       await ingestHandler.close()
       await mediaBackend.close()
       await store.close?.()

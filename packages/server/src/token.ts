@@ -7,6 +7,8 @@ export interface TokenGrants {
   login: boolean
   /** May publish streams. */
   publish: boolean
+  /** May relay own streams to RTMP URLs (`addPublishCdnUrl`); false when left out. */
+  relay?: boolean
 }
 
 export interface CreateTokenOptions {
@@ -43,6 +45,7 @@ interface RtcClaim {
   room?: string
   login: boolean
   publish: boolean
+  relay?: boolean
   prefix?: string
 }
 
@@ -60,6 +63,7 @@ export async function createToken(opts: CreateTokenOptions): Promise<string> {
   if (!(opts.ttlSeconds > 0)) throw new Error('createToken: ttlSeconds must be a positive number')
   const iat = Math.floor(opts.issuedAt ?? Date.now() / 1000)
   const rtc: RtcClaim = { login: !!opts.privileges.login, publish: !!opts.privileges.publish }
+  if (opts.privileges.relay) rtc.relay = true
   if (opts.roomId !== undefined) rtc.room = opts.roomId
   if (opts.streamIdPrefix !== undefined) rtc.prefix = opts.streamIdPrefix
   return new SignJWT({ [GRANT_CLAIM]: rtc })
@@ -114,7 +118,7 @@ export async function verifyToken(token: string, opts: VerifyTokenOptions): Prom
     const claims: TokenClaims = {
       appId: iss,
       userId: payload.sub,
-      grants: { login: rtc.login === true, publish: rtc.publish === true },
+      grants: { login: rtc.login === true, publish: rtc.publish === true, ...(rtc.relay === true ? { relay: true } : {}) },
       exp: payload.exp,
       // The signature is unique per minted token and public anyway (it travels in the token).
       tokenId: token.slice(token.lastIndexOf('.') + 1),

@@ -255,6 +255,18 @@ export class ZegoExpressEngine {
     return serverCall(this.engine.setStreamExtraInfo(streamID, extraInfo))
   }
 
+  /**
+   * The MiniRTC server relays the stream (the token needs the `relay` grant). A plain request:
+   * the engine has no method for it, so that the core bundle does not carry one for every app.
+   */
+  addPublishCdnUrl(streamID: string, targetURL: string): Promise<ZegoServerResponse> {
+    return serverCall(this.engine.request('addPublishCdnUrl', { streamId: streamID, url: targetURL }))
+  }
+
+  removePublishCdnUrl(streamID: string, targetURL: string): Promise<ZegoServerResponse> {
+    return serverCall(this.engine.request('removePublishCdnUrl', { streamId: streamID, url: targetURL }))
+  }
+
   /** MiniRTC keeps no remote logs: accepted and ignored (the engine takes a `logger` option). */
   setLogConfig(): boolean {
     return true
@@ -275,13 +287,6 @@ export class ZegoExpressEngine {
 
   // ---- no MiniRTC equivalent (docs/migrating-from-zego.md says what to use instead)
 
-  addPublishCdnUrl(): Promise<never> {
-    return unsupported('addPublishCdnUrl')
-  }
-
-  removePublishCdnUrl(): Promise<never> {
-    return unsupported('removePublishCdnUrl')
-  }
 
   startMixerTask(): Promise<never> {
     return unsupported('startMixerTask')

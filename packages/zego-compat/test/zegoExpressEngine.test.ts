@@ -110,7 +110,9 @@ describe('ZegoExpressEngine', () => {
   })
 
   it('every call MiniRTC has no equivalent for fails with NOT_SUPPORTED, naming the call', async () => {
-    const calls = ['addPublishCdnUrl', 'removePublishCdnUrl', 'startMixerTask', 'stopMixerTask', 'setMixerTaskConfig', 'startAutoMixerTask', 'stopAutoMixerTask', 'sendBarrageMessage', 'getNextUrl', 'checkSystemRequirements', 'enableMultiRoom'] as const
+    // CDN relay is the server's: a token without the relay grant gets the server's coded answer.
+    expect(await zg.addPublishCdnUrl('no-such-stream', 'rtmp://127.0.0.1:1/live/x')).toMatchObject({ errorCode: ErrorCode.RELAY_NOT_GRANTED })
+    const calls = ['startMixerTask', 'stopMixerTask', 'setMixerTaskConfig', 'startAutoMixerTask', 'stopAutoMixerTask', 'sendBarrageMessage', 'getNextUrl', 'checkSystemRequirements', 'enableMultiRoom'] as const
     for (const call of calls) {
       const err = await (zg[call] as () => Promise<never>)().catch((e: unknown) => e)
       expect(err).toBeInstanceOf(RtcError)

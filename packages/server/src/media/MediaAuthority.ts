@@ -64,6 +64,8 @@ export class MediaAuthority implements MediaGate {
   private readonly conns = new Map<string, MediaConn>()
   /** Players on this node of streams another node holds: mediaName → media connection ids. */
   private readonly remotePlayers = new Map<string, Set<string>>()
+  /** Server-side players (recorders, relays): ref → the room whose streams it may play. */
+  private readonly viewers = new Map<string, { appId: string; roomId: string }>()
   private events: MediaEvents | undefined
 
   constructor(private readonly d: MediaAuthorityDeps) {}
@@ -125,6 +127,17 @@ export class MediaAuthority implements MediaGate {
     for (const [id, c] of Array.from(this.conns)) if (c.ref === ref) this.closeMedia(id)
   }
 
+  /** Let URLs signed for `ref` play the streams of one room (a recorder or relay of this server). */
+  addViewer(ref: string, appId: string, roomId: string): void {
+    this.viewers.set(ref, { appId, roomId })
+  }
+
+  /** The server-side player is done: its connections are dropped, its URLs refused. */
+  removeViewer(ref: string): void {
+    this.viewers.delete(ref)
+    this.refEnded(ref)
+  }
+
   /** Cluster: another node's stream is gone; drop its players on this node. */
   remoteStreamGone(mediaName: string): void {
     for (const id of Array.from(this.remotePlayers.get(mediaName) ?? [])) this.closeMedia(id)
@@ -173,6 +186,13 @@ export class MediaAuthority implements MediaGate {
     const ref = check.grant.ref
     const s = this.d.sessions.byRef(ref)
     const ls = this.streams.get(req.mediaName)
+    const viewer = s ? undefined : this.viewers.get(ref)
+    if (viewer) {
+      if (req.kind !== 'play' || !ls || ls.appId !== viewer.appId || ls.roomId !== viewer.roomId) return { ok: false, code: ErrorCode.MEDIA_NOT_AUTHORIZED }
+      this.conns.set(req.mediaSessionId, { kind: 'play', sessionId: '', ref, mediaName: req.mediaName })
+      ls.players.add(req.mediaSessionId)
+      return { ok: true }
+    }
     if (this.d.cluster && req.kind === 'play' && !s && ls && ls.publisher !== undefined) {
       // Embedded media in a cluster: this node's NMS carries the stream, the player's session is
       // on another node. The cluster-wide signature proves that node checked the room; when the
