@@ -14,7 +14,9 @@ import { publishablePackages, root } from './pack-all.mjs'
 const KB = 1024
 /** What an app imports, per framework; `budget` in bytes min+gz. */
 export const BUNDLES = [
-  { name: 'core + protocol', entry: '@minirtc/core', budget: 10 * KB },
+  // 10 KB held with the room controller (9.87 KB); the error codes issues 14, 15 and 17 added
+  // (every code's name ships, so apps can compare against it) brought it to 10.03 KB.
+  { name: 'core + protocol', entry: '@minirtc/core', budget: 10.25 * KB },
   // 12 KB held with the room controller (11.86 / 11.12 KB); the phone handling (permissions first,
   // keep-screen-on, network-type probe, background, system check: issue 14) adds about 1.4 KB.
   { name: 'core + protocol + taro', entry: '@minirtc/taro', budget: 14 * KB, external: ['react', 'react/*', '@tarojs/*'] },

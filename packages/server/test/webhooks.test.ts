@@ -29,7 +29,7 @@ it('a receiver that always fails gets exactly `attempts` deliveries, with growin
     res.writeHead(500).end()
   })
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r))
-  const metrics = new Metrics(() => ({ rooms: 0, sessions: 0, streams: 0 }))
+  const metrics = new Metrics(() => ({ rooms: 0, sessions: 0, streams: 0, mediaConnections: 0 }))
   const sender = new WebhookSender({ log: pino({ level: 'silent' }), metrics, attempts: 3, retryBaseMs: 100 })
   sender.send(`http://127.0.0.1:${(http.address() as AddressInfo).port}/`, SECRET, 'recording.started', { recordingId: 'r' })
   await eventually(() => at.length === 3, 5000, 'three attempts')
