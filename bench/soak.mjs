@@ -64,7 +64,9 @@ const conf = join(prefix, 'nginx.conf')
 writeFileSync(conf, generateNginxConfig({ hookBaseUrl: `http://127.0.0.1:${httpPort}`, hookSecret, rtmpListen: `127.0.0.1:${rtmpPort}`, controlListen: `127.0.0.1:${controlPort}` }))
 let nginx
 async function startNginx() {
-  nginx = spawn('nginx', ['-c', conf, '-p', prefix + '/'], { stdio: ['ignore', 'ignore', 'pipe'] })
+  // Its own process group: a crash is simulated by SIGKILL to master and worker alike (a worker
+  // whose master was killed alone would live on, holding the ports).
+  nginx = spawn('nginx', ['-c', conf, '-p', prefix + '/'], { stdio: ['ignore', 'ignore', 'pipe'], detached: true })
   let err = ''
   nginx.stderr.on('data', (d) => (err += d))
   const deadline = Date.now() + 15000
@@ -76,9 +78,18 @@ async function startNginx() {
 async function stopNginx(signal = 'SIGQUIT') {
   if (!nginx || nginx.exitCode !== null) return
   const gone = new Promise((r) => nginx.once('exit', r))
-  nginx.kill(signal)
+  const group = (sig) => {
+    try {
+      process.kill(-nginx.pid, sig)
+    } catch {
+      /* already gone */
+    }
+  }
+  group(signal)
   await Promise.race([gone, sleep(5000)])
-  if (nginx.exitCode === null) nginx.kill('SIGKILL')
+  if (nginx.exitCode === null) group('SIGKILL')
+  // The workers of a SIGKILLed master are gone with the group; wait for them to let go of the ports.
+  if (signal === 'SIGKILL') await sleep(200)
 }
 
 // ---- signaling server: its own process on a fixed port, restartable -----------------------
