@@ -346,7 +346,8 @@ function onPlayReply(s: EngineState, streamId: string, input: Extract<Input, { t
     return assign({}, out, { error: assign({}, input.error, { streamId }) })
   }
   const urls = (input.data as PlayResult).urls
-  return assign({}, s, { playRequested, players: put(s.players, streamId, assign({}, p, { src: urls[p.protocol], autoplay: true })) })
+  // A media node without HTTP-FLV (plain nginx-rtmp) gives an empty flv URL: play RTMP then.
+  return assign({}, s, { playRequested, players: put(s.players, streamId, assign({}, p, { src: urls[p.protocol] || urls.rtmp, autoplay: true })) })
 }
 
 // ---------------------------------------------------------------- server pushes

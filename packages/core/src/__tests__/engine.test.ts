@@ -373,6 +373,14 @@ describe('players', () => {
     expect(rig.of('playQualityUpdate')).toHaveLength(2)
   })
 
+  it('a player that asks for HTTP-FLV plays RTMP when the media server has no FLV URL', async () => {
+    const rig = await loggedInRig({ autoPlay: true })
+    rig.server.opts.noFlv = true
+    rig.server.addStream(streamOf(bob))
+    expect(rig.engine.getSnapshot().players['bob-cam']).toMatchObject({ protocol: 'flv', autoplay: true })
+    expect(rig.engine.getSnapshot().players['bob-cam']!.src).toMatch(/^rtmp:\/\/media\.test\//)
+  })
+
   it('play() of an unknown stream rejects with STREAM_NOT_FOUND', async () => {
     const rig = await loggedInRig()
     await expect(rig.engine.getPlayerInstance('nope').play()).rejects.toMatchObject({ code: ErrorCode.STREAM_NOT_FOUND })

@@ -99,6 +99,8 @@ export interface ServerOptions {
   silentOps?: string[]
   /** Refuse new connections (server down). */
   down?: boolean
+  /** Play URLs without HTTP-FLV (an nginx-rtmp media node without a FLV module). */
+  noFlv?: boolean
 }
 
 /** A scripted MiniRTC peer with the protocol's semantics and a controllable room. */
@@ -217,7 +219,7 @@ export class ScriptedServer {
         const n = this.urlNo++
         return this.reply(sock, msg.id, {
           streamId: msg.d.streamId,
-          urls: { rtmp: 'rtmp://media.test/live/p' + n + '?sig=y', flv: 'http://media.test/live/p' + n + '.flv?sig=y' },
+          urls: { rtmp: 'rtmp://media.test/live/p' + n + '?sig=y', flv: this.opts.noFlv ? '' : 'http://media.test/live/p' + n + '.flv?sig=y' },
           expiresAt: this.clock.now + 60_000,
         })
       }
