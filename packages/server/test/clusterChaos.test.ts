@@ -3,7 +3,7 @@ import { APP, Client, eventually, type ServerPush } from './helpers'
 import { buildNodeRunner, startNode, type NodeProc } from './clusterNodes'
 import { push, Viewer } from './mediaHelpers'
 import { freePort, startRedis, startSentinelSet, type TestRedis } from './redisServer'
-import { TcpProxy } from './tcpProxy'
+import { TcpProxy } from '@minirtc/headless'
 import { sleep } from './helpers'
 
 /*

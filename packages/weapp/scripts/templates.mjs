@@ -5,13 +5,14 @@ import { DEFAULT_PLAYER_ATTRIBUTES, DEFAULT_PUSHER_ATTRIBUTES } from '@minirtc/c
 
 const kebab = (key) => key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())
 const bind = (keys) => keys.map((k) => `  ${kebab(k)}="{{vm.${k}}}"`).join('\n')
-const events = (names) => names.map(([event, handler]) => `  bind${event}="${handler}"`).join('\n')
+// One handler per component: it forwards each native event by its type (`event.type`).
+const events = (names) => names.map((event) => `  bind${event}="onNative"`).join('\n')
 
 export function pusherWxml() {
   const keys = ['url', 'autopush', ...Object.keys(DEFAULT_PUSHER_ATTRIBUTES)]
   return `<live-pusher wx:if="{{vm}}" id="{{vm.id}}" class="rtc-pusher" style="width: {{width}}; height: {{height}}"
 ${bind(keys)}
-${events([['statechange', 'onStateChange'], ['netstatus', 'onNetStatus'], ['error', 'onError'], ['audiovolumenotify', 'onAudioVolumeNotify']])}
+${events(['statechange', 'netstatus', 'error', 'audiovolumenotify'])}
 />
 `
 }
@@ -21,7 +22,7 @@ export function playerWxml() {
   const keys = ['src', 'autoplay', ...Object.keys(DEFAULT_PLAYER_ATTRIBUTES).filter((k) => k !== 'protocol')]
   return `<live-player wx:if="{{vm}}" id="{{vm.id}}" class="rtc-player" data-stream-id="{{vm.streamId}}" style="width: {{width}}; height: {{height}}"
 ${bind(keys)}
-${events([['statechange', 'onStateChange'], ['netstatus', 'onNetStatus'], ['error', 'onError'], ['audiovolumenotify', 'onAudioVolumeNotify'], ['metadatachange', 'onMetadataChange']])}
+${events(['statechange', 'netstatus', 'error', 'audiovolumenotify', 'metadatachange'])}
 />
 `
 }

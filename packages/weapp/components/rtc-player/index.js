@@ -37,24 +37,10 @@ Component({
       this.ownedId = id
       if (id && found) found.owners.set(id, this)
     },
-    forward(kind, event) {
+    /** Every native event of the <live-player>, by its type (statechange, netstatus, error, audiovolumenotify, metadatachange). */
+    onNative(event) {
       const found = this.found()
-      if (found) found.engine.handlePlayerEvent(this.data.streamId, kind, event.detail)
-    },
-    onStateChange(e) {
-      this.forward('statechange', e)
-    },
-    onNetStatus(e) {
-      this.forward('netstatus', e)
-    },
-    onError(e) {
-      this.forward('error', e)
-    },
-    onAudioVolumeNotify(e) {
-      this.forward('audiovolumenotify', e)
-    },
-    onMetadataChange(e) {
-      this.forward('metadatachange', e)
+      if (found) found.engine.handlePlayerEvent(this.data.streamId, event.type, event.detail)
     },
   },
 })

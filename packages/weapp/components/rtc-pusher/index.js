@@ -19,21 +19,10 @@ Component({
     },
   },
   methods: {
-    forward(kind, event) {
+    /** Every native event of the <live-pusher>, by its type (statechange, netstatus, error, audiovolumenotify). */
+    onNative(event) {
       const found = roomByKey(this.data.room && this.data.room.key)
-      if (found) found.engine.handlePusherEvent(kind, event.detail)
-    },
-    onStateChange(e) {
-      this.forward('statechange', e)
-    },
-    onNetStatus(e) {
-      this.forward('netstatus', e)
-    },
-    onError(e) {
-      this.forward('error', e)
-    },
-    onAudioVolumeNotify(e) {
-      this.forward('audiovolumenotify', e)
+      if (found) found.engine.handlePusherEvent(event.type, event.detail)
     },
   },
 })
