@@ -51,7 +51,8 @@ it('records streams held by two different nginx media nodes, each pulled from it
   // Reserve streams until one lands on each node (media names are hashed onto the nodes).
   const { c } = await joined(srv, 'rec-nginx', 'owner')
   const byPort = new Map<string, { streamId: string; pushUrl: string }>()
-  for (let i = 0; byPort.size < 2 && i < 4; i++) {
+  // Media names are random, so each try lands on either node at even odds: 24 tries miss one node with p = 2^-23.
+  for (let i = 0; byPort.size < 2 && i < 24; i++) {
     const r = await c.request('publish', { streamId: `ngx-${i}` })
     const port = new URL(r.d.pushUrl).port
     if (!byPort.has(port)) byPort.set(port, { streamId: `ngx-${i}`, pushUrl: r.d.pushUrl })
