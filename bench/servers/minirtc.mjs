@@ -42,6 +42,9 @@ const srv = await startServer({
   apps: [APP],
   logger: { level: 'silent' },
   rateLimit: BENCH_RATE_LIMIT,
+  // Every benchmark client comes from 127.0.0.1, as a whole NAT or load balancer would: the
+  // per-address cap (256 by default) is raised the way such a deployment raises it.
+  maxConnectionsPerAddress: 1_000_000,
   ...extra,
 })
 
