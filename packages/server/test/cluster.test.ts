@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { ErrorCode } from '@minirtc/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP, Client, adminFetch, eventually, type ServerPush } from './helpers'
-import { buildNodeRunner, requireNginx, startNginx, startNode, type NginxProc, type NodeProc } from './clusterNodes'
+import { buildNodeRunner, requireNginx, startNginx, startNode, type NginxProc, type NodeProc, joinNode } from './clusterNodes'
 import { push, Viewer } from './mediaHelpers'
 import { freePort, startRedis, type TestRedis } from './redisServer'
 
@@ -71,13 +71,7 @@ afterAll(async () => {
   runner?.cleanup()
 })
 
-async function join(node: NodeProc, roomId: string, userId: string) {
-  const c = await Client.open(node.url)
-  clients.push(c)
-  const r = await c.login(roomId, userId)
-  if (!r.ok) throw new Error(`login failed: ${JSON.stringify(r.error)}`)
-  return { c, login: r.d as import('@minirtc/protocol').LoginResult }
-}
+const join = (node: NodeProc, roomId: string, userId: string) => joinNode(clients, node, roomId, userId)
 
 const isStream = (type: 'ADD' | 'DELETE', streamId: string) => (p: ServerPush) =>
   p.ev === 'stream' && p.d.type === type && p.d.streams.some((s: { streamId: string }) => s.streamId === streamId)

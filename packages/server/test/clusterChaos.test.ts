@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { APP, Client, eventually, type ServerPush } from './helpers'
-import { buildNodeRunner, startNode, type NodeProc } from './clusterNodes'
+import { buildNodeRunner, startNode, type NodeProc, joinNode } from './clusterNodes'
 import { push, Viewer } from './mediaHelpers'
 import { freePort, startRedis, startSentinelSet, type TestRedis } from './redisServer'
 import { TcpProxy } from '@minirtc/headless'
@@ -42,13 +42,7 @@ afterAll(async () => {
   runner?.cleanup()
 })
 
-async function join(node: NodeProc, roomId: string, userId: string) {
-  const c = await Client.open(node.url)
-  clients.push(c)
-  const r = await c.login(roomId, userId)
-  if (!r.ok) throw new Error(`login failed: ${JSON.stringify(r.error)}`)
-  return { c, login: r.d as import('@minirtc/protocol').LoginResult }
-}
+const join = (node: NodeProc, roomId: string, userId: string) => joinNode(clients, node, roomId, userId)
 const isStream = (type: string, id: string) => (p: ServerPush) => p.ev === 'stream' && p.d.type === type && p.d.streams.some((s: { streamId: string }) => s.streamId === id)
 
 describe('cluster chaos: Redis restarts empty', () => {

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'tsup'
 import { generateNginxConfig, type ServerOptions } from '../src/index'
-import { eventually } from './helpers'
+import type { LoginResult } from '@minirtc/protocol'
+import { Client, eventually } from './helpers'
 
 const pkg = fileURLToPath(new URL('..', import.meta.url))
 
@@ -136,4 +137,13 @@ export async function startNginx(o: {
         setTimeout(() => proc.kill('SIGKILL'), 3000).unref()
       }),
   }
+}
+
+/** Log a client in to `roomId` through `node`, keeping it in `clients` for the file's cleanup. */
+export async function joinNode(clients: Client[], node: NodeProc, roomId: string, userId: string): Promise<{ c: Client; login: LoginResult }> {
+  const c = await Client.open(node.url)
+  clients.push(c)
+  const r = await c.login(roomId, userId)
+  if (!r.ok) throw new Error(`login failed: ${JSON.stringify(r.error)}`)
+  return { c, login: r.d as LoginResult }
 }

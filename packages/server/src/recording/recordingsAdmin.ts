@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode, isValidStreamId } from '@minirtc/protocol'
 import { ServerError } from '../errors'
-import { fail, json } from '../httpReply'
+import { codedRoute, json } from '../httpReply'
 import { readJson } from '../readJson'
 import type { RecordingManager } from './RecordingManager'
 import type { RecordingLayout } from './types'
@@ -31,7 +31,7 @@ export async function recordingsAdmin(
 ): Promise<boolean> {
   if (p[0] !== 'recordings' || p.length > 2) return false
   const method = req.method ?? 'GET'
-  try {
+  return codedRoute(res, statusOf, async () => {
     if (!recordings) throw new ServerError(ErrorCode.RECORDING_NOT_CONFIGURED)
     if (p.length === 1 && method === 'GET') {
       json(res, 200, { recordings: recordings.list(appId, roomId) })
@@ -56,9 +56,5 @@ export async function recordingsAdmin(
       return true
     }
     return false
-  } catch (e) {
-    if (!(e instanceof ServerError)) throw e
-    fail(res, statusOf[e.code] ?? 400, e.code, e.message)
-    return true
-  }
+  })
 }

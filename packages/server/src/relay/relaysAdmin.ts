@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { ErrorCode, isValidStreamId } from '@minirtc/protocol'
 import { ServerError } from '../errors'
-import { fail, json } from '../httpReply'
+import { codedRoute, json } from '../httpReply'
 import { readJson } from '../readJson'
 import type { RelayManager } from './RelayManager'
 
@@ -19,7 +19,7 @@ const statusOf: Partial<Record<number, number>> = {
  */
 export async function relaysAdmin(req: IncomingMessage, res: ServerResponse, p: string[], appId: string, roomId: string, relays: RelayManager): Promise<boolean> {
   const method = req.method ?? 'GET'
-  try {
+  return codedRoute(res, statusOf, async () => {
     if (p.length === 3 && p[0] === 'streams' && p[2] === 'relays' && method === 'POST') {
       const streamId = p[1]!
       if (!isValidStreamId(streamId)) throw new ServerError(ErrorCode.INVALID_STREAM_ID)
@@ -38,9 +38,5 @@ export async function relaysAdmin(req: IncomingMessage, res: ServerResponse, p: 
       return true
     }
     return false
-  } catch (e) {
-    if (!(e instanceof ServerError)) throw e
-    fail(res, statusOf[e.code] ?? 400, e.code, e.message)
-    return true
-  }
+  })
 }
