@@ -1,9 +1,11 @@
 // Lean signaling load generator (runs in its own process, pinned to the other core): logged-in
 // protocol clients speaking the MiniRTC wire format directly over `ws`, no engine. The same
 // generator drives the raw `ws` ceiling server. Send and receive stamps share this process's clock.
-//   connect { url, n, k, offset, login, heartbeatMs? }  open n sockets (users offset..offset+n-1,
-//     rooms of k); they ping every heartbeatIntervalMs from login (heartbeatMs overrides, diagnostics only)
-//   run { rate, warmupMs, measureMs, drainMs, payloadBytes }  broadcasts at `rate` sends/s
+//   connect { url, n, k, offset, login, heartbeatMs?, urls? }  open n sockets (users offset..offset+n-1,
+//     rooms of k); they ping every heartbeatIntervalMs from login (heartbeatMs overrides, diagnostics only).
+//     `urls` (several server nodes): user i connects to urls[i % urls.length], so every room spans the nodes
+//   run { rate, warmupMs, measureMs, drainMs, payloadBytes }  broadcasts at `rate` sends/s; deliveries
+//     are also counted per node (`deliveredByNode`, index into `urls`)
 //   status {}  open/closed sockets, errors; close {}
 import WebSocket from 'ws'
 import { createToken } from '@minirtc/server'
@@ -14,12 +16,14 @@ const stats = { closed: 0, closeCodes: {}, replyErrors: 0, lastError: '', pingsS
 let recording = null
 let lastPushAt = 0
 let roomSize = 1
+let nodeCount = 1
 
 class Client {
-  constructor(ws, userId, roomId) {
+  constructor(ws, userId, roomId, node) {
     this.ws = ws
     this.userId = userId
     this.roomId = roomId
+    this.node = node
     this.nextId = 0
     this.lastSeq = 0
     this.waiter = null
@@ -50,6 +54,7 @@ class Client {
           const stamp = parseFloat(s.slice(i + 11, i + 31))
           if (stamp >= rec.from && stamp < rec.to) {
             rec.delivered++
+            rec.byNode[this.node]++
             rec.lat.push(performance.now() - stamp)
           }
         }
@@ -80,9 +85,9 @@ class Client {
   }
 }
 
-async function open(url, userId, roomId, login, heartbeatMs) {
+async function open(url, userId, roomId, login, heartbeatMs, node = 0) {
   const ws = new WebSocket(url, { perMessageDeflate: false })
-  const c = new Client(ws, userId, roomId)
+  const c = new Client(ws, userId, roomId, node)
   ws.on('message', (data) => c.onText(data.toString('utf8')))
   ws.on('close', (code) => {
     stats.closed++
@@ -107,14 +112,15 @@ async function open(url, userId, roomId, login, heartbeatMs) {
 }
 
 serveWorker({
-  async connect({ url, n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
+  async connect({ url, urls = [url], n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
     roomSize = k
+    nodeCount = urls.length
     const t0 = performance.now()
     let next = 0
     const worker = async () => {
       while (next < n) {
         const i = offset + next++
-        clients.push(await open(url, 'u' + i, 'r' + Math.floor(i / k), login, heartbeatMs))
+        clients.push(await open(urls[i % urls.length], 'u' + i, 'r' + Math.floor(i / k), login, heartbeatMs, i % urls.length))
       }
     }
     await Promise.all(Array.from({ length: concurrency }, worker))
@@ -128,7 +134,7 @@ serveWorker({
     const t0 = performance.now()
     const from = t0 + warmupMs
     const to = from + measureMs
-    const rec = { from, to, lat: [], delivered: 0 }
+    const rec = { from, to, lat: [], delivered: 0, byNode: new Array(nodeCount).fill(0) }
     recording = rec
     const errorsBefore = stats.replyErrors
     let sent = 0
@@ -164,6 +170,7 @@ serveWorker({
       expected,
       delivered: rec.delivered,
       deliveredPerSec: Math.round(rec.delivered / sec),
+      deliveredByNode: rec.byNode,
       loss: expected ? round((1 - rec.delivered / expected) * 1000) / 10 : 0,
       latency: percentiles(rec.lat),
       replyErrors: stats.replyErrors - errorsBefore,
