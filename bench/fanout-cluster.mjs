@@ -2,14 +2,14 @@
 // What a cluster costs: server CPU time per delivered message with 1 node (memory store), 1 node
 // on Redis, 2 and 3 nodes on Redis, all at the SAME fixed delivery rates (well below saturation,
 // so neither the servers nor the generator limit them). Part of `npm run bench` (`cluster`);
-// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup name>]`.
+// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup>[,<setup>]]`.
 //
 // CPU time, not a throughput ceiling: on a shared 2-core machine the highest rate passing a p99
 // limit moves with whatever else runs, while the CPU time a process spends per delivery (from
 // /proc, user + system) barely does. Every server process and redis-server run pinned to core 0,
 // the generators to core 1. In the cluster setups client i connects to node i % nodes, so every
 // room of 10 spans all nodes and a push reaches most of its recipients through Redis (the worst
-// case for the cluster; rooms on one node would cost what "1 node + Redis" costs).
+// case for the cluster); "whole rooms" puts each room on one node, so no push crosses nodes.
 // All setups are up at once and sampled round-robin, so slow changes in other load hit all alike.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
@@ -21,6 +21,8 @@ const SETUPS = [
   { name: '1 node', nodes: 1, redis: false },
   { name: '1 node + Redis', nodes: 1, redis: true },
   { name: '2 nodes + Redis', nodes: 2, redis: true },
+  // Each room on one node (a load balancer that sends a room to one node): no push crosses nodes.
+  { name: '2 nodes + Redis, whole rooms', nodes: 2, redis: true, wholeRooms: true },
   { name: '3 nodes + Redis', nodes: 3, redis: true },
 ]
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
@@ -46,12 +48,12 @@ async function startSetup(setup, cfg, cpuProf) {
   const extra = redis ? { redis: redis.url, nodeTtlMs: 15000 } : {}
   const nodes = []
   for (let i = 0; i < setup.nodes; i++) {
-    // --cpu-prof: node 1 of the named setup writes a V8 profile when it exits (where the time goes).
-    const prof = cpuProf === setup.name && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${cfg.profDir}`] : []
+    // --cpu-prof=<setup>[,<setup>]: node 1 of each named setup writes a V8 profile when it exits (where the time goes).
+    const prof = cpuProf?.split(',').includes(setup.name) && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${cfg.profDir}`] : []
     nodes.push(await spawnWorker('servers/minirtc.mjs', { core: 0, args: [JSON.stringify(extra)], execArgv: prof, name: `${setup.name} node ${i + 1}` }))
   }
   const gen = await spawnWorker('gen/signaling.mjs', { core: 1, name: `generator (${setup.name})` })
-  const connect = await gen.call('connect', { urls: nodes.map((n) => n.info.url), n: cfg.n, k: cfg.k, login: true })
+  const connect = await gen.call('connect', { urls: nodes.map((n) => n.info.url), wholeRooms: !!setup.wholeRooms, n: cfg.n, k: cfg.k, login: true })
   return { ...setup, redisProc: redis, nodeProcs: nodes, gen, connect, samples: [] }
 }
 
@@ -89,7 +91,7 @@ async function sample(s, cfg, rate) {
   s.samples.push(x)
   const nodes = x.perNode.map((p) => `${p.cpuPct}%`).join('+')
   console.log(
-    `  ${s.name.padEnd(16)} ${String(x.sendsPerSec).padStart(5)} sends/s → ${String(x.deliveredPerSec).padStart(6)} delivered/s  p50 ${x.latency.p50} p99 ${x.latency.p99} ms  loss ${x.loss}%  nodes ${nodes}${x.redis ? ` redis ${redisPct}% (${x.redis.usPerEvent} µs/event)` : ''}  → ${x.usPerDelivery} µs/delivery  cores ${x.coreBusyPct.join('/')}%${x.ok ? '' : '  LOSS'}`,
+    `  ${s.name.padEnd(28)} ${String(x.sendsPerSec).padStart(5)} sends/s → ${String(x.deliveredPerSec).padStart(6)} delivered/s  p50 ${x.latency.p50} p99 ${x.latency.p99} ms  loss ${x.loss}%  nodes ${nodes}${x.redis ? ` redis ${redisPct}% (${x.redis.usPerEvent} µs/event)` : ''}  → ${x.usPerDelivery} µs/delivery  cores ${x.coreBusyPct.join('/')}%${x.ok ? '' : '  LOSS'}`,
   )
 }
 
@@ -122,8 +124,8 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
     : { n: 600, k: 10, rates: [500, 1000], rounds: 3, warmupMs: 1000, measureMs: 3000 }
   cfg.profDir = join(benchDir, '.cache', 'cpu-prof')
   if (cpuProf) mkdirSync(cfg.profDir, { recursive: true })
-  // Each of the 11 workers (7 servers, 4 generators) hooks process exit to die with us.
-  process.setMaxListeners(Math.max(process.getMaxListeners(), 20))
+  // Each of the 14 workers (9 servers, 5 generators) hooks process exit to die with us.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), 30))
   const setups = []
   try {
     for (const setup of SETUPS) setups.push(await startSetup(setup, cfg, cpuProf))
@@ -140,7 +142,7 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
       s.redisProc?.stop()
     }
   }
-  const out = setups.map((s) => ({ name: s.name, nodes: s.nodes, redis: s.redis, connect: s.connect, rates: summarize(s, cfg.rates), samples: s.samples }))
+  const out = setups.map((s) => ({ name: s.name, nodes: s.nodes, redis: s.redis, wholeRooms: !!s.wholeRooms, connect: s.connect, rates: summarize(s, cfg.rates), samples: s.samples }))
   // The goal compares the 2-node cluster with one node (memory store) at each rate.
   const byName = Object.fromEntries(out.map((s) => [s.name, s]))
   const ratios = cfg.rates.map((rate, i) => {
@@ -178,7 +180,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const s of r.setups)
     for (const x of s.rates)
       console.log(
-        `  ${s.name.padEnd(16)} ${String(x.sendsPerSec * r.roomSize - x.sendsPerSec).padStart(6)}/s  ${x.usPerDelivery} µs  per node ${x.usPerDeliveryPerNode.join(' / ')}${s.redis ? `  redis ${x.redisUsPerDelivery} µs/delivery, ${x.redisUsPerEvent} µs/event` : ''}  p50/p99 ${x.p50}/${x.p99} ms  (${x.samples} samples)`,
+        `  ${s.name.padEnd(28)} ${String(x.sendsPerSec * r.roomSize - x.sendsPerSec).padStart(6)}/s  ${x.usPerDelivery} µs  per node ${x.usPerDeliveryPerNode.join(' / ')}${s.redis ? `  redis ${x.redisUsPerDelivery} µs/delivery, ${x.redisUsPerEvent} µs/event` : ''}  p50/p99 ${x.p50}/${x.p99} ms  (${x.samples} samples)`,
       )
   for (const x of r.ratios) console.log(`2 nodes vs 1 at ${x.deliveredPerSec}/s: ${x.twoNodesUs} vs ${x.oneNodeUs} µs = ${x.ratio}× (worst node ${x.worstNodeRatio}×; goal ≤ 1.3×)`)
   if (cpuProf) console.log(`profile of "${cpuProf}" node 1: ${join(benchDir, '.cache', 'cpu-prof')}`)

@@ -3,7 +3,8 @@
 // generator drives the raw `ws` ceiling server. Send and receive stamps share this process's clock.
 //   connect { url, n, k, offset, login, heartbeatMs?, urls? }  open n sockets (users offset..offset+n-1,
 //     rooms of k); they ping every heartbeatIntervalMs from login (heartbeatMs overrides, diagnostics only).
-//     `urls` (several server nodes): user i connects to urls[i % urls.length], so every room spans the nodes
+//     `urls` (several server nodes): user i connects to urls[i % urls.length], so every room spans the
+//     nodes; with `wholeRooms` to urls[room % urls.length], so each room lives on one node
 //   run { rate, warmupMs, measureMs, drainMs, payloadBytes }  broadcasts at `rate` sends/s; deliveries
 //     are also counted per node (`deliveredByNode`, index into `urls`)
 //   status {}  open/closed sockets, errors; close {}
@@ -112,7 +113,7 @@ async function open(url, userId, roomId, login, heartbeatMs, node = 0) {
 }
 
 serveWorker({
-  async connect({ url, urls = [url], n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
+  async connect({ url, urls = [url], wholeRooms = false, n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
     roomSize = k
     nodeCount = urls.length
     const t0 = performance.now()
@@ -120,7 +121,8 @@ serveWorker({
     const worker = async () => {
       while (next < n) {
         const i = offset + next++
-        clients.push(await open(urls[i % urls.length], 'u' + i, 'r' + Math.floor(i / k), login, heartbeatMs, i % urls.length))
+        const node = (wholeRooms ? Math.floor(i / k) : i) % urls.length
+        clients.push(await open(urls[node], 'u' + i, 'r' + Math.floor(i / k), login, heartbeatMs, node))
       }
     }
     await Promise.all(Array.from({ length: concurrency }, worker))

@@ -30,7 +30,7 @@ export type ClusterEvent =
 /** The part of a cluster that room logic talks to. */
 export interface ClusterLink {
   readonly nodeId: string
-  /** Send to every other node (this node delivers its own share locally). */
+  /** Send to every other node (this node delivers its own share locally); may wait up to `clusterBatchMs` to go with others. */
   publish(e: ClusterEvent): void
   /** Broadcast messageIds, numbered per room across the cluster. */
   nextMessageId(appId: string, roomId: string): Promise<number>

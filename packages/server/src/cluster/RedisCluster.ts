@@ -12,6 +12,11 @@ export interface RedisClusterOptions {
   nodeTtlMs: number
   /** Key and channel prefix, to share one Redis between deployments. */
   prefix?: string
+  /**
+   * How long room events and messageId INCRs wait to go to Redis together, and the least time
+   * between two reads of the event stream (ms). 0: each goes at once (one round trip each).
+   */
+  batchMs?: number
   log: Logger
 }
 
@@ -20,7 +25,11 @@ export interface RedisClusterOptions {
  * heartbeats, and the reaper that removes a dead node's users and streams.
  *
  * Every node appends the pushes it fans out to one stream (XADD) and reads it from the last entry
- * it has seen (XREAD), delivering each to its own members of that room. Unlike pub/sub, a node
+ * it has seen (XREAD), delivering each to its own members of that room. The round trips, not
+ * Redis's work, are what a cross-node push costs (a write and a read on both ends, for every
+ * command), so the hot path is batched: the events and messageId INCRs of `batchMs` go in one
+ * pipeline (one stream entry holds all of that node's events), and a node reads the stream at most
+ * once per `batchMs` (whatever accumulated meanwhile comes in one reply). Unlike pub/sub, a node
  * whose Redis connection drops for a moment catches up on what it missed, each entry exactly
  * once. The stream keeps entries for twice the node TTL: a node away longer is reaped anyway and
  * drops its sessions (and a node that finds its position trimmed away does the same). A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
@@ -42,6 +51,15 @@ export class RedisCluster implements ClusterLink {
   private closed = false
   /** The cluster's media-URL key as this node uses it (written back if Redis lost it). */
   private key: string | undefined
+  private readonly batchMs: number
+  /** Events waiting for the next flush, in the order they were published. */
+  private outbox: ClusterEvent[] = []
+  /** messageId INCRs waiting for the next flush. */
+  private incrs: { key: string; resolve: (n: number) => void; reject: (e: Error) => void }[] = []
+  /** Cancels the scheduled flush. */
+  private cancelFlush: (() => void) | undefined
+  /** Set while a flush's replies are handled (until the next turn of the event loop). */
+  private followUp = false
 
   private constructor(
     private readonly cmd: Redis,
@@ -50,6 +68,7 @@ export class RedisCluster implements ClusterLink {
   ) {
     this.prefix = o.prefix ?? 'minirtc:'
     this.events = this.prefix + 'events'
+    this.batchMs = o.batchMs ?? 0
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
   }
 
@@ -83,6 +102,7 @@ export class RedisCluster implements ClusterLink {
   private async readLoop(): Promise<void> {
     /** A read failed since the last good one (check for a gap; log once per outage). */
     let failed = false
+    let readAt = 0
     while (!this.closed) {
       try {
         if (failed && (await this.trimmedPast())) {
@@ -91,13 +111,16 @@ export class RedisCluster implements ClusterLink {
           const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
           if (newest) this.lastId = newest[0]
         }
+        // Each read is a round trip on both ends however much it returns: let events accumulate.
+        const wait = readAt + this.batchMs - Date.now()
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        readAt = Date.now()
         const res = await this.sub.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.events, this.lastId)
         failed = false
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
             this.lastId = id
-            const i = fields.indexOf('m')
-            if (i >= 0 && fields[i + 1] !== undefined) this.receive(fields[i + 1]!)
+            this.receive(fields)
           }
         }
       } catch (e) {
@@ -121,18 +144,24 @@ export class RedisCluster implements ClusterLink {
     return i >= 0 && compareIds(String(info[i + 1]), this.lastId) > 0
   }
 
-  private receive(text: string): void {
-    let m: { o: string; e: ClusterEvent }
+  /** One stream entry: `o` the node that wrote it, `m` the JSON array of its events. */
+  private receive(fields: string[]): void {
+    // Our own events were delivered locally already: skip them before parsing.
+    if (fields[0] === 'o' && fields[1] === this.nodeId) return
+    const i = fields.indexOf('m')
+    let events: unknown
     try {
-      m = JSON.parse(text) as { o: string; e: ClusterEvent }
+      events = JSON.parse(fields[i + 1] ?? '')
     } catch {
       return
     }
-    if (m.o === this.nodeId) return // our own events were delivered locally already
-    try {
-      this.handler(m.e)
-    } catch (e) {
-      this.o.log.error({ err: String(e) }, 'cluster event failed')
+    if (!Array.isArray(events)) return
+    for (const e of events as ClusterEvent[]) {
+      try {
+        this.handler(e)
+      } catch (err) {
+        this.o.log.error({ err: String(err) }, 'cluster event failed')
+      }
     }
   }
 
@@ -154,11 +183,59 @@ export class RedisCluster implements ClusterLink {
 
   publish(e: ClusterEvent): void {
     if (this.closed) return
-    // Entries older than twice the node TTL go: a node that was away longer has been reaped.
-    const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
-    this.cmd
-      .xadd(this.events, 'MINID', '~', minId, '*', 'm', JSON.stringify({ o: this.nodeId, e }))
-      .catch((err: Error) => this.o.log.warn({ err: err.message }, 'cluster publish failed'))
+    this.outbox.push(e)
+    this.schedule()
+  }
+
+  private schedule(): void {
+    if (this.batchMs === 0) return this.flush()
+    if (this.cancelFlush) return
+    if (this.followUp) {
+      // Pushes caused by a flush's replies (a broadcast that got its messageId) go out right
+      // after it: waiting another window would double the latency, not halve the round trips.
+      const t = setImmediate(() => this.flush())
+      this.cancelFlush = () => clearImmediate(t)
+    } else {
+      const t = setTimeout(() => this.flush(), this.batchMs)
+      this.cancelFlush = () => clearTimeout(t)
+    }
+  }
+
+  /** Send what waits (INCRs, then one stream entry with the events) in one pipeline. */
+  private flush(): void {
+    this.cancelFlush?.()
+    this.cancelFlush = undefined
+    const incrs = this.incrs
+    const events = this.outbox
+    this.incrs = []
+    this.outbox = []
+    if (!incrs.length && !events.length) return
+    const p = this.cmd.pipeline()
+    for (const x of incrs) p.incr(x.key)
+    if (events.length) {
+      // Entries older than twice the node TTL go: a node that was away longer has been reaped.
+      const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
+      p.xadd(this.events, 'MINID', '~', minId, '*', 'o', this.nodeId, 'm', JSON.stringify(events))
+    }
+    p.exec().then(
+      (res) => {
+        if (incrs.length) {
+          this.followUp = true
+          setImmediate(() => (this.followUp = false))
+        }
+        incrs.forEach((x, i) => {
+          const [err, n] = res?.[i] ?? [new Error('no reply')]
+          if (err) x.reject(err)
+          else x.resolve(n as number)
+        })
+        const err = events.length ? res?.[incrs.length]?.[0] : null
+        if (err) this.o.log.warn({ err: err.message }, 'cluster publish failed')
+      },
+      (err: Error) => {
+        for (const x of incrs) x.reject(err)
+        if (events.length) this.o.log.warn({ err: err.message }, 'cluster publish failed')
+      },
+    )
   }
 
   /** Both Redis connections are up (commands and the event subscription). */
@@ -167,7 +244,10 @@ export class RedisCluster implements ClusterLink {
   }
 
   nextMessageId(appId: string, roomId: string): Promise<number> {
-    return this.store.nextMessageId(appId, roomId)
+    return new Promise((resolve, reject) => {
+      this.incrs.push({ key: this.store.messageIdKey(appId, roomId), resolve, reject })
+      this.schedule()
+    })
   }
 
   /** The HMAC key for media URLs, the same on every node (the first node to start creates it). */
@@ -236,6 +316,7 @@ export class RedisCluster implements ClusterLink {
   async close(): Promise<void> {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
+    this.flush()
     await this.cmd.del(this.prefix + 'node:' + this.nodeId).catch(() => {})
     this.sub.disconnect()
     await this.cmd.quit().catch(() => this.cmd.disconnect())
