@@ -55,17 +55,20 @@ describe.each([0, 5, 40])('RedisCluster hot path, batchMs %i', (batchMs) => {
     expect(c.got.length).toBe(60) // nothing twice
   })
 
-  it('messageIds asked for at once on several nodes are unique and consecutive per room', async () => {
+  it('broadcasts published at once on several nodes get unique, consecutive messageIds per room, and the others receive them numbered', async () => {
     const prefix = `b${++db}:`
-    const [a, b] = [await node(batchMs, prefix), await node(batchMs, prefix)]
-    const asks = Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).c.nextMessageId('app', i % 4 ? 'r1' : 'r2'))
-    const got = await Promise.all(asks)
-    const r1 = got.filter((_, i) => i % 4 !== 0).sort((x, y) => x - y)
-    const r2 = got.filter((_, i) => i % 4 === 0).sort((x, y) => x - y)
-    expect(r1).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
-    expect(r2).toEqual(Array.from({ length: 10 }, (_, i) => i + 1))
-    // One node's asks resolve in the order they were made (broadcasts keep their order).
+    const [a, b, c] = [await node(batchMs, prefix), await node(batchMs, prefix), await node(batchMs, prefix)]
+    const bc = (i: number) => ({ t: 'push' as const, a: 'app', r: i % 4 ? 'r1' : 'r2', ev: 'broadcast' as const, d: { messages: [{ messageId: 0, i }] }, x: 's' })
+    const got = await Promise.all(Array.from({ length: 40 }, (_, i) => ((i % 2 ? a : b).c.publishNumbered(bc(i)))))
+    const inRoom = (room: 'r1' | 'r2') => got.filter((_, i) => (i % 4 ? 'r1' : 'r2') === room).sort((x, y) => x - y)
+    expect(inRoom('r1')).toEqual(Array.from({ length: 30 }, (_, i) => i + 1))
+    expect(inRoom('r2')).toEqual(Array.from({ length: 10 }, (_, i) => i + 1))
+    // One node's broadcasts are numbered in the order they were made.
     const fromA = got.filter((_, i) => i % 2 && i % 4)
     expect(fromA).toEqual([...fromA].sort((x, y) => x - y))
+    // A node that sent none receives each with the number its sender got.
+    await until(() => c.got.length === 40)
+    const received = new Map(c.got.map((e) => (e.t === 'push' ? [(e.d as { messages: { i: number }[] }).messages[0]!.i, e.n] : [-1, -1])))
+    expect(Array.from({ length: 40 }, (_, i) => received.get(i))).toEqual(got)
   })
 })

@@ -2,8 +2,23 @@ import { randomBytes } from 'node:crypto'
 import { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { RedisRoomStore, type NodeHoldings } from '../store/RedisRoomStore'
-import type { ClusterEvent, ClusterLink } from './ClusterLink'
+import type { ClusterEvent, ClusterLink, NumberedPush } from './ClusterLink'
 import { sentinelOptions } from './redisUrl'
+
+/*
+ * One stream entry for a batch of events whose broadcasts need messageIds: the INCRs and the XADD
+ * in one round trip. KEYS[1] the stream, KEYS[2..] the counters of the numbered events in order;
+ * ARGV: MINID, node id, the events' JSON. Returns the numbers.
+ */
+const PUBLISH = `
+local n = {}
+for i = 2, #KEYS do n[i - 1] = redis.call('INCR', KEYS[i]) end
+redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'o', ARGV[2], 'm', ARGV[3], 'n', table.concat(n, ','))
+return n`
+
+interface PublishScript {
+  mrtcPublish(numKeys: number, ...keysAndArgs: string[]): Promise<number[]>
+}
 
 export interface RedisClusterOptions {
   /** `redis://[:password@]host:port[/db]`, or Sentinel: `redis+sentinel://host:26379[,host:26379]/<master name>` */
@@ -27,9 +42,10 @@ export interface RedisClusterOptions {
  * Every node appends the pushes it fans out to one stream (XADD) and reads it from the last entry
  * it has seen (XREAD), delivering each to its own members of that room. The round trips, not
  * Redis's work, are what a cross-node push costs (a write and a read on both ends, for every
- * command), so the hot path is batched: the events and messageId INCRs of `batchMs` go in one
- * pipeline (one stream entry holds all of that node's events), and a node reads the stream at most
- * once per `batchMs` (whatever accumulated meanwhile comes in one reply). Unlike pub/sub, a node
+ * command), so the hot path is batched: the events a node publishes within `batchMs` go as one
+ * stream entry in one command, with the messageIds of its broadcasts INCRed in the same script, and
+ * a node reads the stream at most once per `batchMs` (what accumulated meanwhile comes in one
+ * reply). Unlike pub/sub, a node
  * whose Redis connection drops for a moment catches up on what it missed, each entry exactly
  * once. The stream keeps entries for twice the node TTL: a node away longer is reaped anyway and
  * drops its sessions (and a node that finds its position trimmed away does the same). A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
@@ -52,14 +68,9 @@ export class RedisCluster implements ClusterLink {
   /** The cluster's media-URL key as this node uses it (written back if Redis lost it). */
   private key: string | undefined
   private readonly batchMs: number
-  /** Events waiting for the next flush, in the order they were published. */
-  private outbox: ClusterEvent[] = []
-  /** messageId INCRs waiting for the next flush. */
-  private incrs: { key: string; resolve: (n: number) => void; reject: (e: Error) => void }[] = []
-  /** Cancels the scheduled flush. */
-  private cancelFlush: (() => void) | undefined
-  /** Set while a flush's replies are handled (until the next turn of the event loop). */
-  private followUp = false
+  /** Events waiting for the next flush, in the order they were published (numbered ones with their counter). */
+  private outbox: { e: ClusterEvent; counter?: string; resolve?: (n: number) => void; reject?: (e: Error) => void }[] = []
+  private flushTimer: NodeJS.Timeout | undefined
 
   private constructor(
     private readonly cmd: Redis,
@@ -70,6 +81,7 @@ export class RedisCluster implements ClusterLink {
     this.events = this.prefix + 'events'
     this.batchMs = o.batchMs ?? 0
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
+    cmd.defineCommand('mrtcPublish', { lua: PUBLISH })
   }
 
   static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
@@ -144,7 +156,7 @@ export class RedisCluster implements ClusterLink {
     return i >= 0 && compareIds(String(info[i + 1]), this.lastId) > 0
   }
 
-  /** One stream entry: `o` the node that wrote it, `m` the JSON array of its events. */
+  /** One stream entry: `o` the node that wrote it, `m` the JSON array of its events, `n` their numbers. */
   private receive(fields: string[]): void {
     // Our own events were delivered locally already: skip them before parsing.
     if (fields[0] === 'o' && fields[1] === this.nodeId) return
@@ -156,7 +168,11 @@ export class RedisCluster implements ClusterLink {
       return
     }
     if (!Array.isArray(events)) return
+    // The numbers Redis gave the numbered events, in order (their `n` was 0 when serialized).
+    const n = fields[fields.indexOf('n') + 1]?.split(',') ?? []
+    let j = 0
     for (const e of events as ClusterEvent[]) {
+      if (e.t === 'push' && e.n === 0) e.n = Number(n[j++])
       try {
         this.handler(e)
       } catch (err) {
@@ -183,71 +199,53 @@ export class RedisCluster implements ClusterLink {
 
   publish(e: ClusterEvent): void {
     if (this.closed) return
-    this.outbox.push(e)
+    this.outbox.push({ e })
     this.schedule()
+  }
+
+  publishNumbered(e: NumberedPush): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('cluster closed'))
+    return new Promise((resolve, reject) => {
+      this.outbox.push({ e: { ...e, n: 0 }, counter: this.store.messageIdKey(e.a, e.r), resolve, reject })
+      this.schedule()
+    })
   }
 
   private schedule(): void {
     if (this.batchMs === 0) return this.flush()
-    if (this.cancelFlush) return
-    if (this.followUp) {
-      // Pushes caused by a flush's replies (a broadcast that got its messageId) go out right
-      // after it: waiting another window would double the latency, not halve the round trips.
-      const t = setImmediate(() => this.flush())
-      this.cancelFlush = () => clearImmediate(t)
-    } else {
-      const t = setTimeout(() => this.flush(), this.batchMs)
-      this.cancelFlush = () => clearTimeout(t)
-    }
+    this.flushTimer ??= setTimeout(() => this.flush(), this.batchMs)
   }
 
-  /** Send what waits (INCRs, then one stream entry with the events) in one pipeline. */
+  /**
+   * Send what waits as one stream entry, in one command: a plain XADD, or, when some events need
+   * messageIds, a script that INCRs their counters and adds the entry with the numbers (`n`).
+   */
   private flush(): void {
-    this.cancelFlush?.()
-    this.cancelFlush = undefined
-    const incrs = this.incrs
-    const events = this.outbox
-    this.incrs = []
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
+    const out = this.outbox
     this.outbox = []
-    if (!incrs.length && !events.length) return
-    const p = this.cmd.pipeline()
-    for (const x of incrs) p.incr(x.key)
-    if (events.length) {
-      // Entries older than twice the node TTL go: a node that was away longer has been reaped.
-      const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
-      p.xadd(this.events, 'MINID', '~', minId, '*', 'o', this.nodeId, 'm', JSON.stringify(events))
+    if (!out.length) return
+    // Entries older than twice the node TTL go: a node that was away longer has been reaped.
+    const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
+    const m = JSON.stringify(out.map((x) => x.e))
+    const numbered = out.filter((x) => x.counter !== undefined)
+    const fail = (err: Error) => {
+      for (const x of numbered) x.reject!(err)
+      this.o.log.warn({ err: err.message }, 'cluster publish failed')
     }
-    p.exec().then(
-      (res) => {
-        if (incrs.length) {
-          this.followUp = true
-          setImmediate(() => (this.followUp = false))
-        }
-        incrs.forEach((x, i) => {
-          const [err, n] = res?.[i] ?? [new Error('no reply')]
-          if (err) x.reject(err)
-          else x.resolve(n as number)
-        })
-        const err = events.length ? res?.[incrs.length]?.[0] : null
-        if (err) this.o.log.warn({ err: err.message }, 'cluster publish failed')
-      },
-      (err: Error) => {
-        for (const x of incrs) x.reject(err)
-        if (events.length) this.o.log.warn({ err: err.message }, 'cluster publish failed')
-      },
-    )
+    if (!numbered.length) {
+      this.cmd.xadd(this.events, 'MINID', '~', minId, '*', 'o', this.nodeId, 'm', m).catch(fail)
+      return
+    }
+    ;(this.cmd as Redis & PublishScript).mrtcPublish(1 + numbered.length, this.events, ...numbered.map((x) => x.counter!), minId, this.nodeId, m).then((ns) => {
+      numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
+    }, fail)
   }
 
   /** Both Redis connections are up (commands and the event subscription). */
   healthy(): boolean {
     return this.cmd.status === 'ready' && this.sub.status === 'ready'
-  }
-
-  nextMessageId(appId: string, roomId: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.incrs.push({ key: this.store.messageIdKey(appId, roomId), resolve, reject })
-      this.schedule()
-    })
   }
 
   /** The HMAC key for media URLs, the same on every node (the first node to start creates it). */
