@@ -20,12 +20,16 @@ import { benchDir, cpuMeter, freePort, round, sleep, spawnWorker, writeResult } 
 const SETUPS = [
   { name: '1 node', nodes: 1, redis: false },
   { name: '1 node + Redis', nodes: 1, redis: true },
+  // Two independent nodes (memory stores, each room on one of them): what splitting the same load
+  // over two processes costs by itself, without Redis.
+  { name: '2 separate nodes', nodes: 2, redis: false, wholeRooms: true },
   { name: '2 nodes + Redis', nodes: 2, redis: true },
   // Each room on one node (a load balancer that sends a room to one node): no push crosses nodes.
   { name: '2 nodes + Redis, whole rooms', nodes: 2, redis: true, wholeRooms: true },
   { name: '3 nodes + Redis', nodes: 3, redis: true },
 ]
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
+const LAG_LIMIT_MS = 100
 
 async function startRedis() {
   const port = await freePort()
@@ -87,12 +91,15 @@ async function sample(s, cfg, rate) {
     coreBusyPct: nodeCpu[0].coreBusyPct,
     generatorCpuPct: r.generatorCpuPct,
   }
-  x.ok = x.loss === 0 && x.replyErrors === 0 && x.deliveredPerSec > 0
+  // A sample counts when its work happened inside the measured window: with a delivery p99 over
+  // LAG_LIMIT_MS (a starved core on a shared machine) part of it ran after the CPU reading.
+  x.ok = x.loss === 0 && x.replyErrors === 0 && x.deliveredPerSec > 0 && x.latency.p99 < LAG_LIMIT_MS
   s.samples.push(x)
   const nodes = x.perNode.map((p) => `${p.cpuPct}%`).join('+')
   console.log(
-    `  ${s.name.padEnd(28)} ${String(x.sendsPerSec).padStart(5)} sends/s → ${String(x.deliveredPerSec).padStart(6)} delivered/s  p50 ${x.latency.p50} p99 ${x.latency.p99} ms  loss ${x.loss}%  nodes ${nodes}${x.redis ? ` redis ${redisPct}% (${x.redis.usPerEvent} µs/event)` : ''}  → ${x.usPerDelivery} µs/delivery  cores ${x.coreBusyPct.join('/')}%${x.ok ? '' : '  LOSS'}`,
+    `  ${s.name.padEnd(28)} ${String(x.sendsPerSec).padStart(5)} sends/s → ${String(x.deliveredPerSec).padStart(6)} delivered/s  p50 ${x.latency.p50} p99 ${x.latency.p99} ms  loss ${x.loss}%  nodes ${nodes}${x.redis ? ` redis ${redisPct}% (${x.redis.usPerEvent} µs/event)` : ''}  → ${x.usPerDelivery} µs/delivery  cores ${x.coreBusyPct.join('/')}%${x.ok ? '' : '  LEFT OUT'}`,
   )
+  return x.ok
 }
 
 const median = (a) => {
@@ -100,7 +107,7 @@ const median = (a) => {
   return s.length ? s[Math.floor(s.length / 2)] : null
 }
 
-/** Median over the rounds, per setup and rate (samples with loss or errors are left out). */
+/** Median over the rounds, per setup and rate (samples left out: loss, errors, or work lagging the window). */
 function summarize(s, rates) {
   return rates.map((rate) => {
     const xs = s.samples.filter((x) => x.targetSendsPerSec === rate && x.ok)
@@ -121,10 +128,10 @@ function summarize(s, rates) {
 export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
   const cfg = smoke
     ? { n: 60, k: 10, rates: [100], rounds: 1, warmupMs: 300, measureMs: 1000 }
-    : { n: 600, k: 10, rates: [500, 1000], rounds: 3, warmupMs: 1000, measureMs: 3000 }
+    : { n: 600, k: 10, rates: [500, 2000], rounds: 3, warmupMs: 800, measureMs: 2500 }
   cfg.profDir = join(benchDir, '.cache', 'cpu-prof')
   if (cpuProf) mkdirSync(cfg.profDir, { recursive: true })
-  // Each of the 14 workers (9 servers, 5 generators) hooks process exit to die with us.
+  // Each of the 17 workers (11 servers, 6 generators) hooks process exit to die with us.
   process.setMaxListeners(Math.max(process.getMaxListeners(), 30))
   const setups = []
   try {
@@ -134,7 +141,12 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
     for (const s of setups) await s.gen.call('run', { rate: cfg.rates.at(-1), warmupMs: smoke ? 300 : 1500, measureMs: 200, payloadBytes: 64 })
     // Round-robin: every setup at every rate once per round, the order rotating between rounds.
     for (let round = 0; round < cfg.rounds; round++)
-      for (const rate of cfg.rates) for (let i = 0; i < setups.length; i++) await sample(setups[(i + round) % setups.length], cfg, rate)
+      for (const rate of cfg.rates)
+        for (let i = 0; i < setups.length; i++) {
+          const s = setups[(i + round) % setups.length]
+          // The machine may be shared: a sample left out is taken once more (both are kept).
+          if (!(await sample(s, cfg, rate)) && !smoke) await sample(s, cfg, rate)
+        }
   } finally {
     for (const s of setups) {
       await s.gen.stop()
@@ -162,7 +174,7 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
     'fanout-cluster',
     {
       goal: 'CPU time per delivered message, 2 nodes on Redis (both nodes + redis-server) ≤ 1.3× one node (memory store), at the same delivered rate',
-      method: `${cfg.n} clients in rooms of ${cfg.k}, client i on node i % nodes (every room spans the nodes); a random client broadcasts 64-byte messages at fixed rates (${cfg.rates.join(', ')} sends/s = ${cfg.rates.map((r) => r * (cfg.k - 1)).join(', ')} deliveries/s), the same for every setup; servers and redis-server pinned to core 0, one generator per setup on core 1; all setups up at once, sampled round-robin, ${cfg.rounds} rounds of ${cfg.warmupMs / 1000} s warm-up + ${cfg.measureMs / 1000} s measured; CPU = user + system time of each process over the measured window (/proc), divided by the deliveries of the window; medians over the rounds`,
+      method: `${cfg.n} clients in rooms of ${cfg.k}, client i on node i % nodes (every room spans the nodes); a random client broadcasts 64-byte messages at fixed rates (${cfg.rates.join(', ')} sends/s = ${cfg.rates.map((r) => r * (cfg.k - 1)).join(', ')} deliveries/s), the same for every setup; servers and redis-server pinned to core 0, one generator per setup on core 1; all setups up at once, sampled round-robin, ${cfg.rounds} rounds of ${cfg.warmupMs / 1000} s warm-up + ${cfg.measureMs / 1000} s measured; CPU = user + system time of each process over the measured window (/proc), divided by the deliveries of the window; medians over the rounds of the samples without loss whose delivery p99 < ${LAG_LIMIT_MS} ms (else part of the work ran outside the window; such a sample is taken once more)`,
       clients: cfg.n,
       roomSize: cfg.k,
       pinned: hasTaskset,

@@ -28,8 +28,9 @@ export interface RedisClusterOptions {
   /** Key and channel prefix, to share one Redis between deployments. */
   prefix?: string
   /**
-   * How long room events and messageId INCRs wait to go to Redis together, and the least time
-   * between two reads of the event stream (ms). 0: each goes at once (one round trip each).
+   * How long room events wait to go to Redis together, and the least time between two reads of
+   * the event stream (ms). 0: no waiting: events go at the end of the turn that published them, or
+   * with the next command when one is still on its way; reads follow each other at once.
    */
   batchMs?: number
   log: Logger
@@ -42,10 +43,10 @@ export interface RedisClusterOptions {
  * Every node appends the pushes it fans out to one stream (XADD) and reads it from the last entry
  * it has seen (XREAD), delivering each to its own members of that room. The round trips, not
  * Redis's work, are what a cross-node push costs (a write and a read on both ends, for every
- * command), so the hot path is batched: the events a node publishes within `batchMs` go as one
- * stream entry in one command, with the messageIds of its broadcasts INCRed in the same script, and
- * a node reads the stream at most once per `batchMs` (what accumulated meanwhile comes in one
- * reply). Unlike pub/sub, a node
+ * command), so the hot path is batched: a node has one publishing command on its way at a time;
+ * what it publishes meanwhile goes as one stream entry in the next, with the messageIds of its
+ * broadcasts INCRed by the same script; a read returns whatever accumulated since the last one
+ * (`batchMs` adds a wait to both, for fewer round trips at the cost of latency). Unlike pub/sub, a node
  * whose Redis connection drops for a moment catches up on what it missed, each entry exactly
  * once. The stream keeps entries for twice the node TTL: a node away longer is reaped anyway and
  * drops its sessions (and a node that finds its position trimmed away does the same). A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
@@ -71,6 +72,10 @@ export class RedisCluster implements ClusterLink {
   /** Events waiting for the next flush, in the order they were published (numbered ones with their counter). */
   private outbox: { e: ClusterEvent; counter?: string; resolve?: (n: number) => void; reject?: (e: Error) => void }[] = []
   private flushTimer: NodeJS.Timeout | undefined
+  /** A flush is due (timer or end of turn). */
+  private flushQueued = false
+  /** A publishing command is on its way to Redis. */
+  private sending = false
 
   private constructor(
     private readonly cmd: Redis,
@@ -211,9 +216,17 @@ export class RedisCluster implements ClusterLink {
     })
   }
 
+  /**
+   * One publishing command at a time: what is published while one is on its way goes with the
+   * next, sent when its reply comes (a wake-up this node has anyway). A timer of its own would
+   * cost a wake-up per batch, which on a busy core costs more than the round trip it saves.
+   */
   private schedule(): void {
-    if (this.batchMs === 0) return this.flush()
-    this.flushTimer ??= setTimeout(() => this.flush(), this.batchMs)
+    if (this.sending || this.flushQueued) return
+    this.flushQueued = true
+    // The end of this turn: everything the same client message caused (user ADD + onlineCount) goes together.
+    if (this.batchMs === 0) queueMicrotask(() => this.flush())
+    else this.flushTimer = setTimeout(() => this.flush(), this.batchMs)
   }
 
   /**
@@ -223,9 +236,15 @@ export class RedisCluster implements ClusterLink {
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer)
     this.flushTimer = undefined
+    this.flushQueued = false
     const out = this.outbox
     this.outbox = []
     if (!out.length) return
+    this.sending = true
+    const sent = () => {
+      this.sending = false
+      if (this.outbox.length) this.schedule()
+    }
     // Entries older than twice the node TTL go: a node that was away longer has been reaped.
     const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
     const m = JSON.stringify(out.map((x) => x.e))
@@ -235,12 +254,18 @@ export class RedisCluster implements ClusterLink {
       this.o.log.warn({ err: err.message }, 'cluster publish failed')
     }
     if (!numbered.length) {
-      this.cmd.xadd(this.events, 'MINID', '~', minId, '*', 'o', this.nodeId, 'm', m).catch(fail)
+      this.cmd
+        .xadd(this.events, 'MINID', '~', minId, '*', 'o', this.nodeId, 'm', m)
+        .then(sent, (err: Error) => (fail(err), sent()))
       return
     }
-    ;(this.cmd as Redis & PublishScript).mrtcPublish(1 + numbered.length, this.events, ...numbered.map((x) => x.counter!), minId, this.nodeId, m).then((ns) => {
-      numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
-    }, fail)
+    ;(this.cmd as Redis & PublishScript).mrtcPublish(1 + numbered.length, this.events, ...numbered.map((x) => x.counter!), minId, this.nodeId, m).then(
+      (ns) => {
+        sent()
+        numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
+      },
+      (err: Error) => (fail(err), sent()),
+    )
   }
 
   /** Both Redis connections are up (commands and the event subscription). */
