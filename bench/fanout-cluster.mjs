@@ -91,9 +91,10 @@ async function sample(s, cfg, rate) {
     coreBusyPct: nodeCpu[0].coreBusyPct,
     generatorCpuPct: r.generatorCpuPct,
   }
-  // A sample counts when its work happened inside the measured window: with a delivery p99 over
-  // LAG_LIMIT_MS (a starved core on a shared machine) part of it ran after the CPU reading.
-  x.ok = x.loss === 0 && x.replyErrors === 0 && x.deliveredPerSec > 0 && x.latency.p99 < LAG_LIMIT_MS
+  // A sample counts when its work happened inside the measured window: with a delivery p90 over
+  // LAG_LIMIT_MS (a starved core on a shared machine) a noticeable part of it ran after the CPU
+  // reading (a few late deliveries shift little of the window).
+  x.ok = x.loss === 0 && x.replyErrors === 0 && x.deliveredPerSec > 0 && x.latency.p90 < LAG_LIMIT_MS
   s.samples.push(x)
   const nodes = x.perNode.map((p) => `${p.cpuPct}%`).join('+')
   console.log(
@@ -174,7 +175,7 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
     'fanout-cluster',
     {
       goal: 'CPU time per delivered message, 2 nodes on Redis (both nodes + redis-server) ≤ 1.3× one node (memory store), at the same delivered rate',
-      method: `${cfg.n} clients in rooms of ${cfg.k}, client i on node i % nodes (every room spans the nodes); a random client broadcasts 64-byte messages at fixed rates (${cfg.rates.join(', ')} sends/s = ${cfg.rates.map((r) => r * (cfg.k - 1)).join(', ')} deliveries/s), the same for every setup; servers and redis-server pinned to core 0, one generator per setup on core 1; all setups up at once, sampled round-robin, ${cfg.rounds} rounds of ${cfg.warmupMs / 1000} s warm-up + ${cfg.measureMs / 1000} s measured; CPU = user + system time of each process over the measured window (/proc), divided by the deliveries of the window; medians over the rounds of the samples without loss whose delivery p99 < ${LAG_LIMIT_MS} ms (else part of the work ran outside the window; such a sample is taken once more)`,
+      method: `${cfg.n} clients in rooms of ${cfg.k}, client i on node i % nodes (every room spans the nodes); a random client broadcasts 64-byte messages at fixed rates (${cfg.rates.join(', ')} sends/s = ${cfg.rates.map((r) => r * (cfg.k - 1)).join(', ')} deliveries/s), the same for every setup; servers and redis-server pinned to core 0, one generator per setup on core 1; all setups up at once, sampled round-robin, ${cfg.rounds} rounds of ${cfg.warmupMs / 1000} s warm-up + ${cfg.measureMs / 1000} s measured; CPU = user + system time of each process over the measured window (/proc), divided by the deliveries of the window; medians over the rounds of the samples without loss whose delivery p90 < ${LAG_LIMIT_MS} ms (else part of the work ran outside the window; such a sample is taken once more)`,
       clients: cfg.n,
       roomSize: cfg.k,
       pinned: hasTaskset,
