@@ -171,12 +171,12 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
     line()
     line(`${st.method}. MiniRTC's ADD latency includes the media server's publish hook and the stream's store update; MiniRTC also numbers and buffers every push per session and serializes it per recipient, the raw relay serializes each event once.`)
     line()
-    line('| server | events/s | delivered/s | p50 | p99 | p99 ADD / DELETE | max | loss | failed steps | lists correct (live streams) | server CPU | µs CPU / delivery | server RSS | generator CPU | cores busy | |')
+    line('| server | events/s | delivered/s | p50 | p99 | p99 ADD / DELETE | max | loss | failed steps / events nobody caused | lists correct (live streams) | server CPU | µs CPU / delivery | server RSS | generator CPU | cores busy | |')
     line('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
     for (const [name, x] of [['raw ws', st.raw], ['MiniRTC', st.minirtc]])
       for (const s of x.steps)
         line(
-          `| ${name} | ${s.eventsPerSec} | ${s.deliveredPerSec} | ${s.latency.p50} ms | ${s.latency.p99} ms | ${s.latencyByType.ADD.p99} / ${s.latencyByType.DELETE.p99} ms | ${s.latency.max} ms | ${s.loss} % | ${s.failures} | ${s.lists.correct} / ${s.lists.viewers} (${s.live}) | ${s.server.cpuPct} % | ${s.server.usPerDelivery ?? '—'} | ${s.server.rssMB} MB | ${s.generatorCpuPct} % | ${(s.server.coreBusyPct ?? []).join(' / ')} % | ${s.ok ? 'ok' : 'miss'} |`,
+          `| ${name} | ${s.eventsPerSec} | ${s.deliveredPerSec} | ${s.latency.p50} ms | ${s.latency.p99} ms | ${s.latencyByType.ADD.p99} / ${s.latencyByType.DELETE.p99} ms | ${s.latency.max} ms | ${s.loss} % | ${s.failures} / ${s.unexpected} | ${s.lists.correct} / ${s.lists.viewers} (${s.live}) | ${s.server.cpuPct} % | ${s.server.usPerDelivery ?? '—'} | ${s.server.rssMB} MB | ${s.generatorCpuPct} % | ${(s.server.coreBusyPct ?? []).join(' / ')} % | ${s.ok ? 'ok' : 'miss'} |`,
         )
     line()
   }

@@ -45,12 +45,12 @@ async function sample(p, cfg, rate, search) {
   await p.gen.call('quiet', { quietMs: 300, maxMs: 10000 })
   const expected = await liveStreams(p)
   const lists = await p.gen.call('lists', { expected })
-  const ok = r.latency.n > 0 && r.latency.p99 < P99_LIMIT_MS && r.loss === 0 && r.failures === 0 && lists.wrong === 0
+  const ok = r.latency.n > 0 && r.latency.p99 < P99_LIMIT_MS && r.loss === 0 && r.failures === 0 && r.unexpected === 0 && lists.wrong === 0
   const usPerDelivery = r.deliveredPerSec ? round(((m.cpuPct / 100) * 1e6) / r.deliveredPerSec) : null
   const s = { targetEventsPerSec: rate, ...r, live: expected.length, lists, server: { ...m, usPerDelivery }, ok }
   p.steps.push(s)
   console.log(
-    `  storm ${p.kind.padEnd(7)} ${String(r.eventsPerSec).padStart(5)} events/s → ${String(r.deliveredPerSec).padStart(6)} delivered/s  p50 ${r.latency.p50} p99 ${r.latency.p99} ms (ADD ${r.latencyByType.ADD.p99}, DELETE ${r.latencyByType.DELETE.p99})  loss ${r.loss}%  lists ${lists.correct}/${lists.viewers} (${expected.length} live)  skipped ${r.skipped}  failures ${r.failures}${r.failures ? ` (${r.lastError})` : ''}  server ${m.cpuPct}% (${usPerDelivery} µs/delivery) ${m.rssMB} MB  gen ${r.generatorCpuPct}%  cores ${m.coreBusyPct.join('/')}%  ${ok ? 'ok' : 'MISS'}`,
+    `  storm ${p.kind.padEnd(7)} ${String(r.eventsPerSec).padStart(5)} events/s → ${String(r.deliveredPerSec).padStart(6)} delivered/s  p50 ${r.latency.p50} p99 ${r.latency.p99} ms (ADD ${r.latencyByType.ADD.p99}, DELETE ${r.latencyByType.DELETE.p99})  loss ${r.loss}%  lists ${lists.correct}/${lists.viewers} (${expected.length} live)  skipped ${r.skipped}  unexpected ${r.unexpected}  failures ${r.failures}${r.failures ? ` (${r.lastError})` : ''}  server ${m.cpuPct}% (${usPerDelivery} µs/delivery) ${m.rssMB} MB  gen ${r.generatorCpuPct}%  cores ${m.coreBusyPct.join('/')}%  ${ok ? 'ok' : 'MISS'}`,
   )
   return ok
 }
@@ -86,8 +86,8 @@ export async function streamStorm({ smoke = false } = {}) {
   if (smoke) {
     for (const [k, r] of Object.entries({ minirtc, raw })) {
       if (!r.steps.some((s) => s.delivered > 0)) throw new Error(`stream-storm smoke: no stream event delivered through the ${k} server`)
-      const bad = r.steps.find((s) => s.lists.wrong || s.failures)
-      if (bad) throw new Error(`stream-storm smoke (${k}): ${bad.lists.wrong} wrong stream lists ${JSON.stringify(bad.lists.example)}, ${bad.failures} failed publishes/unpublishes (${bad.lastError})`)
+      const bad = r.steps.find((s) => s.lists.wrong || s.failures || s.unexpected)
+      if (bad) throw new Error(`stream-storm smoke (${k}): ${bad.lists.wrong} wrong stream lists ${JSON.stringify(bad.lists.example)}, ${bad.failures} failed publishes/unpublishes (${bad.lastError}), ${bad.unexpected} events nobody caused`)
     }
   }
   return writeResult(
@@ -96,7 +96,7 @@ export async function streamStorm({ smoke = false } = {}) {
       goal: `p99 < 50 ms from a stream starting or stopping to every viewer at ${GOAL_EVENTS_PER_SEC} events/s, and after every sample every viewer's stream list equal to the server's live streams`,
       goalEventsPerSec: GOAL_EVENTS_PER_SEC,
       goalMet,
-      method: `${cfg.viewers} logged-in viewers and ${cfg.publishers} publishers in one room; server processes pinned to core 0, one generator process per server on core 1 (viewers and publishers, one clock), both servers up at once and sampled back to back at each rate. Half the publishers start a stream before the first sample; then events alternate between a random idle publisher starting a stream (a fresh streamId each time) and a random live one stopping its stream, so about half stay live and every sample has both kinds. MiniRTC: \`publish\` → signed push URL → RTMP connect, createStream, publish to the embedded media server (no frames: its publish hook fires on the publish command) → \`stream\` ADD; \`unpublish\` → DELETE. Latency: viewer's receipt − the RTMP publish command (ADD) or the \`unpublish\` request (DELETE). Raw relay: \`publish\` fans out ADD at once (latency from that request), \`unpublish\` DELETE. Server CPU per delivery includes the server's whole share: RTMP handshakes and publish hooks for MiniRTC. Each sample ${search.warmupMs / 1000} s warm-up + ${search.measureMs / 1000} s measured (events caused then must reach every viewer), then every publisher finishes its step, pushes drain, and each viewer's list (login reply + ADD/DELETE pushes) is compared with the server's live streams (MiniRTC: admin API). ok = p99 < 50 ms, 0 loss, 0 failed steps, every list correct; the rate grows ×1.5 from ${search.start} events/s until a miss, then a bisection step; a missed rate is sampled once more`,
+      method: `${cfg.viewers} logged-in viewers and ${cfg.publishers} publishers in one room; server processes pinned to core 0, one generator process per server on core 1 (viewers and publishers, one clock), both servers up at once and sampled back to back at each rate. Half the publishers start a stream before the first sample; then events alternate between a random idle publisher starting a stream (a fresh streamId each time) and a random live one stopping its stream, so about half stay live and every sample has both kinds. MiniRTC: \`publish\` → signed push URL → RTMP connect, createStream, publish to the embedded media server (no frames: its publish hook fires on the publish command) → \`stream\` ADD; \`unpublish\` → DELETE. Latency: viewer's receipt − the RTMP publish command (ADD) or the \`unpublish\` request (DELETE). Raw relay: \`publish\` fans out ADD at once (latency from that request), \`unpublish\` DELETE. Server CPU per delivery includes the server's whole share: RTMP handshakes and publish hooks for MiniRTC. Each sample ${search.warmupMs / 1000} s warm-up + ${search.measureMs / 1000} s measured (events caused then must reach every viewer), then every publisher finishes its step, pushes drain, and each viewer's list (login reply + ADD/DELETE pushes) is compared with the server's live streams (MiniRTC: admin API). ok = p99 < 50 ms, 0 loss, 0 failed steps, no event the generator did not cause and none twice, every list correct; the rate grows ×1.5 from ${search.start} events/s until a miss, then a bisection step; a missed rate is sampled once more`,
       ...cfg,
       minirtc,
       raw,

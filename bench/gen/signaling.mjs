@@ -86,12 +86,14 @@ class Client {
     if (m.ev === 'stream') {
       const add = m.d.type === 'ADD'
       for (const st of m.d.streams) {
+        // An ADD of a stream already listed, or a DELETE of one not listed, is a repeat.
+        const repeat = add === this.streams.has(st.streamId)
         if (add) this.streams.add(st.streamId)
         else this.streams.delete(st.streamId)
         const rec = storming
         if (!rec || !this.viewer) continue
         const e = rec.events.get(m.d.type + ' ' + st.streamId)
-        if (!e) {
+        if (!e || repeat) {
           rec.unexpected++
           continue
         }
