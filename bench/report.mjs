@@ -128,6 +128,10 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   }
   line()
   line('How to read the fan-out row: a rate counts only when its p99 < 50 ms with no loss, and other load on a shared machine can only make a rate miss, so each "best" is a lower bound and their ratio moves with the noise (a missed rate is retried once; every sample is listed below with how busy the cores were). The server CPU time per delivered message, compared at the rates both servers were sampled at (median of the per-rate ratios, samples without loss), is steadier: once CPU-bound MiniRTC can reach about 1 / that ratio of the raw relay.')
+  if (r.storm)
+    line(
+      `\nHow to read the stream-storm row: every event goes to all ${r.storm.viewers.toLocaleString('en')} viewers at once, so a sample holds few events and a single event held up by other work on the machine moves its p99; rates are found as in the fan-out rows (lower bounds on a shared machine). ADD latency starts at the publisher's RTMP publish command (it includes the media server's publish hook), DELETE latency at the \`unpublish\` request; the raw relay's at its \`publish\`/\`unpublish\` request. The list check is exact: after every sample each viewer's list (login reply + ADD/DELETE pushes) is compared with the server's live streams.`,
+    )
   line()
 
   if (r.size) {
