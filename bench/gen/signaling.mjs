@@ -18,7 +18,7 @@ import { APP, percentiles, serveWorker, sleep, round } from '../lib.mjs'
 const clients = []
 const stats = { closed: 0, closeCodes: {}, replyErrors: 0, lastError: '', pingsSent: 0, pongs: 0 }
 let recording = null
-/** The storm being measured: `<type> <streamId>` → when that event was caused (this clock). */
+/** The storm being measured; its `events`: `<type> <streamId>` → when that event was caused (this clock). */
 let storming = null
 const publishers = []
 let lastPushAt = 0
@@ -171,10 +171,16 @@ class Publisher {
     }
   }
   toggle(rec) {
-    this.busy = (this.live ? this.stop(rec) : this.start(rec))
+    const starting = !this.live
+    this.busy = (starting ? this.start(rec) : this.stop(rec))
       .catch((e) => {
         rec.failures++
         stats.lastError = String(e?.message ?? e).slice(0, 200)
+        // A failed start leaves no half-open RTMP connection behind (the sample already failed).
+        if (starting) {
+          this.rtmp?.close()
+          this.rtmp = null
+        }
       })
       .finally(() => (this.busy = null))
   }
@@ -298,9 +304,9 @@ serveWorker({
   /**
    * `rate` stream events/s, starts and stops alternating (so about half the publishers stay live
    * and every sample has both): each due event starts the stream of a random idle publisher or
-   * stops a random live one (the other kind when none is free). Events caused in the measured window must reach every viewer;
-   * latency = viewer's receipt − the event's cause (see Publisher). Then waits for every
-   * publisher to finish its step and for the pushes to drain.
+   * stops a random live one (the other kind when none is free). Events caused in the measured
+   * window must reach every viewer; latency = viewer's receipt − the event's cause (see
+   * Publisher). Then waits for every publisher to finish its step and for the pushes to drain.
    */
   async storm({ rate, warmupMs = 1000, measureMs = 3000, drainMs = 3000 }) {
     const viewers = clients.length
