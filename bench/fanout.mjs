@@ -4,7 +4,7 @@
 // the highest send rate whose delivery p99 stays under 50 ms with no loss. Both servers are up at
 // once and sampled back to back at each rate, so slow changes in other load on the machine hit
 // both alike.
-import { cpuMeter, round, sleep, spawnWorker, writeResult } from './lib.mjs'
+import { cpuMeter, round, searchRates, sleep, spawnWorker, writeResult } from './lib.mjs'
 
 const P99_LIMIT_MS = 50
 
@@ -32,15 +32,6 @@ async function sample(p, cfg, rate, search) {
   return ok
 }
 
-/** One rate for one server; the machine may be shared, so a miss is sampled once more (both kept). */
-async function step(p, cfg, deliveries, search) {
-  const rate = Math.max(1, Math.round(deliveries / (cfg.k - 1)))
-  const ok = (await sample(p, cfg, rate, search)) || (search.retry && (await sample(p, cfg, rate, search)))
-  if (ok) p.lo = Math.max(p.lo, deliveries)
-  else p.hi = p.hi ? Math.min(p.hi, deliveries) : deliveries
-  return ok
-}
-
 function summarizePair(p) {
   const best = p.steps.filter((s) => s.ok).sort((a, b) => b.deliveredPerSec - a.deliveredPerSec)[0] ?? null
   // Median server CPU cost per delivered message over the samples without loss.
@@ -60,19 +51,8 @@ export async function fanout({ smoke = false } = {}) {
       pairs.push(await startPair('raw', cfg))
       pairs.push(await startPair('minirtc', cfg))
       await sleep(500)
-      // Ladder ×1.5 from the start rate, both servers at each rung (alternating who goes first),
-      // until each has missed; then two bisection steps each, interleaved.
-      let d = search.start
-      for (let i = 0; i < search.maxGrow && pairs.some((p) => !p.hi); i++) {
-        for (const p of i % 2 ? [...pairs].reverse() : pairs) if (!p.hi) await step(p, cfg, d, search)
-        d = Math.round(d * 1.5)
-      }
-      for (const p of pairs) {
-        // Missed at the start rate: halve down instead (bounded).
-        for (let x = search.start / 2; p.lo === 0 && p.hi > 0 && x >= search.start / 16; x /= 2) await step(p, cfg, Math.round(x), search)
-      }
-      for (let i = 0; i < search.bisect; i++)
-        for (const p of i % 2 ? [...pairs].reverse() : pairs) if (p.lo > 0 && p.hi > 0) await step(p, cfg, Math.round((p.lo + p.hi) / 2), search)
+      // Searched in deliveries/s; each server's send rate is that over the k − 1 recipients.
+      await searchRates(pairs, search, (p, deliveries) => sample(p, cfg, Math.max(1, Math.round(deliveries / (cfg.k - 1))), search))
     } finally {
       for (const p of pairs) {
         await p.gen.stop()

@@ -221,3 +221,28 @@ export function percentiles(samples) {
   const q = (p) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))]
   return { n: samples.length, p50: round(q(0.5)), p90: round(q(0.9)), p99: round(q(0.99)), max: round(samples[samples.length - 1]) }
 }
+
+/**
+ * The bounded search of the load benchmarks (fan-out, stream storm): the highest rate each server
+ * passes at. `pairs` are sampled side by side (each gets `lo`, the best rate passed, and `hi`, the
+ * lowest missed; 0 = none yet). Ladder ×1.5 from `search.start`, every server at each rung
+ * (alternating who goes first, so slow changes in other load hit both alike) until each has
+ * missed; a server that missed the start rate halves down instead (bounded); then
+ * `search.bisect` bisection steps each, interleaved. The machine may be shared, so with
+ * `search.retry` a missed rate is sampled once more. `sampleAt(pair, rate)` → ok.
+ */
+export async function searchRates(pairs, search, sampleAt) {
+  const step = async (p, x) => {
+    const ok = (await sampleAt(p, x)) || (search.retry && (await sampleAt(p, x)))
+    if (ok) p.lo = Math.max(p.lo, x)
+    else p.hi = p.hi ? Math.min(p.hi, x) : x
+  }
+  let d = search.start
+  for (let i = 0; i < search.maxGrow && pairs.some((p) => !p.hi); i++) {
+    for (const p of i % 2 ? [...pairs].reverse() : pairs) if (!p.hi) await step(p, d)
+    d = Math.round(d * 1.5)
+  }
+  for (const p of pairs) for (let x = search.start / 2; p.lo === 0 && p.hi > 0 && x >= search.start / 16; x /= 2) await step(p, Math.round(x))
+  for (let i = 0; i < search.bisect; i++)
+    for (const p of i % 2 ? [...pairs].reverse() : pairs) if (p.lo > 0 && p.hi > 0) await step(p, Math.round((p.lo + p.hi) / 2))
+}

@@ -15,14 +15,14 @@ const ms = (s) => `${s.p50} ms (p90 ${s.p90}, n=${s.n})`
  * sampled at the same rates, so compare like with like (the cost per message falls as the rate
  * rises); the median of the per-rate ratios over samples without loss.
  */
-export function pairedCpuRatio(row) {
+export function pairedCpuRatio(row, rateKey = 'targetSendsPerSec') {
   const perRate = (x) => {
     const m = new Map()
     for (const s of x.steps) {
       if (s.loss !== 0 || !s.server.usPerDelivery) continue
-      const a = m.get(s.targetSendsPerSec) ?? []
+      const a = m.get(s[rateKey]) ?? []
       a.push(s.server.usPerDelivery)
-      m.set(s.targetSendsPerSec, a)
+      m.set(s[rateKey], a)
     }
     return m
   }
@@ -69,6 +69,13 @@ function clusterSection(c, line) {
     for (const x of s.samples)
       line(`| ${s.name} | ${x.sendsPerSec} | ${x.deliveredPerSec} | ${x.loss} % | ${x.perNode.map((p) => p.cpuPct + ' %').join(' + ')} | ${x.redis ? x.redis.cpuPct + ' %' : '–'} | ${x.usPerDelivery} | ${x.latency.p50} / ${x.latency.p99} ms | ${x.coreBusyPct.join(' / ')} % |`)
   line()
+}
+
+function stormCell(r) {
+  const b = r.best
+  const lists = `final lists correct after ${r.listsCorrect} of ${r.samples} samples`
+  if (!b) return `no rate passed; ${lists}`
+  return `${r.ceilingReached ? '' : 'no miss up to the top of the search: ≥ '}${k(b.deliveredPerSec)} delivered/s (${b.eventsPerSec} events/s), p50 ${b.latency.p50} / p99 ${b.latency.p99} ms (ADD ${b.latencyByType.ADD.p99}, DELETE ${b.latencyByType.DELETE.p99}), server CPU ${b.server.cpuPct} %; ${r.usPerDelivery ?? '—'} µs CPU per delivery; ${lists}`
 }
 
 function latencyCell(p) {
@@ -120,6 +127,12 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
         `| Signaling fan-out, ${k(row.n)} clients in rooms of ${row.k}: delivered msgs/s at p99 < 50 ms | ${fanoutCell(row.minirtc)} | raw \`ws\`: ${fanoutCell(row.raw)} | ${row.ratio ?? '—'}×; server CPU per delivery at equal rates ${pairedCpuRatio(row)?.ratio ?? '—'}× raw (${pairedCpuRatio(row)?.rates ?? 0} rates) | ≥ 0.7×: ${yes(row.ratio !== null && row.ratio >= 0.7)} |`,
       )
   if (r.cluster) line(clusterRow(r.cluster))
+  if (r.storm) {
+    const st = r.storm
+    line(
+      `| Stream-event storm, ${st.viewers.toLocaleString('en')} viewers in one room, ${st.publishers} publishers starting and stopping streams: \`stream\` events delivered/s at p99 < 50 ms | ${stormCell(st.minirtc)} | raw \`ws\`: ${stormCell(st.raw)} | ${st.ratio ?? '—'}×; server CPU per delivery at equal rates ${pairedCpuRatio(st, 'targetEventsPerSec')?.ratio ?? '—'}× raw | p99 < 50 ms at ${st.goalEventsPerSec} events/s, every list correct: ${yes(st.goalMet)} |`,
+    )
+  }
   if (r.capacity) {
     const c = r.capacity
     line(
@@ -147,6 +160,10 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   }
   line()
   line('How to read the fan-out row: a rate counts only when its p99 < 50 ms with no loss, and other load on a shared machine can only make a rate miss, so each "best" is a lower bound and their ratio moves with the noise (a missed rate is retried once; every sample is listed below with how busy the cores were). The server CPU time per delivered message, compared at the rates both servers were sampled at (median of the per-rate ratios, samples without loss), is steadier: once CPU-bound MiniRTC can reach about 1 / that ratio of the raw relay.')
+  if (r.storm)
+    line(
+      `\nHow to read the stream-storm row: every event goes to all ${r.storm.viewers.toLocaleString('en')} viewers at once, so a sample holds few events and a single event held up by other work on the machine moves its p99; rates are found as in the fan-out rows (lower bounds on a shared machine). ADD latency starts at the publisher's RTMP publish command (it includes the media server's publish hook), DELETE latency at the \`unpublish\` request; the raw relay's at its \`publish\`/\`unpublish\` request. The list check is exact: after every sample each viewer's list (login reply + ADD/DELETE pushes) is compared with the server's live streams.`,
+    )
   line()
 
   if (r.size) {
@@ -185,6 +202,21 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   }
 
   if (r.cluster) clusterSection(r.cluster, line)
+  if (r.storm) {
+    const st = r.storm
+    line('## Stream-event storm (`bench/stream-storm.mjs`)')
+    line()
+    line(`${st.method}. MiniRTC's ADD latency includes the media server's publish hook and the stream's store update; MiniRTC also numbers and buffers every push per session and serializes it per recipient, the raw relay serializes each event once.`)
+    line()
+    line('| server | events/s | delivered/s | p50 | p99 | p99 ADD / DELETE | max | loss | failed steps / events nobody caused | lists correct (live streams) | server CPU | µs CPU / delivery | server RSS | generator CPU | cores busy | |')
+    line('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+    for (const [name, x] of [['raw ws', st.raw], ['MiniRTC', st.minirtc]])
+      for (const s of x.steps)
+        line(
+          `| ${name} | ${s.eventsPerSec} | ${s.deliveredPerSec} | ${s.latency.p50} ms | ${s.latency.p99} ms | ${s.latencyByType.ADD.p99} / ${s.latencyByType.DELETE.p99} ms | ${s.latency.max} ms | ${s.loss} % | ${s.failures} / ${s.unexpected} | ${s.lists.correct} / ${s.lists.viewers} (${s.live}) | ${s.server.cpuPct} % | ${s.server.usPerDelivery ?? '—'} | ${s.server.rssMB} MB | ${s.generatorCpuPct} % | ${(s.server.coreBusyPct ?? []).join(' / ')} % | ${s.ok ? 'ok' : 'miss'} |`,
+        )
+    line()
+  }
 
   if (r.capacity) {
     const c = r.capacity
@@ -259,7 +291,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const read = (f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8'))
   const r = {}
-  for (const [key, file] of Object.entries({ size: 'bundle-size.json', callSetup: 'call-setup.json', media: 'media-relay.json', recording: 'recording.json', capacity: 'connection-capacity.json', fanout: 'signaling-fanout.json', cluster: 'fanout-cluster.json', networkChange: 'network-change.json' })) {
+  for (const [key, file] of Object.entries({ size: 'bundle-size.json', callSetup: 'call-setup.json', media: 'media-relay.json', recording: 'recording.json', capacity: 'connection-capacity.json', fanout: 'signaling-fanout.json', cluster: 'fanout-cluster.json', storm: 'stream-storm.json', networkChange: 'network-change.json' })) {
     try {
       r[key] = read(file)
     } catch {

@@ -2,6 +2,9 @@
 // format for the same generator. Each frame is parsed, minimally validated, answered like
 // MiniRTC answers it, and a broadcast is serialized once and sent to the other room members.
 // No token check, no sequence numbers or resume buffers, one small object per connection.
+// Streams (the stream-storm anchor): `publish` makes a stream live at once (no media server) and
+// `unpublish` ends it, each serialized once as MiniRTC's `stream` ADD/DELETE push and sent to the
+// other members; the owner gets `publishState` like MiniRTC's pusher does.
 import { WebSocketServer } from 'ws'
 import { serveWorker } from '../lib.mjs'
 
@@ -17,6 +20,7 @@ wss.on('connection', (ws) => {
   ws.on('close', () => {
     conns.delete(c)
     c.room?.members.delete(c)
+    if (c.room) for (const [id, st] of c.room.streams) if (st.owner === c) endStream(c, id)
   })
   ws.on('message', (data, isBinary) => {
     if (isBinary) return
@@ -37,22 +41,51 @@ wss.on('connection', (ws) => {
         // Room membership only: the same frame MiniRTC gets, without verifying the token.
         if (typeof m.d.roomId !== 'string' || typeof m.d.user?.userId !== 'string') return
         let room = rooms.get(m.d.roomId)
-        if (!room) rooms.set(m.d.roomId, (room = { members: new Set(), messageId: 0 }))
+        if (!room) rooms.set(m.d.roomId, (room = { members: new Set(), messageId: 0, streams: new Map() }))
         room.members.add(c)
         c.room = room
         c.user = { userId: m.d.user.userId, userName: String(m.d.user.userName ?? '') }
-        return reply({ sessionId: '', room: { users: [], streams: [], extraInfo: [], onlineCount: room.members.size, ownStreams: [] }, seq: 0, heartbeatIntervalMs: HEARTBEAT_TIMEOUT_MS / 3 })
+        return reply({ sessionId: '', room: { users: [], streams: [...room.streams.values()].map((st) => st.info), extraInfo: [], onlineCount: room.members.size, ownStreams: [] }, seq: 0, heartbeatIntervalMs: HEARTBEAT_TIMEOUT_MS / 3 })
       }
       case 'broadcast': {
         if (!c.room || typeof m.d.message !== 'string' || m.d.message.length > 1024) return
         const messageId = ++c.room.messageId
-        const out = JSON.stringify({ seq: 0, ev: 'broadcast', d: { messages: [{ messageId, fromUser: c.user, message: m.d.message, sendTime: Date.now() }] } })
-        for (const o of c.room.members) if (o !== c) o.ws.send(out)
+        fanout(c, 'broadcast', { messages: [{ messageId, fromUser: c.user, message: m.d.message, sendTime: Date.now() }] })
         return reply({ messageId })
+      }
+      case 'publish': {
+        if (!c.room || typeof m.d.streamId !== 'string' || m.d.streamId.length > 256) return
+        const streamId = m.d.streamId
+        const own = c.room.streams.get(streamId)
+        if (own && own.owner !== c) return ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 104001, reason: 'stream id taken' } }))
+        reply({ streamId, pushUrl: '', expiresAt: 0 })
+        if (own) return
+        const info = { streamId, user: c.user, extraInfo: typeof m.d.extraInfo === 'string' ? m.d.extraInfo : '' }
+        c.room.streams.set(streamId, { owner: c, info })
+        fanout(c, 'stream', { type: 'ADD', streams: [info] })
+        return ws.send(JSON.stringify({ seq: 0, ev: 'publishState', d: { streamId, state: 'PUBLISHING' } }))
+      }
+      case 'unpublish': {
+        const st = c.room?.streams.get(m.d.streamId)
+        if (!st || st.owner !== c) return ws.send(JSON.stringify({ id: m.id, ok: false, error: { code: 104002, reason: 'stream not found' } }))
+        endStream(c, m.d.streamId)
+        return reply({})
       }
     }
   })
 })
+/** Serialize once, send to the other members of the sender's room. */
+function fanout(c, ev, d) {
+  const out = JSON.stringify({ seq: 0, ev, d })
+  for (const o of c.room.members) if (o !== c) o.ws.send(out)
+}
+
+function endStream(c, streamId) {
+  const st = c.room.streams.get(streamId)
+  c.room.streams.delete(streamId)
+  fanout(c, 'stream', { type: 'DELETE', streams: [st.info] })
+}
+
 // Heartbeat: connections that stopped pinging are closed (one sweep, not a timer per socket).
 setInterval(() => {
   const dead = Date.now() - HEARTBEAT_TIMEOUT_MS
@@ -66,6 +99,10 @@ serveWorker(
       globalThis.gc?.()
       const m = process.memoryUsage()
       return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, gc: typeof globalThis.gc === 'function' }
+    },
+    /** The streams live in a room (what every member's list should be). */
+    streams({ roomId }) {
+      return [...(rooms.get(roomId)?.streams.keys() ?? [])]
     },
     close() {
       for (const ws of wss.clients) ws.terminate()
