@@ -40,6 +40,37 @@ function fanoutCell(r) {
   return `${r.ceilingReached ? '' : 'no miss up to the top of the search: ≥ '}${k(b.deliveredPerSec)} delivered/s (${k(b.sendsPerSec)} sends/s), p50 ${b.latency.p50} / p99 ${b.latency.p99} ms, server CPU ${b.server.cpuPct} %, RSS ${b.server.rssMB} MB; ${r.usPerDelivery ?? '—'} µs CPU per delivery`
 }
 
+/** The summary row of bench/fanout-cluster.mjs: the 2-node cluster against one node of the same run. */
+function clusterRow(c) {
+  const goal = 1.3
+  const rs = c.ratios.filter((x) => x.ratio !== null)
+  const worst = rs.length ? Math.max(...rs.map((x) => x.ratio)) : null
+  const two = c.setups.find((s) => s.name === '2 nodes + Redis')
+  const cell = (f) => c.ratios.map((x, i) => `${k(x.deliveredPerSec)}/s: ${f(x, i)}`).join('; ')
+  return `| Cluster cost: CPU per delivery per node, 2 nodes vs 1 (rooms of ${c.roomSize} spanning both nodes, servers + redis-server) | ${cell((x, i) => `${x.twoNodesUs} µs (Redis ${two.rates[i].redisUsPerDelivery}), p50 ${two.rates[i].p50} ms`)} | 1 node (memory store): ${cell((x) => `${x.oneNodeUs} µs, p50 ${c.setups[0].rates.find((y) => y.sendsPerSec === x.sendsPerSec).p50} ms`)} | ${c.ratios.map((x) => `${x.ratio ?? '—'}×`).join(' / ')} | ≤ ${goal}×: ${yes(worst !== null && worst <= goal)} |`
+}
+
+function clusterSection(c, line) {
+  line('## Cluster cost (`bench/fanout-cluster.mjs`)')
+  line()
+  line(`${c.method}. Per node: the node's own CPU plus an equal share of redis-server's, per delivery to that node's clients. Capacity model from these figures: [docs/scaling.md](../../docs/scaling.md#measured-what-a-cluster-costs).`)
+  line()
+  line('| setup | deliveries/s | µs CPU / delivery (all) | per node | Redis µs / delivery | Redis µs / event | p50 / p99 | samples |')
+  line('|---|---|---|---|---|---|---|---|')
+  for (const s of c.setups)
+    for (const x of s.rates)
+      line(`| ${s.name} | ${x.deliveredPerSec ?? '—'} | ${x.usPerDelivery ?? '—'} | ${x.usPerDeliveryPerNode.join(' / ')} | ${x.redisUsPerDelivery ?? '–'} | ${x.redisUsPerEvent ?? '–'} | ${x.p50} / ${x.p99} ms | ${x.samples} |`)
+  line()
+  line('Every sample (CPU % of one core per process over the measured window):')
+  line()
+  line('| setup | sends/s | delivered/s | loss | nodes CPU | redis CPU | µs / delivery | p50 / p99 | cores busy |')
+  line('|---|---|---|---|---|---|---|---|---|')
+  for (const s of c.setups)
+    for (const x of s.samples)
+      line(`| ${s.name} | ${x.sendsPerSec} | ${x.deliveredPerSec} | ${x.loss} % | ${x.perNode.map((p) => p.cpuPct + ' %').join(' + ')} | ${x.redis ? x.redis.cpuPct + ' %' : '–'} | ${x.usPerDelivery} | ${x.latency.p50} / ${x.latency.p99} ms | ${x.coreBusyPct.join(' / ')} % |`)
+  line()
+}
+
 function stormCell(r) {
   const b = r.best
   const lists = `final lists correct after ${r.listsCorrect} of ${r.samples} samples`
@@ -95,6 +126,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
       line(
         `| Signaling fan-out, ${k(row.n)} clients in rooms of ${row.k}: delivered msgs/s at p99 < 50 ms | ${fanoutCell(row.minirtc)} | raw \`ws\`: ${fanoutCell(row.raw)} | ${row.ratio ?? '—'}×; server CPU per delivery at equal rates ${pairedCpuRatio(row)?.ratio ?? '—'}× raw (${pairedCpuRatio(row)?.rates ?? 0} rates) | ≥ 0.7×: ${yes(row.ratio !== null && row.ratio >= 0.7)} |`,
       )
+  if (r.cluster) line(clusterRow(r.cluster))
   if (r.storm) {
     const st = r.storm
     line(
@@ -169,6 +201,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
     line()
   }
 
+  if (r.cluster) clusterSection(r.cluster, line)
   if (r.storm) {
     const st = r.storm
     line('## Stream-event storm (`bench/stream-storm.mjs`)')
@@ -258,7 +291,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const read = (f) => JSON.parse(readFileSync(join(resultsDir, f), 'utf8'))
   const r = {}
-  for (const [key, file] of Object.entries({ size: 'bundle-size.json', callSetup: 'call-setup.json', media: 'media-relay.json', recording: 'recording.json', capacity: 'connection-capacity.json', fanout: 'signaling-fanout.json', storm: 'stream-storm.json', networkChange: 'network-change.json' })) {
+  for (const [key, file] of Object.entries({ size: 'bundle-size.json', callSetup: 'call-setup.json', media: 'media-relay.json', recording: 'recording.json', capacity: 'connection-capacity.json', fanout: 'signaling-fanout.json', cluster: 'fanout-cluster.json', storm: 'stream-storm.json', networkChange: 'network-change.json' })) {
     try {
       r[key] = read(file)
     } catch {

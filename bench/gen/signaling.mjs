@@ -1,9 +1,12 @@
 // Lean signaling load generator (runs in its own process, pinned to the other core): logged-in
 // protocol clients speaking the MiniRTC wire format directly over `ws`, no engine. The same
 // generator drives the raw `ws` ceiling server. Send and receive stamps share this process's clock.
-//   connect { url, n, k, offset, login, heartbeatMs? }  open n sockets (users offset..offset+n-1,
-//     rooms of k); they ping every heartbeatIntervalMs from login (heartbeatMs overrides, diagnostics only)
-//   run { rate, warmupMs, measureMs, drainMs, payloadBytes }  broadcasts at `rate` sends/s
+//   connect { url, n, k, offset, login, heartbeatMs?, urls? }  open n sockets (users offset..offset+n-1,
+//     rooms of k); they ping every heartbeatIntervalMs from login (heartbeatMs overrides, diagnostics only).
+//     `urls` (several server nodes): user i connects to urls[i % urls.length], so every room spans the
+//     nodes; with `wholeRooms` to urls[room % urls.length], so each room lives on one node
+//   run { rate, warmupMs, measureMs, drainMs, payloadBytes }  broadcasts at `rate` sends/s; deliveries
+//     are also counted per node (`deliveredByNode`, index into `urls`)
 //   publishers { url, n, roomId, media }  log in n publishers (users pub0..) in a room of viewers
 //   storm { rate, warmupMs, measureMs, drainMs }  publishers start and stop streams, `rate` events/s
 //   lists { expected }  compare every viewer's stream list with `expected` (the server's)
@@ -23,12 +26,14 @@ let storming = null
 const publishers = []
 let lastPushAt = 0
 let roomSize = 1
+let nodeCount = 1
 
 class Client {
-  constructor(ws, userId, roomId) {
+  constructor(ws, userId, roomId, node) {
     this.ws = ws
     this.userId = userId
     this.roomId = roomId
+    this.node = node
     this.nextId = 0
     this.lastSeq = 0
     this.waiter = null
@@ -65,6 +70,7 @@ class Client {
           const stamp = parseFloat(s.slice(i + 11, i + 31))
           if (stamp >= rec.from && stamp < rec.to) {
             rec.delivered++
+            rec.byNode[this.node]++
             rec.lat.push(performance.now() - stamp)
           }
         }
@@ -121,9 +127,9 @@ class Client {
   }
 }
 
-async function open(url, userId, roomId, login, heartbeatMs, publish = false) {
+async function open(url, userId, roomId, login, heartbeatMs, publish = false, node = 0) {
   const ws = new WebSocket(url, { perMessageDeflate: false })
-  const c = new Client(ws, userId, roomId)
+  const c = new Client(ws, userId, roomId, node)
   ws.on('message', (data) => c.onText(data.toString('utf8')))
   ws.on('close', (code) => {
     stats.closed++
@@ -225,14 +231,16 @@ function stamp(rec, type, streamId) {
 }
 
 serveWorker({
-  async connect({ url, n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
+  async connect({ url, urls = [url], wholeRooms = false, n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
     roomSize = k
+    nodeCount = urls.length
     const t0 = performance.now()
     let next = 0
     const worker = async () => {
       while (next < n) {
         const i = offset + next++
-        clients.push(await open(url, 'u' + i, 'r' + Math.floor(i / k), login, heartbeatMs))
+        const node = (wholeRooms ? Math.floor(i / k) : i) % urls.length
+        clients.push(await open(urls[node], 'u' + i, 'r' + Math.floor(i / k), login, heartbeatMs, false, node))
       }
     }
     await Promise.all(Array.from({ length: concurrency }, worker))
@@ -246,7 +254,7 @@ serveWorker({
     const t0 = performance.now()
     const from = t0 + warmupMs
     const to = from + measureMs
-    const rec = { from, to, lat: [], delivered: 0 }
+    const rec = { from, to, lat: [], delivered: 0, byNode: new Array(nodeCount).fill(0) }
     recording = rec
     const errorsBefore = stats.replyErrors
     let sent = 0
@@ -282,6 +290,7 @@ serveWorker({
       expected,
       delivered: rec.delivered,
       deliveredPerSec: Math.round(rec.delivered / sec),
+      deliveredByNode: rec.byNode,
       loss: expected ? round((1 - rec.delivered / expected) * 1000) / 10 : 0,
       latency: percentiles(rec.lat),
       replyErrors: stats.replyErrors - errorsBefore,

@@ -463,17 +463,21 @@ export class Rooms implements MediaEvents {
   }
 
   broadcast(s: Session, message: string): { messageId: number } | Promise<{ messageId: number }> {
-    const send = (messageId: number) => {
-      const m: BroadcastMessage = { messageId, fromUser: { ...s.user }, message, sendTime: Date.now() }
-      this.fanout(s.appId, s.roomId, 'broadcast', { messages: [m] }, { x: s.id })
-      return { messageId }
-    }
-    // In a cluster the per-room numbering lives in Redis (one INCR per message).
-    if (this.cluster) return this.cluster.nextMessageId(s.appId, s.roomId).then(send)
+    const m: BroadcastMessage = { messageId: 0, fromUser: { ...s.user }, message, sendTime: Date.now() }
+    const d = { messages: [m] }
+    // In a cluster the per-room numbering lives in Redis: the message is numbered in the round
+    // trip that publishes it to the other nodes, and delivered here once it has its number.
+    if (this.cluster)
+      return this.cluster.publishNumbered({ t: 'push', a: s.appId, r: s.roomId, ev: 'broadcast', d, x: s.id }).then((messageId) => {
+        m.messageId = messageId
+        this.deliver(s.appId, s.roomId, 'broadcast', d, { x: s.id })
+        return { messageId }
+      })
     const key = this.roomKey(s.appId, s.roomId)
-    const messageId = (this.messageIds.get(key) ?? 0) + 1
-    this.messageIds.set(key, messageId)
-    return send(messageId)
+    m.messageId = (this.messageIds.get(key) ?? 0) + 1
+    this.messageIds.set(key, m.messageId)
+    this.fanout(s.appId, s.roomId, 'broadcast', d, { x: s.id })
+    return { messageId: m.messageId }
   }
 
   customCommand(s: Session, req: OpRequest<'customCommand'>): Record<string, never> | Promise<Record<string, never>> {

@@ -59,7 +59,7 @@ const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'
 const CONFIG_KEYS: { [K in keyof ServerOptions]-?: true } = {
   host: true, port: true, rtmpPort: true, flvPort: true, apps: true, media: true, resumeWindowMs: true, heartbeatTimeoutMs: true,
   loginTimeoutMs: true, tokenWillExpireSeconds: true, mediaUrlTtlSeconds: true, publicHost: true, publicMediaUrls: true, trustProxy: true,
-  logger: true, store: true, stateFile: true, redis: true, nodeTtlMs: true, redisPrefix: true, internalUrl: true, rateLimit: true,
+  logger: true, store: true, stateFile: true, redis: true, nodeTtlMs: true, clusterBatchMs: true, redisPrefix: true, internalUrl: true, rateLimit: true,
   maxStreamsPerSession: true, maxRoomExtraInfoKeys: true, replayBufferSize: true, mediaGraceMs: true, maxUsersPerRoom: true,
   maxSessionsPerToken: true, maxSendBufferBytes: true, maxConnectionsPerAddress: true, handshakeTimeoutMs: true, mediaIdleTimeoutMs: true,
   maxPlayerBufferBytes: true, ingestIdleTimeoutMs: true, adminFailuresPerMinute: true, ffmpegPath: true, consoleDir: true, dev: true, recording: true, relay: true,

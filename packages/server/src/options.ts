@@ -96,6 +96,12 @@ export interface ServerOptions {
   redis?: string
   /** Cluster: a node that misses heartbeats for this long is dead and its users and streams are removed. */
   nodeTtlMs?: number
+  /**
+   * Cluster: room events and broadcast messageIds wait up to this long (ms) to go to Redis
+   * together, and each node reads the event stream at most this often. Larger: less CPU per
+   * cross-node push, more latency; 0 sends each at once. See docs/scaling.md.
+   */
+  clusterBatchMs?: number
   /** Cluster: key and channel prefix in Redis (several deployments on one Redis). */
   redisPrefix?: string
   /**

@@ -78,7 +78,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Cluster mode: the shared store, room events and node heartbeats live in Redis.
   const redisUrl = opts.redis
   const cluster = redisUrl
-    ? await RedisCluster.connect({ url: redisUrl, nodeTtlMs: opts.nodeTtlMs ?? defaults.nodeTtlMs, prefix: opts.redisPrefix, log })
+    ? await RedisCluster.connect({ url: redisUrl, nodeTtlMs: opts.nodeTtlMs ?? defaults.nodeTtlMs, batchMs: opts.clusterBatchMs ?? defaults.clusterBatchMs, prefix: opts.redisPrefix, log })
     : undefined
 
   const resumeWindowMs = opts.resumeWindowMs ?? defaults.resumeWindowMs

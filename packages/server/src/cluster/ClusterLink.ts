@@ -16,7 +16,8 @@ export interface FanoutFilter {
 
 /** What nodes tell each other over the cluster channel. */
 export type ClusterEvent =
-  | ({ t: 'push'; a: string; r: string; ev: PushEvent; d: unknown } & FanoutFilter)
+  /** `n`: the number Redis gave a numbered push (publishNumbered); 0 until it did. */
+  | ({ t: 'push'; a: string; r: string; ev: PushEvent; d: unknown; n?: number } & FanoutFilter)
   /** End a session that lives on whichever node has it. */
   | { t: 'end'; sid: string; reason: EndReason }
   | { t: 'closeRoom'; a: string; r: string }
@@ -27,13 +28,19 @@ export type ClusterEvent =
   /** A stream was removed: drop its players on any node. */
   | { t: 'streamGone'; m: string }
 
+export type NumberedPush = Extract<ClusterEvent, { t: 'push' }> & { ev: 'broadcast' }
+
 /** The part of a cluster that room logic talks to. */
 export interface ClusterLink {
   readonly nodeId: string
-  /** Send to every other node (this node delivers its own share locally). */
+  /** Send to every other node (this node delivers its own share locally); may wait up to `clusterBatchMs` to go with others. */
   publish(e: ClusterEvent): void
-  /** Broadcast messageIds, numbered per room across the cluster. */
-  nextMessageId(appId: string, roomId: string): Promise<number>
+  /**
+   * Publish a broadcast that needs its messageId (numbered per room across the cluster): Redis
+   * numbers it in the same round trip that publishes it; resolves with the number, and the other
+   * nodes receive the push with it in `n`.
+   */
+  publishNumbered(e: NumberedPush): Promise<number>
   /** Events other nodes published. */
   onEvent(fn: (e: ClusterEvent) => void): void
   /** A dead node's users and streams, found by the reaper (one node handles each). */

@@ -35,6 +35,8 @@ export class ClusterReactions {
     const { rooms } = this
     switch (e.t) {
       case 'push':
+        // A numbered broadcast was serialized before Redis gave it its messageId.
+        if (e.n && e.ev === 'broadcast') for (const m of (e.d as Pushes['broadcast']).messages) m.messageId = e.n
         rooms.deliver(e.a, e.r, e.ev, e.d as never, e)
         return
       case 'end': {

@@ -221,7 +221,12 @@ export class RedisRoomStore implements RoomStore {
 
   /** A room-wide counter (broadcast messageIds) that every node shares. */
   nextMessageId(appId: string, roomId: string): Promise<number> {
-    return this.r.incr(this.key('msg', appId, roomId))
+    return this.r.incr(this.messageIdKey(appId, roomId))
+  }
+
+  /** The key of that counter (the cluster INCRs it in its batches). */
+  messageIdKey(appId: string, roomId: string): string {
+    return this.key('msg', appId, roomId)
   }
 
   /** What `node` holds; used by the reaper once that node stopped heartbeating. */
