@@ -45,14 +45,18 @@ function firstKeyframe(url, from) {
   })
 }
 
-/** The floor: WebSocket connect, one request/reply carrying the play URL, HTTP-FLV → first keyframe. */
+/**
+ * The floor: WebSocket connect, one request/reply carrying the play URL, HTTP-FLV → first keyframe.
+ * Against the MiniRTC server (`playUrls`), the same client splits MiniRTC's time into server and client.
+ */
 async function rawCall(signalingUrl, roomId, userId, token) {
   const t0 = performance.now()
   const ws = new WebSocket(signalingUrl, { perMessageDeflate: false })
   await new Promise((resolve, reject) => (ws.once('open', resolve), ws.once('error', reject)))
   const reply = new Promise((resolve) => ws.once('message', (data) => resolve(JSON.parse(data.toString()))))
-  ws.send(JSON.stringify({ v: 1, id: 1, op: 'login', d: { appId: APP.appId, roomId, token, user: { userId, userName: userId } } }))
+  ws.send(JSON.stringify({ v: 1, id: 1, op: 'login', d: { appId: APP.appId, roomId, token, user: { userId, userName: userId }, playUrls: true } }))
   const { d } = await reply
+  if (!d?.play?.[0]) throw new Error('no play URL in the reply: ' + JSON.stringify(d))
   const signaling = performance.now() - t0
   const total = await firstKeyframe(d.play[0].urls.flv, t0)
   ws.close()
@@ -69,6 +73,15 @@ export async function callSetup({ runs = 10, smoke = false } = {}) {
   const joinLogin = []
   const floor = []
   const floorSignaling = []
+  const rawClient = []
+  // CPU time of this process (servers, clients, media: all of it runs here) per call setup: steadier
+  // than latency on a shared machine. Includes the running publisher's share of the same interval.
+  const joinCpu = []
+  const floorCpu = []
+  const cpuMs = (c0) => {
+    const c = process.cpuUsage(c0)
+    return (c.user + c.system) / 1000
+  }
   const start = []
   const rawJoin = []
   const rawStart = []
@@ -82,25 +95,44 @@ export async function callSetup({ runs = 10, smoke = false } = {}) {
       // The token comes from the app's server before the call (the room's token provider); minting
       // it is not call setup, and the floor sends the same token.
       const viewerToken = await token('view' + i, room)
-      const t0 = performance.now()
-      const viewer = await bot('view' + i, room, { autoPlay: true, token: viewerToken })
-      joinLogin.push(performance.now() - t0) // logged in; the player has its URL (or asked for it)
-      await new Promise((resolve) => {
-        const check = () => viewer.engine.getSnapshot().players['s' + i]?.state === 'PLAYING'
-        if (check()) return resolve()
-        const off = viewer.engine.subscribe(() => check() && (off(), resolve()))
-      })
-      join.push(performance.now() - t0)
-
-      // The floor, then (i') a bare reader: the same running stream, with a URL the media server
-      // admits (signed for the viewer's session, which stays in the room meanwhile).
-      const play = await viewer.engine.request('play', { streamId: 's' + i })
+      const rawClientToken = await token('rawc' + i, room)
+      const miniRtc = async () => {
+        const c0 = process.cpuUsage()
+        const t0 = performance.now()
+        const viewer = await bot('view' + i, room, { autoPlay: true, token: viewerToken })
+        joinLogin.push(performance.now() - t0) // logged in; the player has its URL (or asked for it)
+        // Stamped when the snapshot says PLAYING, as the floor stamps its keyframe event: not after
+        // the rest of the media chunk that carried the keyframe was handled.
+        const playingAt = await new Promise((resolve) => {
+          const check = () => viewer.engine.getSnapshot().players['s' + i]?.state === 'PLAYING'
+          if (check()) return resolve(performance.now())
+          const off = viewer.engine.subscribe(() => check() && (resolve(performance.now()), off()))
+        })
+        join.push(playingAt - t0)
+        joinCpu.push(cpuMs(c0))
+        await viewer.leave()
+      }
+      // The floor and (i') a bare reader play the same running stream with a URL the media server
+      // admits: signed for the publisher's session, which stays in the room.
+      const play = await pub.engine.request('play', { streamId: 's' + i })
       raw.setPlay(play)
-      const f = await rawCall(raw.url, room, 'view' + i, viewerToken)
-      floor.push(f.total)
-      floorSignaling.push(f.signaling)
-      rawJoin.push(await firstKeyframe(play.urls.flv, performance.now()))
-      await viewer.leave()
+      const floorAndMedia = async () => {
+        const c0 = process.cpuUsage()
+        const f = await rawCall(raw.url, room, 'view' + i, viewerToken)
+        floorCpu.push(cpuMs(c0))
+        floor.push(f.total)
+        floorSignaling.push(f.signaling)
+        rawJoin.push(await firstKeyframe(play.urls.flv, performance.now()))
+        // The raw client against the MiniRTC server (its own user; the session is left to expire).
+        rawClient.push((await rawCall(srv.url, room, 'rawc' + i, rawClientToken)).total)
+      }
+      // Never overlapping (no other player of the stream meanwhile), and taking turns at going
+      // first, so neither side always meets the warmer or the colder path.
+      // A pause between them lets the first one's teardown (logout, socket closes) finish.
+      const [first, second] = i % 2 ? [miniRtc, floorAndMedia] : [floorAndMedia, miniRtc]
+      await first()
+      await sleep(100)
+      await second()
       await pub.leave()
 
       // (ii) publisher starts while the viewer waits
@@ -143,6 +175,10 @@ export async function callSetup({ runs = 10, smoke = false } = {}) {
     /** Of which: WebSocket open and the reply with the URL. */
     floorSignaling: summarize(floorSignaling),
     rawJoin: summarize(rawJoin),
+    /** The floor's raw client against the MiniRTC server: MiniRTC minus this is the client's share. */
+    rawClientMiniRtcServer: summarize(rawClient),
+    viewerJoinCpuMs: summarize(joinCpu),
+    floorCpuMs: summarize(floorCpu),
     publisherStart: summarize(start),
     rawStart: rawStart.length ? summarize(rawStart) : null,
   }
