@@ -123,7 +123,9 @@ export async function callSetup({ runs = 10, smoke = false } = {}) {
         floor.push(f.total)
         floorSignaling.push(f.signaling)
         rawJoin.push(await firstKeyframe(play.urls.flv, performance.now()))
-        // The raw client against the MiniRTC server (its own user; the session is left to expire).
+        // The raw client against the MiniRTC server (its own user; the session is left to expire),
+        // after the readers' teardown.
+        await sleep(100)
         rawClient.push((await rawCall(srv.url, room, 'rawc' + i, rawClientToken)).total)
       }
       // Never overlapping (no other player of the stream meanwhile), and taking turns at going
