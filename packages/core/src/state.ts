@@ -29,6 +29,8 @@ export interface EngineState extends EngineSnapshot {
   retryCount: number
   outageStartedAt: number
   heartbeatMs: number
+  /** Server clock minus ours at the last login: delivered play URLs expire on the server's clock. */
+  clockSkew: number
   /** Publisher bookkeeping: extra info to publish with, restarts after -1307, confirmations. */
   publishExtraInfo: string
   /** The media server confirmed our push (publishState PUBLISHING) and has not lost it since. */
@@ -82,6 +84,7 @@ export function initialState(): EngineState {
     retryCount: 0,
     outageStartedAt: 0,
     heartbeatMs: 10000,
+    clockSkew: 0,
     publishExtraInfo: '',
     mediaConfirmed: false,
     nativeReconnecting: false,

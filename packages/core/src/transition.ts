@@ -5,7 +5,7 @@
  * are not emitted ad hoc: they are computed at the end from the difference between the state
  * before and after (see `diffEvents`), so events always equal snapshot changes, once each.
  */
-import { CloseCode, ErrorCode, type LoginResult, type PlayResult, type PublishResult, type RoomExtraInfo, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
+import { CloseCode, ErrorCode, type LoginResult, type MediaUrls, type PlayResult, type PublishResult, type RoomExtraInfo, type ServerPush, type StreamInfo, type UserInfo } from '@minirtc/protocol'
 import { assign, dict, put, without } from './assign'
 import { errorInfo } from './errors'
 import { classifyPlayerCode, classifyPusherCode, pusherErrorCode } from './nativeCodes'
@@ -77,6 +77,8 @@ export interface TransitionEnv {
 /** Engine-level restarts after the native layer gives up (-1307 / -2301), before reporting failure. */
 export const MAX_MEDIA_RESTARTS = 3
 const RESTART_DELAY_MS = 1000
+/** A delivered play URL must outlive the player's connect (a render, a TCP and HTTP handshake). */
+const URL_MARGIN_MS = 5000
 /** Close codes that end the session for good (no reconnect), and the error each means. */
 const CLOSE_TO_ERROR: Record<number, number> = {
   [CloseCode.KICKED_OUT]: ErrorCode.KICKED_OUT,
@@ -150,7 +152,7 @@ function step(s: EngineState, input: Input, env: TransitionEnv, fx: Effect[]): E
       return onReply(s, input, env, fx)
     case 'push':
       if (s.phase === 'idle' || input.msg.seq <= s.lastSeq) return s
-      return applyPush(assign({}, s, { lastSeq: input.msg.seq }), input.msg, fx)
+      return applyPush(assign({}, s, { lastSeq: input.msg.seq }), input.msg, fx, env.now)
     case 'ownRoomExtraInfo':
       // The server tells everyone else; our own change lands in our snapshot when the server took it.
       return s.phase === 'idle' ? s : assign({}, s, { roomExtraInfo: upsert(s.roomExtraInfo, [input.info], 'key') })
@@ -199,7 +201,8 @@ function sendLogin(s: EngineState, fx: Effect[]) {
   fx.push({
     type: 'send',
     op: 'login',
-    d: { appId: s.appId, roomId: s.roomId, token: s.token, user: s.user, userUpdate: s.userUpdate },
+    // playUrls: an autoplaying client gets each stream's play URL with the room and its ADDs.
+    d: { appId: s.appId, roomId: s.roomId, token: s.token, user: s.user, userUpdate: s.userUpdate, playUrls: s.autoPlay },
     tag: { op: 'login', epoch: s.socketEpoch },
   })
 }
@@ -272,7 +275,7 @@ function onReply(s: EngineState, input: Extract<Input, { type: 'reply' }>, env: 
       return connectionLost(s, env, fx, 'heartbeat timeout')
     case 'login':
       if (s.phase !== 'loggingIn') return s
-      if (input.ok) return loggedIn(s, input.data as LoginResult, fx)
+      if (input.ok) return loggedIn(s, input.data as LoginResult, fx, env.now)
       if (!s.loggedIn || FATAL_LOGIN_CODES(input.error.code)) {
         if (!s.loggedIn) fx.push({ type: 'settleLogin', error: input.error })
         fx.push({ type: 'disconnect', code: CloseCode.NORMAL })
@@ -288,7 +291,7 @@ function onReply(s: EngineState, input: Extract<Input, { type: 'reply' }>, env: 
         sendLogin(s, fx)
         return assign({}, s, { phase: 'loggingIn', sessionId: '' })
       }
-      return resumed(s, (input.data as { missed: ServerPush[] }).missed, fx)
+      return resumed(s, (input.data as { missed: ServerPush[] }).missed, fx, env.now)
     case 'publish':
       return onPublishReply(s, tag.streamId, input)
     case 'play':
@@ -296,24 +299,24 @@ function onReply(s: EngineState, input: Extract<Input, { type: 'reply' }>, env: 
   }
 }
 
-function loggedIn(s: EngineState, r: LoginResult, fx: Effect[]): EngineState {
+function loggedIn(s: EngineState, r: LoginResult, fx: Effect[], now: number): EngineState {
   const first = !s.loggedIn
   if (first) fx.push({ type: 'settleLogin', error: null })
   fx.push({ type: 'setTimer', name: 'heartbeat', ms: r.heartbeatIntervalMs })
   const streams = r.room.streams.filter((x) => !s.user || x.user.userId !== s.user.userId)
-  let next: EngineState = assign({}, s, { phase: 'connected', loggedIn: true, sessionId: r.sessionId, lastSeq: r.seq, heartbeatMs: r.heartbeatIntervalMs, retryCount: 0, roomState: 'CONNECTED', roomReason: first ? 'LOGINED' : 'RECONNECTED', roomErrorCode: 0, users: s.userUpdate ? r.room.users.filter((u) => !s.user || u.userId !== s.user.userId) : [], onlineCount: r.room.onlineCount, streams, roomExtraInfo: r.room.extraInfo, // After a full re-login the server no longer holds our stream: it must be published again.
+  let next: EngineState = assign({}, s, { phase: 'connected', loggedIn: true, sessionId: r.sessionId, lastSeq: r.seq, heartbeatMs: r.heartbeatIntervalMs, retryCount: 0, roomState: 'CONNECTED', roomReason: first ? 'LOGINED' : 'RECONNECTED', roomErrorCode: 0, users: s.userUpdate ? r.room.users.filter((u) => !s.user || u.userId !== s.user.userId) : [], onlineCount: r.room.onlineCount, streams, roomExtraInfo: r.room.extraInfo, clockSkew: r.serverTime - now, // After a full re-login the server no longer holds our stream: it must be published again.
     mediaConfirmed: s.mediaConfirmed && r.room.ownStreams.indexOf(s.pusher.streamId) >= 0, error: null })
   if (s.pusher.streamId && r.room.ownStreams.indexOf(s.pusher.streamId) < 0 && s.pusher.state === 'PUBLISHING')
     next = assign({}, next, { pusher: assign({}, next.pusher, { state: 'PUBLISH_REQUESTING' }) })
   next = dropPlayersWithoutStream(next, fx)
-  next = autoPlayAll(next, fx)
+  next = autoPlayAll(next, fx, now, r.play)
   return reconcileMedia(next, fx, !s.pusher.streamId || r.room.ownStreams.indexOf(s.pusher.streamId) < 0)
 }
 
-function resumed(s: EngineState, missed: ServerPush[], fx: Effect[]): EngineState {
+function resumed(s: EngineState, missed: ServerPush[], fx: Effect[], now: number): EngineState {
   fx.push({ type: 'setTimer', name: 'heartbeat', ms: s.heartbeatMs })
   let next: EngineState = assign({}, s, { phase: 'connected', retryCount: 0, roomState: 'CONNECTED', roomReason: 'RECONNECTED', roomErrorCode: 0 })
-  for (const msg of missed) if (msg.seq > next.lastSeq) next = applyPush(assign({}, next, { lastSeq: msg.seq }), msg, fx)
+  for (const msg of missed) if (msg.seq > next.lastSeq) next = applyPush(assign({}, next, { lastSeq: msg.seq }), msg, fx, now)
   return reconcileMedia(next, fx, false)
 }
 
@@ -345,14 +348,17 @@ function onPlayReply(s: EngineState, streamId: string, input: Extract<Input, { t
     const out = removePlayer(assign({}, s, { playRequested }), streamId, fx, input.error.code)
     return assign({}, out, { error: assign({}, input.error, { streamId }) })
   }
-  const urls = (input.data as PlayResult).urls
+  return withUrls(assign({}, s, { playRequested }), streamId, (input.data as PlayResult).urls)
+}
+
+function withUrls(s: EngineState, streamId: string, urls: MediaUrls): EngineState {
   // A media node without HTTP-FLV (plain nginx-rtmp) gives an empty flv URL: play RTMP then.
-  return assign({}, s, { playRequested, players: put(s.players, streamId, assign({}, p, { src: urls[p.protocol] || urls.rtmp, autoplay: true })) })
+  return setPlayer(s, streamId, { src: urls[s.players[streamId]!.protocol] || urls.rtmp, autoplay: true })
 }
 
 // ---------------------------------------------------------------- server pushes
 
-function applyPush(s: EngineState, msg: ServerPush, fx: Effect[]): EngineState {
+function applyPush(s: EngineState, msg: ServerPush, fx: Effect[], now: number): EngineState {
   const self = s.user ? s.user.userId : ''
   switch (msg.ev) {
     case 'user': {
@@ -366,7 +372,7 @@ function applyPush(s: EngineState, msg: ServerPush, fx: Effect[]): EngineState {
       const list = msg.d.streams.filter((x) => x.user.userId !== self)
       if (msg.d.type === 'ADD') {
         const next = assign({}, s, { streams: upsert(s.streams, list, 'streamId') })
-        return s.autoPlay ? autoPlayAll(next, fx) : next
+        return autoPlayAll(next, fx, now, msg.d.play)
       }
       return dropPlayersWithoutStream(assign({}, s, { streams: remove(s.streams, list, 'streamId') }), fx)
     }
@@ -528,10 +534,20 @@ function dropPlayersWithoutStream(s: EngineState, fx: Effect[]): EngineState {
   return next
 }
 
-function autoPlayAll(s: EngineState, fx: Effect[]): EngineState {
+/**
+ * A player for every stream that has none, started with the play URL the server delivered for it
+ * (login reply, stream ADD) when that is still valid on the server's clock, else by a `play`
+ * request: a replayed ADD (resume) can be older than its URL, and an older server sends none.
+ */
+function autoPlayAll(s: EngineState, fx: Effect[], now: number, play?: PlayResult[]): EngineState {
   if (!s.autoPlay) return s
   let next = s
-  for (const x of s.streams) if (!next.players[x.streamId]) next = requestPlay(addPlayer(next, x), x.streamId, fx)
+  for (const x of s.streams) {
+    if (next.players[x.streamId]) continue
+    next = addPlayer(next, x)
+    const given = play && play.find((p) => p.streamId === x.streamId && p.expiresAt - URL_MARGIN_MS > now + s.clockSkew)
+    next = given ? withUrls(next, x.streamId, given.urls) : requestPlay(next, x.streamId, fx)
+  }
   return next
 }
 

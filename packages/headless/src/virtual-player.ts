@@ -196,7 +196,10 @@ export class VirtualPlayer {
     this.phase = 'connecting'
     this.retry.reset()
     this.playStartedAt = Date.now()
-    this.timers.later(() => this.attempt(), 0)
+    // Connect now, as the native component does once it renders with src + autoplay: a timer here
+    // added Node's 1 ms minimum to every call setup. Nothing is reported synchronously (the reader
+    // reports from socket callbacks), so no event re-enters the render that set the src.
+    this.attempt()
   }
 
   private attempt(): void {

@@ -65,6 +65,11 @@ export interface Ops {
       user: UserInfo
       /** Receive `user` pushes (vendor `userUpdate: true`); the online count always arrives. */
       userUpdate?: boolean
+      /**
+       * Deliver signed play URLs with the room's live streams (`LoginResult.play`, `stream` ADD's
+       * `play`), so a client that plays every stream (autoPlay) needs no `play` request per stream.
+       */
+      playUrls?: boolean
     },
     LoginResult,
   ]
@@ -97,6 +102,8 @@ export interface LoginResult {
   heartbeatIntervalMs: number
   resumeWindowMs: number
   serverTime: number
+  /** With `playUrls`: a play URL, signed for this session, per stream in `room.streams`. */
+  play?: PlayResult[]
 }
 
 export interface ResumeResult {
@@ -128,7 +135,8 @@ export type ServerReply =
 export interface Pushes {
   user: { type: 'ADD' | 'DELETE'; users: UserInfo[] }
   onlineCount: { count: number }
-  stream: { type: 'ADD' | 'DELETE'; streams: StreamInfo[] }
+  /** ADD to a session that logged in with `playUrls` carries a play URL per stream, signed for it. */
+  stream: { type: 'ADD' | 'DELETE'; streams: StreamInfo[]; play?: PlayResult[] }
   streamExtraInfo: { streams: StreamInfo[] }
   roomExtraInfo: { extraInfo: RoomExtraInfo[] }
   broadcast: { messages: BroadcastMessage[] }

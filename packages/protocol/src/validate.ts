@@ -63,6 +63,7 @@ const schemas = (): { [O in Op]: Shape } => (built = built || {
     token: str(4096),
     user: obj({ userId, userName }),
     userUpdate: [bool, 'optional'],
+    playUrls: [bool, 'optional'],
   },
   resume: { sessionId: str(128), lastSeq: uint },
   logout: {},

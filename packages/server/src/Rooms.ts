@@ -15,7 +15,7 @@ import {
   type UserInfo,
 } from '@minirtc/protocol'
 import type { Logger } from 'pino'
-import type { ClusterLink, FanoutFilter } from './cluster/ClusterLink'
+import type { ClusterLink, FanoutFilter, PlaySource } from './cluster/ClusterLink'
 import { ClusterReactions } from './cluster/ClusterReactions'
 import { ServerError } from './errors'
 import type { MediaBackend } from './media/MediaBackend'
@@ -91,7 +91,7 @@ export class Rooms implements MediaEvents {
         store: d.store,
         sessions: d.sessions,
         authority: d.authority,
-        deliver: (a, r, ev, data, f) => this.deliver(a, r, ev, data, f),
+        deliver: (a, r, ev, data, f, play) => this.deliver(a, r, ev, data, f, play),
         fanout: (a, r, ev, data, f) => this.fanout(a, r, ev, data, f),
         end: (s, reason) => this.end(s, reason),
         closeLocal: (a, r) => this.withRoom(a, r, async () => {
@@ -138,13 +138,16 @@ export class Rooms implements MediaEvents {
     return this.local.get(this.roomKey(appId, roomId)) ?? new Set()
   }
 
-  /** Push to the room's members on this node and, in a cluster, on every other node. */
-  private fanout<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter = {}): void {
-    this.deliver(appId, roomId, ev, d, f)
-    this.cluster?.publish({ t: 'push', a: appId, r: roomId, ev, d, ...f })
+  /**
+   * Push to the room's members on this node and, in a cluster, on every other node. `play`: the
+   * payload gets a `play` list for recipients that asked for play URLs (see `deliver`).
+   */
+  private fanout<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter = {}, play?: PlaySource[]): void {
+    this.deliver(appId, roomId, ev, d, f, play)
+    this.cluster?.publish({ t: 'push', a: appId, r: roomId, ev, d, ...f, ...(play ? { p: play } : {}) })
   }
 
-  private deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter): number {
+  private deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter, play?: PlaySource[]): number {
     let n = 0
     let dJson: string | undefined
     for (const m of this.members(appId, roomId)) {
@@ -152,7 +155,12 @@ export class Rooms implements MediaEvents {
       if (f.uu && !m.userUpdate) continue
       if (f.to && !f.to.includes(m.user.userId)) continue
       // One serialization of the payload per fan-out; each recipient only adds its seq.
-      m.push(ev, d, (dJson ??= JSON.stringify(d)))
+      dJson ??= JSON.stringify(d)
+      // Play URLs are signed per recipient (media authorization ties a URL to the session it was
+      // issued to), so they are spliced into the shared JSON, and only for sessions that asked.
+      // In a cluster each node signs for its own members (the signing key is cluster-wide).
+      if (play && m.playUrls) m.push(ev, d, dJson.slice(0, -1) + ',"play":' + JSON.stringify(play.map((st) => this.playResult(st, m))) + '}')
+      else m.push(ev, d, dJson)
       n++
     }
     return n
@@ -171,20 +179,23 @@ export class Rooms implements MediaEvents {
     return { streamId: s.streamId, user: { ...s.user }, extraInfo: s.extraInfo }
   }
 
-  private async buildSync(s: Session): Promise<RoomSync> {
+  /** The room as `s` sees it, and the stored streams behind `room.streams`. */
+  private async buildSync(s: Session): Promise<[RoomSync, StoredStream[]]> {
     const [users, streams, extraInfo] = await Promise.all([
       this.store.listUsers(s.appId, s.roomId),
       this.store.listStreams(s.appId, s.roomId),
       this.store.listRoomExtraInfo(s.appId, s.roomId),
     ])
-    return {
+    const live = streams.filter((st) => st.state === 'live' && st.ownerSessionId !== s.id)
+    const room = {
       // Like the vendor SDKs' update callbacks, the lists describe the *other* users.
       users: users.filter((u) => u.user.userId !== s.user.userId).map((u) => ({ ...u.user })),
-      streams: streams.filter((st) => st.state === 'live' && st.ownerSessionId !== s.id).map((st) => this.streamInfo(st)),
+      streams: live.map((st) => this.streamInfo(st)),
       extraInfo,
       onlineCount: users.length,
       ownStreams: streams.filter((st) => st.ownerSessionId === s.id).map((st) => st.streamId),
     }
+    return [room, live]
   }
 
   // ---- login, resume, logout ---------------------------------------------------------------
@@ -226,6 +237,9 @@ export class Rooms implements MediaEvents {
       const entry: StoredUser = { user: { ...s.user }, sessionId: s.id, joinedAt: Date.now(), address }
       await this.store.putUser(s.appId, s.roomId, entry)
       s.tokenId = claims.tokenId
+      // Opt-in: signing costs an HMAC per stream and recipient, wasted on a client that plays
+      // only some streams (it asks with `play` when it does).
+      s.playUrls = req.playUrls === true
       this.sessions.add(s)
       const key = this.roomKey(s.appId, s.roomId)
       let set = this.local.get(key)
@@ -233,7 +247,7 @@ export class Rooms implements MediaEvents {
       set.add(s)
       // No sink yet: the connection attaches one after sending the reply (see Session.attach).
       this.armTokenTimers(s)
-      const room = await this.buildSync(s)
+      const [room, live] = await this.buildSync(s)
       this.fanout(s.appId, s.roomId, 'user', { type: 'ADD', users: [{ ...s.user }] }, { x: s.id, xu: s.user.userId, uu: true })
       if (!prev) this.fanout(s.appId, s.roomId, 'onlineCount', { count: room.onlineCount }, { x: s.id })
       this.log.info({ appId: s.appId, roomId: s.roomId, userId: s.user.userId, ref: s.ref, address }, 'login')
@@ -247,6 +261,7 @@ export class Rooms implements MediaEvents {
           heartbeatIntervalMs: Math.max(1000, Math.floor(this.cfg.heartbeatTimeoutMs / 3)),
           resumeWindowMs: this.cfg.resumeWindowMs,
           serverTime: Date.now(),
+          ...(s.playUrls ? { play: live.map((st) => this.playResult(st, s)) } : {}),
         },
       }
     })
@@ -350,7 +365,7 @@ export class Rooms implements MediaEvents {
 
   // ---- streams -----------------------------------------------------------------------------
 
-  private mediaUrl(kind: MediaKind, st: StoredStream, s: Session): { rtmp: string; flv: string; expiresAt: number } {
+  private mediaUrl(kind: MediaKind, st: Pick<StoredStream, 'mediaName' | 'mediaUrls'>, s: Session): { rtmp: string; flv: string; expiresAt: number } {
     const mediaName = st.mediaName
     const expires = Math.floor(Date.now() / 1000) + this.cfg.mediaUrlTtlSeconds
     const q = this.authority.signer.sign({ kind, mediaName, ref: s.ref, expires })
@@ -433,8 +448,13 @@ export class Rooms implements MediaEvents {
     const st = await this.store.getStream(s.appId, streamId)
     // Streams of other rooms are indistinguishable from missing ones.
     if (!st || st.roomId !== s.roomId) throw new ServerError(ErrorCode.STREAM_NOT_FOUND)
+    return this.playResult(st, s)
+  }
+
+  /** A play URL for `s` alone: the media server admits it for that session (ref) until it expires. */
+  private playResult(st: PlaySource, s: Session): PlayResult {
     const url = this.mediaUrl('play', st, s)
-    return { streamId, urls: { rtmp: url.rtmp, flv: url.flv }, expiresAt: url.expiresAt }
+    return { streamId: st.streamId, urls: { rtmp: url.rtmp, flv: url.flv }, expiresAt: url.expiresAt }
   }
 
   async setStreamExtraInfo(s: Session, req: OpRequest<'setStreamExtraInfo'>): Promise<Record<string, never>> {
@@ -575,7 +595,8 @@ export class Rooms implements MediaEvents {
       const st = await this.store.updateStream(ls.appId, ls.streamId, { state: 'live', mediaSessionId })
       if (!st) return
       // Back within the grace period: the room never saw it go, so it must not see it come again.
-      if (!before || before.state !== 'live') this.fanout(s.appId, s.roomId, 'stream', { type: 'ADD', streams: [this.streamInfo(st)] }, { x: s.id })
+      if (!before || before.state !== 'live')
+        this.fanout(s.appId, s.roomId, 'stream', { type: 'ADD', streams: [this.streamInfo(st)] }, { x: s.id }, [{ streamId: st.streamId, mediaName: st.mediaName, mediaUrls: st.mediaUrls }])
       s.push('publishState', { streamId: st.streamId, state: 'PUBLISHING' })
       this.log.info({ ref: s.ref, streamId: st.streamId }, 'stream live')
     }), 'publish started')

@@ -52,6 +52,11 @@ export class Session {
   /** Media connections (publishers and players) opened with this session's URLs. */
   readonly mediaSessions = new Set<string>()
   sink: SessionSink | undefined
+  /**
+   * The client asked for play URLs with the room's streams (login `playUrls`): the login reply
+   * and `stream` ADD pushes carry one signed for this session.
+   */
+  playUrls = false
   /** The login token (TokenClaims.tokenId) this session counts against. */
   tokenId = ''
   /** Cancels timers (resume window, token expiry) when the session changes state. */

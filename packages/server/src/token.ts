@@ -1,3 +1,4 @@
+import { webcrypto } from 'node:crypto'
 import { SignJWT, decodeJwt, errors as joseErrors, jwtVerify } from 'jose'
 import { ErrorCode } from '@minirtc/protocol'
 
@@ -52,6 +53,22 @@ interface RtcClaim {
 const enc = new TextEncoder()
 
 /**
+ * HMAC keys imported once per secret: handing jose the raw secret makes it import the key on
+ * every login, one more asynchronous WebCrypto round trip on the path of every call's setup.
+ * Bounded, since apps' secrets can be replaced at runtime.
+ */
+const verifyKeys = new Map<string, Promise<webcrypto.CryptoKey>>()
+function verifyKey(secret: string): Promise<webcrypto.CryptoKey> {
+  let key = verifyKeys.get(secret)
+  if (!key) {
+    if (verifyKeys.size >= 256) verifyKeys.clear()
+    key = webcrypto.subtle.importKey('raw', enc.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    verifyKeys.set(secret, key)
+  }
+  return key
+}
+
+/**
  * Mint an HS256 access token on your app server. Never ship the secret to the mini-program.
  * @example
  * const token = await createToken({ appId, secret, userId: 'u1', roomId: 'room-1',
@@ -104,7 +121,7 @@ export async function verifyToken(token: string, opts: VerifyTokenOptions): Prom
   const secret = opts.secretFor(iss)
   if (secret === undefined) return { ok: false, code: ErrorCode.APP_UNKNOWN }
   try {
-    const { payload } = await jwtVerify(token, enc.encode(secret), { algorithms: ['HS256'], issuer: iss })
+    const { payload } = await jwtVerify(token, await verifyKey(secret), { algorithms: ['HS256'], issuer: iss })
     const rtc = payload[GRANT_CLAIM] as Partial<RtcClaim> | undefined
     if (
       typeof payload.sub !== 'string' ||

@@ -284,6 +284,37 @@ describe('cluster: 2 server nodes with embedded NMS each', () => {
     owner.c.close()
   })
 
+  it("play URLs delivered across nodes: each node signs ADD and login URLs for its own sessions, pointing at the stream's NMS", async () => {
+    const owner = await joinNode(clients, emb[0]!, 'room-pu', 'owner')
+    const remote = await joinNode(clients, emb[1]!, 'room-pu', 'remote', { playUrls: true })
+    const local = await joinNode(clients, emb[0]!, 'room-pu', 'local', { playUrls: true })
+    const pub = await owner.c.request('publish', { streamId: 'pu-cam' })
+    const pusher = await push(pub.d.pushUrl)
+    const port = (u: string) => new URL(u.replace(/^rtmp:/, 'http:')).port
+    const refOf = (u: string) => new URL(u).searchParams.get('u')!
+    const [addRemote, addLocal] = await Promise.all([remote, local].map((x) => x.c.waitPush(isStream('ADD', 'pu-cam'), 15_000)))
+    // Signed by the recipient's node (refs carry their node's id), for the NMS that carries the stream.
+    for (const [add, node] of [[addRemote!, emb[1]!], [addLocal!, emb[0]!]] as const) {
+      expect(add.d.play.map((p: { streamId: string }) => p.streamId)).toEqual(['pu-cam'])
+      expect(port(add.d.play[0].urls.rtmp)).toBe(port(pub.d.pushUrl))
+      expect(refOf(add.d.play[0].urls.flv).startsWith(node.nodeId + '.')).toBe(true)
+    }
+    const v = new Viewer(addRemote!.d.play[0].urls.flv)
+    await v.start()
+    await eventually(() => v.mediaTags > 0, 15_000, 'remote session plays its delivered URL')
+    // A late joiner on the other node gets one with its login reply.
+    const late = await joinNode(clients, emb[1]!, 'room-pu', 'late', { playUrls: true })
+    expect(late.login.play!.map((p) => p.streamId)).toEqual(['pu-cam'])
+    const w = new Viewer(late.login.play![0]!.urls.rtmp)
+    await w.start()
+    await eventually(() => w.mediaTags > 0, 15_000, 'late joiner plays its login URL')
+    // The owner's push is no ADD to itself; nobody that did not ask gets URLs.
+    expect(owner.c.pushes.some((p) => p.ev === 'stream')).toBe(false)
+    for (const x of [v, w]) x.stop()
+    await pusher.stop()
+    for (const x of [owner, remote, local, late]) x.c.close()
+  })
+
   it('a node that was stalled past its TTL drops its sessions (4008) when it wakes up', async () => {
     const stay = await join(emb[0]!, 'room-s', 'stay')
     const sleeper = await join(emb[1]!, 'room-s', 'sleeper')

@@ -140,10 +140,10 @@ export async function startNginx(o: {
 }
 
 /** Log a client in to `roomId` through `node`, keeping it in `clients` for the file's cleanup. */
-export async function joinNode(clients: Client[], node: NodeProc, roomId: string, userId: string): Promise<{ c: Client; login: LoginResult }> {
+export async function joinNode(clients: Client[], node: NodeProc, roomId: string, userId: string, o: { playUrls?: boolean } = {}): Promise<{ c: Client; login: LoginResult }> {
   const c = await Client.open(node.url)
   clients.push(c)
-  const r = await c.login(roomId, userId)
+  const r = await c.login(roomId, userId, o)
   if (!r.ok) throw new Error(`login failed: ${JSON.stringify(r.error)}`)
   return { c, login: r.d as LoginResult }
 }

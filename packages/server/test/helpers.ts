@@ -122,7 +122,7 @@ export class Client {
     })
   }
 
-  async login(roomId: string, userId: string, o: { token?: string; userUpdate?: boolean; appId?: string } = {}) {
+  async login(roomId: string, userId: string, o: { token?: string; userUpdate?: boolean; appId?: string; playUrls?: boolean } = {}) {
     const tk = o.token ?? (await token(userId, roomId))
     return this.request('login', {
       appId: o.appId ?? APP.appId,
@@ -130,6 +130,7 @@ export class Client {
       token: tk,
       user: { userId, userName: `name-${userId}` },
       userUpdate: o.userUpdate ?? true,
+      ...(o.playUrls !== undefined ? { playUrls: o.playUrls } : {}),
     })
   }
 
@@ -139,7 +140,7 @@ export class Client {
 }
 
 /** Log in a fresh client and fail the test when the login is refused. */
-export async function joined(srv: RunningServer, roomId: string, userId: string, o: { userUpdate?: boolean } = {}) {
+export async function joined(srv: RunningServer, roomId: string, userId: string, o: { userUpdate?: boolean; playUrls?: boolean } = {}) {
   const c = await Client.open(srv.url)
   const r = await c.login(roomId, userId, o)
   if (!r.ok) throw new Error(`login failed: ${JSON.stringify(r.error)}`)

@@ -349,13 +349,75 @@ describe('players', () => {
     rig.server.addStream(streamOf(bob))
     const p = rig.engine.getSnapshot().players['bob-cam']!
     expect(p).toMatchObject({ state: 'PLAY_REQUESTING', autoplay: true, mode: 'RTC', id: 'minirtc-player-1' })
-    expect(p.src).toMatch(/^http:\/\/media\.test\/live\/p\d+\.flv/)
+    expect(p.src).toMatch(/^http:\/\/media\.test\/live\/d\d+\.flv/)
     rig.engine.handlePlayerEvent('bob-cam', 'statechange', { code: 2001 })
     rig.engine.handlePlayerEvent('bob-cam', 'statechange', { code: 2004 })
     expect(rig.engine.getSnapshot().players['bob-cam']!.state).toBe('PLAYING')
     rig.server.removeStream('bob-cam')
     expect(rig.engine.getSnapshot().players['bob-cam']).toBeUndefined()
     expect(rig.of('playerStateUpdate').map((a: any) => a[0].state)).toEqual(['PLAY_REQUESTING', 'PLAYING', 'NO_PLAY'])
+  })
+
+  it('autoPlay plays the URLs delivered with the login reply and stream ADDs: no play request', async () => {
+    const rig = createTestRig()
+    rig.server.streams.push(streamOf(bob))
+    const p = rig.engine.loginRoom('room1', 'token', alice, { autoPlay: true })
+    rig.clock.flush()
+    await p
+    rig.server.addStream(streamOf(carol))
+    expect(rig.server.sockets[0]!.sent.find((m) => m.op === 'login').d.playUrls).toBe(true)
+    const players = rig.engine.getSnapshot().players
+    expect(players['bob-cam']).toMatchObject({ src: expect.stringMatching(/\/live\/d\d+\.flv\?/), autoplay: true })
+    expect(players['carol-cam']).toMatchObject({ src: expect.stringMatching(/\/live\/d\d+\.flv\?/), autoplay: true })
+    expect(rig.server.log).not.toContain('play')
+  })
+
+  it('without autoPlay the engine asks for no URLs; play() requests one', async () => {
+    const rig = await loggedInRig({ autoPlay: false })
+    rig.server.addStream(streamOf(bob))
+    expect(rig.server.sockets[0]!.sent.find((m) => m.op === 'login').d.playUrls).toBe(false)
+    const playing = rig.engine.getPlayerInstance('bob-cam').play()
+    expect(rig.server.log.filter((op) => op === 'play')).toHaveLength(1)
+    expect(rig.engine.getSnapshot().players['bob-cam']!.src).toMatch(/\/live\/p\d+\.flv\?/)
+    rig.engine.handlePlayerEvent('bob-cam', 'statechange', { code: 2004 })
+    await playing
+  })
+
+  it('a delivered URL about to expire falls back to a play request', async () => {
+    const rig = createTestRig()
+    rig.server.opts.playUrlTtlMs = 2000 // inside the engine's margin for a player to connect
+    rig.server.streams.push(streamOf(bob))
+    const p = rig.engine.loginRoom('room1', 'token', alice, { autoPlay: true })
+    rig.clock.flush()
+    await p
+    expect(rig.server.log.filter((op) => op === 'play')).toHaveLength(1)
+    expect(rig.engine.getSnapshot().players['bob-cam']!.src).toMatch(/\/live\/p\d+\.flv\?/)
+  })
+
+  it('delivered URLs expire on the server clock: a fast server clock is no reason to ask again', async () => {
+    const rig = createTestRig()
+    rig.server.opts.clockOffsetMs = 10 * 60_000
+    const p = rig.engine.loginRoom('room1', 'token', alice, { autoPlay: true })
+    rig.clock.flush()
+    await p
+    rig.server.addStream(streamOf(bob))
+    expect(rig.engine.getSnapshot().players['bob-cam']!.src).toMatch(/\/live\/d\d+\.flv\?/)
+    expect(rig.server.log).not.toContain('play')
+  })
+
+  it('an ADD replayed on resume after its URL expired plays through a play request', async () => {
+    const rig = await loggedInRig({ autoPlay: true })
+    rig.server.opts.playUrlTtlMs = 10_000
+    rig.server.dropAll()
+    rig.server.opts.down = true
+    rig.server.addStream(streamOf(bob)) // buffered for the resume with a URL valid for 10 s
+    rig.clock.advance(8000)
+    rig.server.opts.down = false
+    rig.clock.advance(5000)
+    expect(rig.engine.getSnapshot().roomState).toBe('CONNECTED')
+    expect(rig.server.log.filter((op) => op === 'resume').length).toBeGreaterThan(0)
+    expect(rig.server.log.filter((op) => op === 'play')).toHaveLength(1)
+    expect(rig.engine.getSnapshot().players['bob-cam']!.src).toMatch(/\/live\/p\d+\.flv\?/)
   })
 
   it('play() resolves at PLAYING; RTC-mode players that never send 2003/2004 count as playing once media flows', async () => {
@@ -467,7 +529,8 @@ describe('reconnect', () => {
     rig.server.removeStream('bob-cam')
     rig.server.streams.push(streamOf(carol))
     rig.clock.advance(100)
-    expect(rig.server.log.slice(-3, -1)).toEqual(['resume', 'login'])
+    // The new login reply carries carol-cam's play URL: no play request follows it.
+    expect(rig.server.log.slice(-2)).toEqual(['resume', 'login'])
     expect(rig.of('roomStreamUpdate').map((a) => [a[1], (a[2] as any[]).map((s) => s.streamId)])).toEqual([
       ['DELETE', ['bob-cam']],
       ['ADD', ['carol-cam']],

@@ -3,7 +3,7 @@
  * like the MiniRTC server (login/resume with per-session seq and replay, streams, media
  * confirmation). The real server is exercised end to end in the headless and server packages.
  */
-import type { LoginResult, ServerPush, StreamInfo, UserInfo, Pushes, PushEvent } from '@minirtc/protocol'
+import type { LoginResult, PlayResult, ServerPush, StreamInfo, UserInfo, Pushes, PushEvent } from '@minirtc/protocol'
 import { ErrorCode, errorMessages, errorReason } from '@minirtc/protocol'
 import type { Platform, PlatformSocket, SocketHandlers, LivePusherContextLike } from '../platform'
 import { RtcEngine } from '../RtcEngine'
@@ -51,6 +51,8 @@ interface Session {
   id: string
   user: UserInfo
   userUpdate: boolean
+  /** Asked for play URLs with the room's streams (login `playUrls`). */
+  playUrls: boolean
   seq: number
   buffer: ServerPush[]
   socket: ServerSocket | null
@@ -101,6 +103,10 @@ export interface ServerOptions {
   down?: boolean
   /** Play URLs without HTTP-FLV (an nginx-rtmp media node without a FLV module). */
   noFlv?: boolean
+  /** How long play URLs are valid (default 60 s; negative: expired when issued). */
+  playUrlTtlMs?: number
+  /** The server's clock runs this far ahead of the client's. */
+  clockOffsetMs?: number
 }
 
 /** A scripted MiniRTC peer with the protocol's semantics and a controllable room. */
@@ -160,6 +166,7 @@ export class ScriptedServer {
           id: 'sess-' + this.nextSession++,
           user: msg.d.user,
           userUpdate: !!msg.d.userUpdate,
+          playUrls: msg.d.playUrls === true,
           seq: 0,
           buffer: [],
           socket: sock,
@@ -180,8 +187,9 @@ export class ScriptedServer {
           tokenExpiresAt: this.clock.now + 3600_000,
           heartbeatIntervalMs: 10_000,
           resumeWindowMs: 30_000,
-          serverTime: this.clock.now,
+          serverTime: this.serverNow,
         }
+        if (session.playUrls) result.play = this.streams.map((x) => this.playResult(x.streamId, true))
         return this.reply(sock, msg.id, result)
       }
       case 'resume': {
@@ -216,12 +224,7 @@ export class ScriptedServer {
         return this.reply(sock, msg.id, {})
       case 'play': {
         if (!this.streams.some((x) => x.streamId === msg.d.streamId)) return this.fail(sock, msg.id, ErrorCode.STREAM_NOT_FOUND)
-        const n = this.urlNo++
-        return this.reply(sock, msg.id, {
-          streamId: msg.d.streamId,
-          urls: { rtmp: 'rtmp://media.test/live/p' + n + '?sig=y', flv: this.opts.noFlv ? '' : 'http://media.test/live/p' + n + '.flv?sig=y' },
-          expiresAt: this.clock.now + 60_000,
-        })
+        return this.reply(sock, msg.id, this.playResult(msg.d.streamId))
       }
       case 'broadcast':
         return this.reply(sock, msg.id, { messageId: 1 })
@@ -230,12 +233,30 @@ export class ScriptedServer {
     }
   }
 
+  get serverNow(): number {
+    return this.clock.now + (this.opts.clockOffsetMs ?? 0)
+  }
+
+  /** A fresh play URL, `delivered` when it came with the login reply or an ADD (the URL says which). */
+  playResult(streamId: string, delivered = false): PlayResult {
+    const n = this.urlNo++
+    const name = (delivered ? 'd' : 'p') + n
+    return {
+      streamId,
+      urls: { rtmp: 'rtmp://media.test/live/' + name + '?sig=y', flv: this.opts.noFlv ? '' : 'http://media.test/live/' + name + '.flv?sig=y' },
+      expiresAt: this.serverNow + (this.opts.playUrlTtlMs ?? 60_000),
+    }
+  }
+
   /** Push to every session (buffered for replay while its socket is down). */
   push<E extends PushEvent>(ev: E, d: Pushes[E], only?: (s: Session) => boolean) {
     for (const s of this.sessions.values()) {
       if (only && !only(s)) continue
       if (ev === 'user' && !s.userUpdate) continue
-      const p = { seq: ++s.seq, ev, d } as ServerPush
+      const sd = ev === 'stream' && s.playUrls && (d as Pushes['stream']).type === 'ADD'
+        ? { ...d, play: (d as Pushes['stream']).streams.map((x) => this.playResult(x.streamId, true)) }
+        : d
+      const p = { seq: ++s.seq, ev, d: sd } as ServerPush
       s.buffer.push(p)
       if (s.socket) s.socket.deliver(p)
     }

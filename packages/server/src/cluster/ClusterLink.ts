@@ -1,6 +1,7 @@
 import type { PushEvent } from '@minirtc/protocol'
 import type { EndReason } from '../Session'
 import type { NodeHoldings } from '../store/RedisRoomStore'
+import type { StoredStream } from '../store/RoomStore'
 
 /** Who a room push goes to (applied on every node to its own members of the room). */
 export interface FanoutFilter {
@@ -14,10 +15,19 @@ export interface FanoutFilter {
   to?: string[]
 }
 
+/**
+ * What a node needs to sign a play URL for a stream it may not hold: the media name and the media
+ * node's URLs (a stream's node was chosen by the node that reserved it).
+ */
+export type PlaySource = Pick<StoredStream, 'streamId' | 'mediaName' | 'mediaUrls'>
+
 /** What nodes tell each other over the cluster channel. */
 export type ClusterEvent =
-  /** `n`: the number Redis gave a numbered push (publishNumbered); 0 until it did. */
-  | ({ t: 'push'; a: string; r: string; ev: PushEvent; d: unknown; n?: number } & FanoutFilter)
+  /**
+   * `n`: the number Redis gave a numbered push (publishNumbered); 0 until it did.
+   * `p`: streams whose play URLs each node signs for its own recipients that asked for them.
+   */
+  | ({ t: 'push'; a: string; r: string; ev: PushEvent; d: unknown; n?: number; p?: PlaySource[] } & FanoutFilter)
   /** End a session that lives on whichever node has it. */
   | { t: 'end'; sid: string; reason: EndReason }
   | { t: 'closeRoom'; a: string; r: string }

@@ -4,14 +4,14 @@ import type { EndReason, Session } from '../Session'
 import type { SessionRegistry } from '../SessionRegistry'
 import type { NodeHoldings } from '../store/RedisRoomStore'
 import type { RoomStore, StoredStream, StoredUser } from '../store/RoomStore'
-import type { ClusterEvent, ClusterLink, FanoutFilter } from './ClusterLink'
+import type { ClusterEvent, ClusterLink, FanoutFilter, PlaySource } from './ClusterLink'
 
 /** The room operations the cluster reactions need (the room logic provides them). */
 export interface RoomOps {
   store: RoomStore
   sessions: SessionRegistry
   authority: MediaAuthority
-  deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter): number
+  deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter, play?: PlaySource[]): number
   fanout<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f?: FanoutFilter): void
   end(s: Session, reason: EndReason): Promise<void>
   /** End every local session of the room (under its lock). */
@@ -37,7 +37,7 @@ export class ClusterReactions {
       case 'push':
         // A numbered broadcast was serialized before Redis gave it its messageId.
         if (e.n && e.ev === 'broadcast') for (const m of (e.d as Pushes['broadcast']).messages) m.messageId = e.n
-        rooms.deliver(e.a, e.r, e.ev, e.d as never, e)
+        rooms.deliver(e.a, e.r, e.ev, e.d as never, e, e.p)
         return
       case 'end': {
         const s = rooms.sessions.get(e.sid)
