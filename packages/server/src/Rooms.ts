@@ -21,7 +21,7 @@ import { ServerError } from './errors'
 import type { MediaBackend } from './media/MediaBackend'
 import type { LocalStream, MediaAuthority, MediaEvents } from './media/MediaAuthority'
 import { newMediaName, type MediaKind } from './media/mediaSigner'
-import { Session, endCodes, type EndReason, type SessionSink } from './Session'
+import { Session, endCodes, pushBody, pushBodyJson, type EndReason, type SessionSink } from './Session'
 import type { SessionRegistry } from './SessionRegistry'
 import type { RoomStore, StoredStream, StoredUser } from './store/RoomStore'
 import { at } from './timers'
@@ -149,18 +149,21 @@ export class Rooms implements MediaEvents {
 
   private deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter, play?: PlaySource[]): number {
     let n = 0
+    let body: string | undefined
     let dJson: string | undefined
     for (const m of this.members(appId, roomId)) {
       if (m.id === f.x || m.user.userId === f.xu) continue
       if (f.uu && !m.userUpdate) continue
       if (f.to && !f.to.includes(m.user.userId)) continue
-      // One serialization of the payload per fan-out; each recipient only adds its seq.
-      dJson ??= JSON.stringify(d)
       // Play URLs are signed per recipient (media authorization ties a URL to the session it was
-      // issued to), so they are spliced into the shared JSON, and only for sessions that asked.
+      // issued to), so they are spliced into the payload's JSON, and only for sessions that asked.
       // In a cluster each node signs for its own members (the signing key is cluster-wide).
-      if (play && m.playUrls) m.push(ev, d, dJson.slice(0, -1) + ',"play":' + JSON.stringify(play.map((st) => this.playResult(st, m))) + '}')
-      else m.push(ev, d, dJson)
+      if (play && m.playUrls) {
+        dJson ??= JSON.stringify(d)
+        m.pushBody(pushBodyJson(ev, dJson.slice(0, -1) + ',"play":' + JSON.stringify(play.map((st) => this.playResult(st, m))) + '}'))
+      }
+      // One serialization per fan-out, shared by every recipient's replay buffer; each adds its seq.
+      else m.pushBody((body ??= pushBody(ev, d)))
       n++
     }
     return n
