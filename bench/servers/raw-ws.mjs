@@ -104,6 +104,12 @@ serveWorker(
     streams({ roomId }) {
       return [...(rooms.get(roomId)?.streams.keys() ?? [])]
     },
+    /** A heap snapshot to `path` (comparing per-connection memory with the MiniRTC server's). */
+    async heapSnapshot({ path }) {
+      globalThis.gc?.()
+      const { writeHeapSnapshot } = await import('node:v8')
+      return writeHeapSnapshot(path)
+    },
     close() {
       for (const ws of wss.clients) ws.terminate()
       wss.close()
