@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { CloseCode, ErrorCode, type PushEvent, type Pushes, type ServerPush, type UserInfo } from '@minirtc/protocol'
+import type { Cancel } from './timers'
 import type { TokenGrants } from './token'
 
 /** Why a session ends; decides the kickout push, the close code and what others see. */
@@ -70,10 +71,10 @@ export class Session {
   private bufferStart = 1
   /** Lowest seq still resumable (pushes before it were dropped from a full buffer). */
   firstResumableSeq = 1
-  /** StreamIds this session has reserved. */
-  readonly streams = new Set<string>()
-  /** Media connections (publishers and players) opened with this session's URLs. */
-  readonly mediaSessions = new Set<string>()
+  /** StreamIds this session has reserved; made on the first (most sessions only watch). */
+  streams: Set<string> | undefined
+  /** Media connections (publishers and players) opened with this session's URLs; made on the first. */
+  mediaSessions: Set<string> | undefined
   sink: SessionSink | undefined
   /**
    * The client asked for play URLs with the room's streams (login `playUrls`): the login reply
@@ -82,8 +83,13 @@ export class Session {
   playUrls = false
   /** The login token (TokenClaims.tokenId) this session counts against. */
   tokenId = ''
-  /** Cancels timers (resume window, token expiry) when the session changes state. */
-  readonly timers: { resume?: () => void; willExpire?: () => void; expire?: () => void } = {}
+  /** Cancels the resume window's timer (armed only while detached). */
+  resumeTimer: Cancel | undefined
+  /**
+   * `tokenWillExpire` went out for the current token. Token expiry has no timer per session:
+   * Rooms checks every session's `tokenExp` once a second (see Rooms.expireTokens).
+   */
+  tokenWarned = false
 
   constructor(
     readonly appId: string,
@@ -157,9 +163,7 @@ export class Session {
   }
 
   clearTimers(): void {
-    for (const k of Object.keys(this.timers) as (keyof Session['timers'])[]) {
-      this.timers[k]?.()
-      delete this.timers[k]
-    }
+    this.resumeTimer?.()
+    this.resumeTimer = undefined
   }
 }
