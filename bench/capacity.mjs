@@ -55,7 +55,7 @@ async function hold(kind, n, { holdMs, roomSize, snapshot }) {
       gcBeforeMeasure: after.gc,
     }
     console.log(
-      `  capacity ${kind.padEnd(7)} ${open}/${n} open, ${closed} closed  RSS ${r.rssMB} MB (${r.rssPerConnKB} KB/conn, marginal ${r.marginalRssPerConnKB})  connect ${r.connectPerSecond}/s  hold CPU ${r.holdCpuPct}%  pongs ${pongs}/${pings}`,
+      `  capacity ${kind.padEnd(7)} ${open}/${n} open, ${closed} closed  RSS ${r.rssMB} MB (${r.rssPerConnKB} KB/conn, marginal ${r.marginalRssPerConnKB}), heap ${r.heapUsedMB}/${round(after.heapTotalMB)} MB, external ${round(after.externalMB)} MB  connect ${r.connectPerSecond}/s  hold CPU ${r.holdCpuPct}%  pongs ${pongs}/${pings}`,
     )
     return r
   } finally {

@@ -16,9 +16,11 @@ async function startPair(kind, cfg, execArgv = []) {
 }
 
 async function sample(p, cfg, rate, search) {
+  if (search.profileDir) await p.server.call('profileStart')
   const meter = cpuMeter([p.server.pid])
   const r = await p.gen.call('run', { rate, warmupMs: search.warmupMs, measureMs: search.measureMs, payloadBytes: 64 })
   const m = meter()
+  if (search.profileDir) console.log('  profile', await p.server.call('profileStop', { path: `${search.profileDir}/${p.kind}-${cfg.n}x${cfg.k}-${rate}.cpuprofile` }))
   const ok = r.latency.n > 0 && r.latency.p99 < P99_LIMIT_MS && r.loss === 0 && r.replyErrors === 0
   // Server CPU time per delivered message: less sensitive to other load than the latency tail.
   const usPerDelivery = r.deliveredPerSec ? round(((m.cpuPct / 100) * 1e6) / r.deliveredPerSec) : null
@@ -42,13 +44,15 @@ function summarizePair(p) {
 /**
  * `configs`, `rates` and `serverArgv` are for iterating on the server (CLI: --config=10000x100,
  * --rates=45000,91000 samples those delivery rates once each instead of searching,
- * --server-argv='--cpu-prof --cpu-prof-dir=/tmp/prof' for the MiniRTC server); such runs write nothing.
+ * --server-argv='--max-semi-space-size=…' for the MiniRTC server, --profile=dir writes a CPU profile of
+ * each server per sample); such runs write nothing.
  */
-export async function fanout({ smoke = false, configs: only, rates, serverArgv = [] } = {}) {
+export async function fanout({ smoke = false, configs: only, rates, serverArgv = [], profileDir } = {}) {
   const configs = only ?? (smoke ? [{ n: 40, k: 10 }] : [{ n: 2000, k: 10 }, { n: 10000, k: 100 }])
   const search = smoke
     ? { start: 200, maxGrow: 1, bisect: 0, warmupMs: 300, measureMs: 1000, retry: false }
     : { start: 12000, maxGrow: 6, bisect: 2, warmupMs: 1000, measureMs: 3000, retry: true }
+  if (profileDir) search.profileDir = profileDir
   const rows = []
   for (const cfg of configs) {
     const pairs = []
@@ -92,6 +96,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(arg('config') ? { configs: arg('config').split(',').map((c) => ({ n: Number(c.split('x')[0]), k: Number(c.split('x')[1]) })) } : {}),
     ...(arg('rates') ? { rates: arg('rates').split(',').map(Number) } : {}),
     ...(arg('server-argv') ? { serverArgv: arg('server-argv').split(' ') } : {}),
+    profileDir: arg('profile'),
   })
   console.log(JSON.stringify(r.rows.map((x) => ({ n: x.n, k: x.k, minirtc: x.minirtc.best?.deliveredPerSec, raw: x.raw.best?.deliveredPerSec, ratio: x.ratio, cpu: x.cpuCostRatio }))))
 }

@@ -218,17 +218,17 @@ export class Connection implements SessionSink {
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.closed) return
     if (isBinary) {
-      this.deps.metrics.messages.inc({ op: 'invalid' })
+      this.deps.metrics.countMessage('invalid')
       // id 0: the frame had no readable request id, so the error cannot be correlated.
       return this.badFrame(0, ErrorCode.MALFORMED_MESSAGE)
     }
     const parsed = parseClientMessage(data.toString('utf8'))
     if (!parsed.ok) {
-      this.deps.metrics.messages.inc({ op: 'invalid' })
+      this.deps.metrics.countMessage('invalid')
       return this.badFrame(parsed.id ?? 0, parsed.code)
     }
     const req = parsed.value
-    this.deps.metrics.messages.inc({ op: req.op })
+    this.deps.metrics.countMessage(req.op)
     if (!this.bucket.take()) return this.badFrame(req.id, ErrorCode.RATE_LIMITED)
     this.queue = this.queue
       .then(() => this.dispatch(req))
