@@ -259,14 +259,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const admit = (addr: string, socket: Duplex): boolean => {
     let c = perAddress.get(addr)
     if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
-    if (c.hit() > rateLimit.connectionsPerMinute || !openSockets.tryOpen(addr)) {
+    // Without a trusted proxy the listener already caps open sockets per address (same limit).
+    if (c.hit() > rateLimit.connectionsPerMinute || (trustProxy && !openSockets.tryOpen(addr))) {
       log.warn({ address: addr }, 'connection rate limited')
       metrics.limitDrops.inc({ listener: 'ws', why: 'cap' })
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
       return false
     }
     // `on`, not `once`: a socket closes once, and once() adds a wrapper object per socket.
-    socket.on('close', () => openSockets.release(addr))
+    if (trustProxy) socket.on('close', () => openSockets.release(addr))
     return true
   }
 
