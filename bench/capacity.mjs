@@ -6,7 +6,7 @@ import { cpuMeter, round, sleep, spawnWorker, writeResult } from './lib.mjs'
 
 const PER_GENERATOR = 9500
 
-async function hold(kind, n, { holdMs, roomSize }) {
+async function hold(kind, n, { holdMs, roomSize, snapshot }) {
   const server = await spawnWorker(kind === 'raw' ? 'servers/raw-ws.mjs' : 'servers/minirtc.mjs', {
     core: 0,
     execArgv: ['--expose-gc'],
@@ -29,6 +29,7 @@ async function hold(kind, n, { holdMs, roomSize }) {
     await sleep(holdMs)
     const cpu = meter()
     const after = await server.call('mem')
+    if (snapshot) console.log('  heap snapshot', await server.call('heapSnapshot', { path: snapshot.replace(/(\.heapsnapshot)?$/, `-${kind}.heapsnapshot`) }))
     const status = await Promise.all(gens.map((g) => g.call('status')))
     const open = status.reduce((a, s) => a + s.open, 0)
     const closed = status.reduce((a, s) => a + s.closed, 0)
@@ -54,7 +55,7 @@ async function hold(kind, n, { holdMs, roomSize }) {
       gcBeforeMeasure: after.gc,
     }
     console.log(
-      `  capacity ${kind.padEnd(7)} ${open}/${n} open, ${closed} closed  RSS ${r.rssMB} MB (${r.rssPerConnKB} KB/conn, marginal ${r.marginalRssPerConnKB})  connect ${r.connectPerSecond}/s  hold CPU ${r.holdCpuPct}%  pongs ${pongs}/${pings}`,
+      `  capacity ${kind.padEnd(7)} ${open}/${n} open, ${closed} closed  RSS ${r.rssMB} MB (${r.rssPerConnKB} KB/conn, marginal ${r.marginalRssPerConnKB}), heap ${r.heapUsedMB}/${round(after.heapTotalMB)} MB, external ${round(after.externalMB)} MB  connect ${r.connectPerSecond}/s  hold CPU ${r.holdCpuPct}%  pongs ${pongs}/${pings}`,
     )
     return r
   } finally {
@@ -63,9 +64,10 @@ async function hold(kind, n, { holdMs, roomSize }) {
   }
 }
 
-export async function capacity({ smoke = false } = {}) {
-  const n = smoke ? 200 : 19000
-  const opts = { holdMs: smoke ? 1500 : 12000, roomSize: 10 }
+export async function capacity({ smoke = false, n = smoke ? 200 : 19000, only, snapshot } = {}) {
+  const opts = { holdMs: smoke ? 1500 : 12000, roomSize: 10, snapshot }
+  // --only=minirtc|raw or --n (iterating): prints the figures, writes nothing.
+  if (only) return { [only]: await hold(only, n, opts) }
   const raw = await hold('raw', n, opts)
   const minirtc = await hold('minirtc', n, opts)
   if (minirtc.open !== n || raw.open !== n) {
@@ -82,11 +84,12 @@ export async function capacity({ smoke = false } = {}) {
       raw,
       rssRatio: Math.round((minirtc.rssMB / raw.rssMB) * 100) / 100,
     },
-    { smoke },
+    { smoke: smoke || n !== 19000 },
   )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const r = await capacity({ smoke: process.argv.includes('--smoke') })
-  console.log('RSS ratio', r.rssRatio)
+  const arg = (k) => process.argv.find((a) => a.startsWith(`--${k}=`))?.split('=')[1]
+  const r = await capacity({ smoke: process.argv.includes('--smoke'), ...(arg('n') ? { n: Number(arg('n')) } : {}), only: arg('only'), snapshot: arg('snapshot') })
+  if (r.rssRatio) console.log('RSS ratio', r.rssRatio)
 }

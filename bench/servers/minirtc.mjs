@@ -48,12 +48,28 @@ const srv = await startServer({
   ...extra,
 })
 
+let profiler
 serveWorker(
   {
+    /** CPU profile of what follows, until profileStop writes it to `path` (.cpuprofile). */
+    async profileStart() {
+      const { Session } = await import('node:inspector/promises')
+      profiler = new Session()
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    },
+    async profileStop({ path }) {
+      const { profile } = await profiler.post('Profiler.stop')
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(path, JSON.stringify(profile))
+      profiler.disconnect()
+      return path
+    },
     mem() {
       globalThis.gc?.()
       const m = process.memoryUsage()
-      return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, gc: typeof globalThis.gc === 'function' }
+      return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, externalMB: m.external / 2 ** 20, gc: typeof globalThis.gc === 'function' }
     },
     /** File descriptors, live timers and handles by type, and RSS after a full GC. */
     leaks() {
@@ -76,3 +92,5 @@ serveWorker(
   },
   { url: srv.url, rtmpUrl: srv.rtmpUrl, flvUrl: srv.flvUrl, httpUrl: srv.httpUrl },
 )
+// A normal exit on SIGTERM (how the bench stops workers), so --cpu-prof writes its profile.
+process.on('SIGTERM', () => process.exit(0))

@@ -93,16 +93,38 @@ setInterval(() => {
 }, 10_000).unref()
 
 await new Promise((r) => wss.once('listening', r))
+let profiler
 serveWorker(
   {
+    /** CPU profile of what follows, until profileStop writes it to `path` (.cpuprofile). */
+    async profileStart() {
+      const { Session } = await import('node:inspector/promises')
+      profiler = new Session()
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    },
+    async profileStop({ path }) {
+      const { profile } = await profiler.post('Profiler.stop')
+      const { writeFileSync } = await import('node:fs')
+      writeFileSync(path, JSON.stringify(profile))
+      profiler.disconnect()
+      return path
+    },
     mem() {
       globalThis.gc?.()
       const m = process.memoryUsage()
-      return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, gc: typeof globalThis.gc === 'function' }
+      return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, externalMB: m.external / 2 ** 20, gc: typeof globalThis.gc === 'function' }
     },
     /** The streams live in a room (what every member's list should be). */
     streams({ roomId }) {
       return [...(rooms.get(roomId)?.streams.keys() ?? [])]
+    },
+    /** A heap snapshot to `path` (comparing per-connection memory with the MiniRTC server's). */
+    async heapSnapshot({ path }) {
+      globalThis.gc?.()
+      const { writeHeapSnapshot } = await import('node:v8')
+      return writeHeapSnapshot(path)
     },
     close() {
       for (const ws of wss.clients) ws.terminate()

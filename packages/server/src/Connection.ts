@@ -22,7 +22,55 @@ export interface ConnectionDeps {
   loginTimeoutMs: number
   /** Unsent bytes a connection may queue before it is closed with 4009 (see `slowConsumer`). */
   maxSendBufferBytes: number
+  /** The timers of every connection. */
+  sweep: ConnectionSweep
 }
+
+/**
+ * The login and heartbeat timeouts and the liveness pings of every connection, in one interval
+ * (raw `ws` servers do the same): a Timeout and a setInterval per socket, with their closures,
+ * were ~1 KB of each idle connection. Deadlines count in sweeps (small integers, no boxed
+ * doubles per connection). A timeout fires no earlier than configured and at most one sweep
+ * period later; the period is 1 s, shorter when a timeout is under 8 s.
+ */
+export class ConnectionSweep {
+  readonly periodMs: number
+  /** Sweeps run so far. */
+  tick = 0
+  private readonly conns = new Set<Connection>()
+  private readonly timer: NodeJS.Timeout
+
+  constructor(timeoutsMs: number[]) {
+    this.periodMs = Math.max(50, Math.min(1000, Math.floor(Math.min(...timeoutsMs) / 8)))
+    this.timer = setInterval(() => {
+      const tick = ++this.tick
+      for (const c of this.conns) c.onSweep(tick)
+    }, this.periodMs)
+    this.timer.unref()
+  }
+
+  /** The sweep at which `ms` from now has surely passed. */
+  after(ms: number): number {
+    // +1: the current period is partly gone already.
+    return this.tick + Math.ceil(ms / this.periodMs) + 1
+  }
+
+  add(c: Connection): void {
+    this.conns.add(c)
+  }
+
+  delete(c: Connection): void {
+    this.conns.delete(c)
+  }
+
+  close(): void {
+    clearInterval(this.timer)
+  }
+}
+
+const kConnection = Symbol('connection')
+type OwnedSocket = WebSocket & { [kConnection]: Connection }
+const owner = (ws: WebSocket): Connection => (ws as OwnedSocket)[kConnection]
 
 /**
  * One signaling WebSocket. Frames are handled strictly in arrival order (a queue), so replies
@@ -33,10 +81,17 @@ export class Connection implements SessionSink {
   private session: Session | undefined
   private queue: Promise<void> = Promise.resolve()
   private readonly bucket: TokenBucket
-  private readonly bad = new WindowCounter(10_000)
-  private timer: NodeJS.Timeout | undefined
-  /** Server-side liveness: WebSocket pings, each answered by a pong before the next one is due. */
-  private readonly liveness: NodeJS.Timeout
+  /** Bad frames in the last 10 s; made on the first (well-behaved clients never send one). */
+  private bad: WindowCounter | undefined
+  /** The sweep at which the pending login or heartbeat timeout fires (`deadlineCode`). */
+  private deadline = 0
+  private deadlineCode: number = CloseCode.LOGIN_TIMEOUT
+  /**
+   * Server-side liveness: a WebSocket ping at sweep `pingAt`, answered by a pong before the
+   * next one is due. Client pings prove the client writes; only our pings prove it still reads.
+   * Every client stack (WeChat, browsers, ws) answers them by itself.
+   */
+  private pingAt: number
   private ponged = true
   private closed = false
   /** Runs right after the next reply is sent (attaching a session once its login/resume reply is out). */
@@ -54,22 +109,53 @@ export class Connection implements SessionSink {
   ) {
     this.bucket = new TokenBucket(deps.rateLimit.messagesPerSecond, deps.rateLimit.burst)
     deps.metrics.connections.inc()
-    ws.on('message', (data, isBinary) => this.onFrame(data as Buffer, isBinary))
-    ws.on('close', () => this.onClose())
-    ws.on('error', (err) => deps.log.debug({ err: err.message, address }, 'socket error'))
-    ws.on('pong', () => (this.ponged = true))
-    this.armTimer(deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout')
-    // Client pings prove the client writes; only our pings prove it still reads. Every client
-    // stack (WeChat, browsers, ws) answers them by itself.
-    this.liveness = setInterval(() => {
-      if (!this.ponged) {
-        this.deps.log.info({ address: this.address, ref: this.session?.ref }, 'no pong: client stopped reading')
-        return this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no pong')
-      }
-      this.ponged = false
-      if (this.ws.readyState === this.ws.OPEN) this.ws.ping()
-    }, Math.max(1000, Math.floor(deps.heartbeatTimeoutMs / 2)))
-    this.liveness.unref()
+    // Listeners shared by every connection (they find theirs on the socket), not closures each.
+    ;(ws as OwnedSocket)[kConnection] = this
+    ws.on('message', Connection.onMessage)
+    ws.on('close', Connection.onSocketClose)
+    ws.on('error', Connection.onError)
+    ws.on('pong', Connection.onPong)
+    this.armTimer(deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT)
+    this.pingAt = deps.sweep.after(this.pingIntervalMs)
+    deps.sweep.add(this)
+  }
+
+  private static onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    owner(this).onFrame(data, isBinary)
+  }
+
+  private static onSocketClose(this: WebSocket): void {
+    owner(this).onClose()
+  }
+
+  private static onError(this: WebSocket, err: Error): void {
+    const c = owner(this)
+    c.deps.log.debug({ err: err.message, address: c.address }, 'socket error')
+  }
+
+  private static onPong(this: WebSocket): void {
+    owner(this).ponged = true
+  }
+
+  private get pingIntervalMs(): number {
+    return Math.max(1000, Math.floor(this.deps.heartbeatTimeoutMs / 2))
+  }
+
+  /** Called by the sweep: timeouts and liveness pings. */
+  onSweep(tick: number): void {
+    if (tick >= this.deadline) {
+      const reason = this.deadlineCode === CloseCode.LOGIN_TIMEOUT ? 'login timeout' : 'heartbeat timeout'
+      this.deps.log.info({ address: this.address, ref: this.session?.ref, code: this.deadlineCode }, reason)
+      return this.close(this.deadlineCode, reason)
+    }
+    if (tick < this.pingAt) return
+    if (!this.ponged) {
+      this.deps.log.info({ address: this.address, ref: this.session?.ref }, 'no pong: client stopped reading')
+      return this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no pong')
+    }
+    this.ponged = false
+    this.pingAt = this.deps.sweep.after(this.pingIntervalMs)
+    if (this.ws.readyState === this.ws.OPEN) this.ws.ping()
   }
 
   // SessionSink
@@ -94,25 +180,21 @@ export class Connection implements SessionSink {
   close(code: number, reason: string): void {
     if (this.closed) return
     this.closed = true
-    clearTimeout(this.timer)
-    clearInterval(this.liveness)
+    this.deps.sweep.delete(this)
     this.ws.close(code, reason)
     // A client that does not read will not read our close frame either: cut it after a moment
     // instead of ws's 30 s closing handshake, so its buffer is freed now.
     setTimeout(() => this.ws.terminate(), 1000).unref()
   }
 
-  private armTimer(ms: number, code: number, reason: string): void {
-    clearTimeout(this.timer)
-    this.timer = setTimeout(() => {
-      this.deps.log.info({ address: this.address, ref: this.session?.ref, code }, reason)
-      this.close(code, reason)
-    }, ms)
-    this.timer.unref()
+  /** (Re)start the login or heartbeat timeout (`code`: what the socket is closed with). */
+  private armTimer(ms: number, code: typeof CloseCode.LOGIN_TIMEOUT | typeof CloseCode.HEARTBEAT_TIMEOUT): void {
+    this.deadline = this.deps.sweep.after(ms)
+    this.deadlineCode = code
   }
 
   private heartbeat(): void {
-    this.armTimer(this.deps.heartbeatTimeoutMs, CloseCode.HEARTBEAT_TIMEOUT, 'heartbeat timeout')
+    this.armTimer(this.deps.heartbeatTimeoutMs, CloseCode.HEARTBEAT_TIMEOUT)
   }
 
   private reply(id: number, d: unknown): void {
@@ -127,7 +209,7 @@ export class Connection implements SessionSink {
   /** Malformed or rate-limited frame: answer it, and hang up on a client that keeps at it. */
   private badFrame(id: number, code: number): void {
     this.replyError(id, code)
-    if (this.bad.hit() > this.deps.rateLimit.maxBadFrames) {
+    if ((this.bad ??= new WindowCounter(10_000)).hit() > this.deps.rateLimit.maxBadFrames) {
       this.deps.log.warn({ address: this.address, ref: this.session?.ref }, 'too many bad frames')
       this.close(CloseCode.RATE_LIMITED, 'too many bad frames')
     }
@@ -136,17 +218,17 @@ export class Connection implements SessionSink {
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.closed) return
     if (isBinary) {
-      this.deps.metrics.messages.inc({ op: 'invalid' })
+      this.deps.metrics.countMessage('invalid')
       // id 0: the frame had no readable request id, so the error cannot be correlated.
       return this.badFrame(0, ErrorCode.MALFORMED_MESSAGE)
     }
     const parsed = parseClientMessage(data.toString('utf8'))
     if (!parsed.ok) {
-      this.deps.metrics.messages.inc({ op: 'invalid' })
+      this.deps.metrics.countMessage('invalid')
       return this.badFrame(parsed.id ?? 0, parsed.code)
     }
     const req = parsed.value
-    this.deps.metrics.messages.inc({ op: req.op })
+    this.deps.metrics.countMessage(req.op)
     if (!this.bucket.take()) return this.badFrame(req.id, ErrorCode.RATE_LIMITED)
     this.queue = this.queue
       .then(() => this.dispatch(req))
@@ -209,7 +291,7 @@ export class Connection implements SessionSink {
       case 'logout':
         this.session = undefined
         await rooms.end(s, 'logout')
-        this.armTimer(this.deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT, 'login timeout')
+        this.armTimer(this.deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT)
         return {}
       case 'renewToken':
         return rooms.renewToken(s, await this.verify(req.d.token, s.appId, false))
@@ -257,8 +339,7 @@ export class Connection implements SessionSink {
 
   private onClose(): void {
     this.closed = true
-    clearTimeout(this.timer)
-    clearInterval(this.liveness)
+    this.deps.sweep.delete(this)
     this.deps.metrics.connections.dec()
     if (this.session) this.deps.rooms.detach(this.session, this)
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { CloseCode, ErrorCode, type PushEvent, type Pushes, type ServerPush, type UserInfo } from '@minirtc/protocol'
+import type { Cancel } from './timers'
 import type { TokenGrants } from './token'
 
 /** Why a session ends; decides the kickout push, the close code and what others see. */
@@ -13,6 +14,28 @@ export const endCodes: Record<EndReason, { code?: ErrorCode; close?: number }> =
   roomClosed: { code: ErrorCode.ROOM_CLOSED, close: CloseCode.ROOM_CLOSED },
   replaced: { code: ErrorCode.LOGGED_IN_ELSEWHERE, close: CloseCode.REPLACED },
   tokenExpired: { code: ErrorCode.TOKEN_EXPIRED, close: CloseCode.TOKEN_EXPIRED },
+}
+
+/**
+ * A push frame without its seq: `"ev":…,"d":…}`. A fan-out builds it once; each recipient's
+ * frame is `{"seq":N,` + this (`frame`), byte for byte what `JSON.stringify({ seq, ev, d })` gives.
+ * Sliced off one flat JSON.stringify result, so the buffers that share it retain that one string
+ * (a `+` concatenation would retain a V8 cons string and its pieces).
+ */
+export function pushBody<E extends PushEvent>(ev: E, d: Pushes[E]): string {
+  return JSON.stringify({ ev, d }).slice(1)
+}
+
+/**
+ * `pushBody` around a payload serialized already (`dJson`), for one recipient's own variant of a
+ * fan-out (play URLs signed for it); the same bytes as `pushBody(ev, JSON.parse(dJson))`.
+ */
+export function pushBodyJson(ev: PushEvent, dJson: string): string {
+  return '"ev":"' + ev + '","d":' + dJson + '}'
+}
+
+function frame(seq: number, body: string): string {
+  return '{"seq":' + seq + ',' + body
 }
 
 /** Transport a session writes to: the WebSocket connection it is currently attached to. */
@@ -38,19 +61,20 @@ export class Session {
   state: SessionState = 'active'
   seq = 0
   /**
-   * Pushes not yet acknowledged by the client, oldest first, as the frames sent:
-   * `buffer[i]` has seq `bufferStart + i`. Kept as strings, not objects: at tens of thousands of
-   * pushes per second, objects retained until the next ack (a heartbeat away) made V8's old-space
-   * GC pause for 100+ ms; strings carry no pointers to trace.
+   * Pushes not yet acknowledged by the client, oldest first, as their frame bodies (`pushBody`):
+   * `buffer[i]` has seq `bufferStart + i`. A fan-out builds one body and every recipient's buffer
+   * points at it, so a broadcast to a room of 100 retains one string, not 100 frames (at 90k
+   * deliveries/s and one ack per heartbeat that was ~900k strings, most of the server's RSS).
+   * Strings, not objects: they carry no pointers for V8's old-space GC to trace.
    */
   private readonly buffer: string[] = []
   private bufferStart = 1
   /** Lowest seq still resumable (pushes before it were dropped from a full buffer). */
   firstResumableSeq = 1
-  /** StreamIds this session has reserved. */
-  readonly streams = new Set<string>()
-  /** Media connections (publishers and players) opened with this session's URLs. */
-  readonly mediaSessions = new Set<string>()
+  /** StreamIds this session has reserved; made on the first (most sessions only watch). */
+  streams: Set<string> | undefined
+  /** Media connections (publishers and players) opened with this session's URLs; made on the first. */
+  mediaSessions: Set<string> | undefined
   sink: SessionSink | undefined
   /**
    * The client asked for play URLs with the room's streams (login `playUrls`): the login reply
@@ -59,8 +83,13 @@ export class Session {
   playUrls = false
   /** The login token (TokenClaims.tokenId) this session counts against. */
   tokenId = ''
-  /** Cancels timers (resume window, token expiry) when the session changes state. */
-  readonly timers: { resume?: () => void; willExpire?: () => void; expire?: () => void } = {}
+  /** Cancels the resume window's timer (armed only while detached). */
+  resumeTimer: Cancel | undefined
+  /**
+   * `tokenWillExpire` went out for the current token. Token expiry has no timer per session:
+   * Rooms checks every session's `tokenExp` once a second (see Rooms.expireTokens).
+   */
+  tokenWarned = false
 
   constructor(
     readonly appId: string,
@@ -78,14 +107,16 @@ export class Session {
     this.ref = refPrefix + randomBytes(9).toString('base64url')
   }
 
-  /**
-   * Number, buffer and (when attached) send one push. `dJson` lets a fan-out serialize the
-   * payload once for every recipient.
-   */
-  push<E extends PushEvent>(ev: E, d: Pushes[E], dJson: string = JSON.stringify(d)): void {
+  /** Number, buffer and (when attached) send one push. */
+  push<E extends PushEvent>(ev: E, d: Pushes[E]): void {
+    this.pushBody(pushBody(ev, d))
+  }
+
+  /** `push` of a body built once (`pushBody`) for every recipient of a fan-out. */
+  pushBody(body: string): void {
     if (this.state === 'ended') return
-    const frame = '{"seq":' + ++this.seq + ',"ev":"' + ev + '","d":' + dJson + '}'
-    this.buffer.push(frame)
+    const seq = ++this.seq
+    this.buffer.push(body)
     if (this.buffer.length > this.maxBuffer) {
       // The client is not acking; keep memory bounded and make an older resume impossible.
       const n = this.buffer.length - this.maxBuffer
@@ -93,7 +124,7 @@ export class Session {
       this.bufferStart += n
       this.firstResumableSeq = this.bufferStart
     }
-    this.sink?.send(frame)
+    this.sink?.send(frame(seq, body))
   }
 
   /**
@@ -103,7 +134,7 @@ export class Session {
    */
   attach(sink: SessionSink, afterSeq: number): void {
     this.sink = sink
-    for (let i = Math.max(0, afterSeq + 1 - this.bufferStart); i < this.buffer.length; i++) sink.send(this.buffer[i]!)
+    for (let i = Math.max(0, afterSeq + 1 - this.bufferStart); i < this.buffer.length; i++) sink.send(frame(this.bufferStart + i, this.buffer[i]!))
   }
 
   /** The client applied every push up to `seq`: forget them. */
@@ -123,7 +154,7 @@ export class Session {
     if (lastSeq > this.seq) return null
     if (lastSeq + 1 < this.firstResumableSeq) return null
     this.ack(lastSeq)
-    return this.buffer.map((f) => JSON.parse(f) as ServerPush)
+    return this.buffer.map((body, i) => JSON.parse(frame(this.bufferStart + i, body)) as ServerPush)
   }
 
   /** Pushes numbered but not yet acknowledged (for tests and metrics). */
@@ -132,9 +163,7 @@ export class Session {
   }
 
   clearTimers(): void {
-    for (const k of Object.keys(this.timers) as (keyof Session['timers'])[]) {
-      this.timers[k]?.()
-      delete this.timers[k]
-    }
+    this.resumeTimer?.()
+    this.resumeTimer = undefined
   }
 }

@@ -47,8 +47,17 @@ export interface ListenerLimits {
  * exhaust the process's file descriptors. Install before the listener's own 'connection' handler.
  * Returns `authorized(socket)`: switch a connection from the handshake to the idle timeout.
  */
-export function limitListener(server: Server, limits: ListenerLimits): { authorized(socket: Socket): void; counter: AddressCounter } {
+export function limitListener(
+  server: Server,
+  limits: ListenerLimits,
+): { authorized(socket: Socket): void; released(socket: Socket): void; counter: AddressCounter } {
   const counter = new AddressCounter(limits.maxPerAddress)
+  // One listener for every socket ('timeout' is emitted on the socket), not a closure each:
+  // the signaling listener holds tens of thousands of sockets.
+  function onTimeout(this: Socket): void {
+    limits.onDrop?.('timeout', this.remoteAddress ?? 'unknown')
+    this.destroy()
+  }
   server.prependListener('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? 'unknown'
     if (!counter.tryOpen(address)) {
@@ -56,16 +65,18 @@ export function limitListener(server: Server, limits: ListenerLimits): { authori
       socket.destroy()
       return
     }
-    socket.once('close', () => counter.release(address))
-    socket.setTimeout(limits.handshakeTimeoutMs, () => {
-      limits.onDrop?.('timeout', address)
-      socket.destroy()
-    })
+    // `on`, not `once`: a socket closes once, and once() adds a wrapper object per socket.
+    socket.on('close', () => counter.release(address))
+    socket.setTimeout(limits.handshakeTimeoutMs, onTimeout)
   })
   return {
     counter,
     authorized(socket) {
       socket.setTimeout(limits.idleTimeoutMs)
+    },
+    /** The socket left the listener's protocol (a WebSocket upgrade); its new owner times it. */
+    released(socket) {
+      socket.setTimeout(0, onTimeout)
     },
   }
 }

@@ -71,6 +71,16 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  /** `messages` per op, resolved once: labelling a counter hashes its labels on every call. */
+  private readonly messagesByOp = new Map<string, { inc(): void }>()
+
+  /** Count one received signaling frame (`op`: a validated operation or 'invalid', a bounded set). */
+  countMessage(op: string): void {
+    let c = this.messagesByOp.get(op)
+    if (!c) this.messagesByOp.set(op, (c = this.messages.labels({ op })))
+    c.inc()
+  }
+
   /** Sampled from the room logic at scrape time rather than tracked on every change. */
   readonly rooms: Gauge
   readonly users: Gauge

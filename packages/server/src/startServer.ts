@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { CloseCode, Limits } from '@minirtc/protocol'
 import { WebSocketServer } from 'ws'
 import { AdminThrottle } from './adminThrottle'
 import { clientAddress } from './clientAddress'
 import { AddressCounter, limitListener } from './connectionCaps'
-import { RedisCluster } from './cluster/RedisCluster'
-import { Connection } from './Connection'
+import { Connection, ConnectionSweep, type ConnectionDeps } from './Connection'
 import { createConsoleHandler } from './consoleStatic'
 import { resolveDevApp } from './devToken'
 import { createHttpHandler } from './httpApi'
@@ -77,8 +77,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   // Cluster mode: the shared store, room events and node heartbeats live in Redis.
   const redisUrl = opts.redis
+  // Loaded only for a cluster: ioredis alone is ~10 MB of a single server's RSS.
   const cluster = redisUrl
-    ? await RedisCluster.connect({ url: redisUrl, nodeTtlMs: opts.nodeTtlMs ?? defaults.nodeTtlMs, batchMs: opts.clusterBatchMs ?? defaults.clusterBatchMs, prefix: opts.redisPrefix, log })
+    ? await (await import('./cluster/RedisCluster')).RedisCluster.connect({ url: redisUrl, nodeTtlMs: opts.nodeTtlMs ?? defaults.nodeTtlMs, batchMs: opts.clusterBatchMs ?? defaults.clusterBatchMs, prefix: opts.redisPrefix, log })
     : undefined
 
   const resumeWindowMs = opts.resumeWindowMs ?? defaults.resumeWindowMs
@@ -238,7 +239,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // Silent or half-sent requests are dropped (Node's own headersTimeout spares silent sockets).
   // Behind a trusted proxy every connection comes from the proxy: cap per address only at the
   // WebSocket level, where the client address is known.
-  limitListener(http, {
+  const httpLimits = limitListener(http, {
     maxPerAddress: trustProxy ? Number.POSITIVE_INFINITY : maxPerAddress,
     handshakeTimeoutMs,
     idleTimeoutMs: handshakeTimeoutMs,
@@ -258,14 +259,31 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const admit = (addr: string, socket: Duplex): boolean => {
     let c = perAddress.get(addr)
     if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
-    if (c.hit() > rateLimit.connectionsPerMinute || !openSockets.tryOpen(addr)) {
+    // Without a trusted proxy the listener already caps open sockets per address (same limit).
+    if (c.hit() > rateLimit.connectionsPerMinute || (trustProxy && !openSockets.tryOpen(addr))) {
       log.warn({ address: addr }, 'connection rate limited')
       metrics.limitDrops.inc({ listener: 'ws', why: 'cap' })
       socket.end('HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\n\r\n')
       return false
     }
-    socket.once('close', () => openSockets.release(addr))
+    // `on`, not `once`: a socket closes once, and once() adds a wrapper object per socket.
+    if (trustProxy) socket.on('close', () => openSockets.release(addr))
     return true
+  }
+
+  // One deps object (and one sweep for their timers) shared by every signaling connection.
+  const loginTimeoutMs = opts.loginTimeoutMs ?? defaults.loginTimeoutMs
+  const connectionDeps: ConnectionDeps = {
+    rooms: roomLogic,
+    relays,
+    secretFor: (id) => apps.get(id),
+    log,
+    metrics,
+    rateLimit,
+    heartbeatTimeoutMs,
+    loginTimeoutMs,
+    maxSendBufferBytes: opts.maxSendBufferBytes ?? defaults.maxSendBufferBytes,
+    sweep: new ConnectionSweep([heartbeatTimeoutMs, loginTimeoutMs]),
   }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -282,17 +300,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const addr = address(req)
     if (!admit(addr, socket)) return
     wss.handleUpgrade(req, socket, head, (ws) => {
-      Connection.accept(ws, addr, {
-        rooms: roomLogic,
-        relays,
-        secretFor: (id) => apps.get(id),
-        log,
-        metrics,
-        rateLimit,
-        heartbeatTimeoutMs,
-        loginTimeoutMs: opts.loginTimeoutMs ?? defaults.loginTimeoutMs,
-        maxSendBufferBytes: opts.maxSendBufferBytes ?? defaults.maxSendBufferBytes,
-      })
+      httpLimits.released(socket as Socket)
+      Connection.accept(ws, addr, connectionDeps)
     })
   })
   http.on('clientError', (_err, socket) => socket.destroy())
@@ -306,6 +315,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       })
     })
   } catch (e) {
+    connectionDeps.sweep.close()
+    roomLogic.close()
     await recordings?.close()
     await relays.close()
     await ingestHandler.close()
@@ -326,6 +337,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     ...(devApp ? { devApp: { ...devApp } } : {}),
     async close() {
       clearInterval(sweep)
+      connectionDeps.sweep.close()
+      roomLogic.close()
       // Stop listening first: clients told 4008 reconnect at once, and must not land on this
       // dying server (their resume would fail and a re-publish would meet our stale streams).
       const stopped = new Promise<void>((r) => http.close(() => r()))

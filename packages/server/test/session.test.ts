@@ -1,7 +1,7 @@
 import { CloseCode, ErrorCode } from '@minirtc/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/index'
-import { Client, joined, sleep, start, token } from './helpers'
+import { Client, joined, sleep, start, token, type ServerPush } from './helpers'
 
 let srv: RunningServer
 beforeAll(async () => {
@@ -58,6 +58,60 @@ describe('resume and replay', () => {
     stopB()
     stopC()
     for (const x of [a3, b.c, c.c]) x.close()
+  })
+
+  it('a resume after hundreds of broadcasts replays every one, in order, equal to what the others got live', async () => {
+    // Fan-outs share one serialized body across the recipients' replay buffers; the replay
+    // must still number and deliver each push exactly as a live recipient saw it.
+    const s2 = await start({
+      media: { kind: 'nginx', rtmpUrl: 'rtmp://127.0.0.1:1/live', hookSecret: 'unused-hook-secret-0123' },
+      rateLimit: { messagesPerSecond: 10_000, burst: 10_000 },
+    })
+    try {
+      const a = await joined(s2, 'res-many', 'alice')
+      const b = await joined(s2, 'res-many', 'bob')
+      const c = await joined(s2, 'res-many', 'carol')
+      const rawC: string[] = []
+      c.c.ws.on('message', (data) => rawC.push(data.toString()))
+      const send = async (from: number, to: number) => {
+        for (let i = from; i < to; i++) expect((await b.c.request('broadcast', { message: 'm' + i })).ok).toBe(true)
+      }
+      const isMsg = (i: number) => (p: ServerPush) => p.ev === 'broadcast' && p.d.messages[0]!.message === 'm' + i
+      await send(0, 100)
+      await a.c.waitPush(isMsg(99))
+      // Alice acks half of what she got, then her network drops (no logout).
+      const seen = a.c.pushes.filter((p) => p.ev === 'broadcast')
+      await a.c.request('ping', { ack: seen[49]!.seq })
+      const lastSeq = a.c.pushes[a.c.pushes.length - 1]!.seq
+      a.c.close()
+      await a.c.closed
+      await send(100, 400)
+      await c.c.waitPush(isMsg(399))
+
+      const a2 = await Client.open(s2.url)
+      const r = await a2.request('resume', { sessionId: a.login.sessionId, lastSeq })
+      expect(r.ok).toBe(true)
+      const missed = r.d.missed as ServerPush[]
+      expect(missed.map((m) => m.seq)).toEqual(Array.from({ length: 300 }, (_, i) => lastSeq + 1 + i))
+      const live = c.c.pushes.filter((p) => p.ev === 'broadcast').slice(100)
+      expect(live).toHaveLength(300)
+      // Same pushes as Carol's, in the same order, only numbered in Alice's sequence.
+      expect(missed.map((m, i) => ({ ...m, seq: live[i]!.seq }))).toEqual(live)
+      // On the wire a push is exactly its JSON with seq first (what clients scan for).
+      for (const f of rawC.filter((t) => t.startsWith('{"seq":'))) expect(f).toBe(JSON.stringify(JSON.parse(f)))
+      expect(rawC.filter((t) => t.startsWith('{"seq":'))).toHaveLength(c.c.pushes.length)
+      // The sequence goes on from the replay on the new socket, byte for byte like Carol's copy.
+      const rawA: string[] = []
+      a2.ws.on('message', (data) => rawA.push(data.toString()))
+      await send(400, 401)
+      const next = await a2.waitPush(isMsg(400))
+      expect(next.seq).toBe(lastSeq + 301)
+      const carolsCopy = await c.c.waitPush(isMsg(400))
+      expect(rawA.find((t) => t.startsWith('{"seq":'))).toBe(JSON.stringify({ ...carolsCopy, seq: next.seq }))
+      for (const x of [a2, b.c, c.c]) x.close()
+    } finally {
+      await s2.close()
+    }
   })
 
   it('after the window the user leaves (DELETE to others) and resume says SESSION_EXPIRED', async () => {

@@ -209,7 +209,7 @@ export class MediaAuthority implements MediaGate {
       if (!set) this.remotePlayers.set(req.mediaName, (set = new Set()))
       set.add(req.mediaSessionId)
       this.conns.set(req.mediaSessionId, { kind: 'play', sessionId: s.id, ref, mediaName: req.mediaName })
-      s.mediaSessions.add(req.mediaSessionId)
+      ;(s.mediaSessions ??= new Set()).add(req.mediaSessionId)
       return { ok: true }
     }
     if (!s || s.state === 'ended' || !ls || ls.roomId !== s.roomId || ls.appId !== s.appId)
@@ -221,7 +221,7 @@ export class MediaAuthority implements MediaGate {
       ls.players.add(req.mediaSessionId)
     }
     this.conns.set(req.mediaSessionId, { kind: req.kind, sessionId: s.id, ref, mediaName: req.mediaName })
-    s.mediaSessions.add(req.mediaSessionId)
+    ;(s.mediaSessions ??= new Set()).add(req.mediaSessionId)
     return { ok: true }
   }
 
@@ -245,7 +245,7 @@ export class MediaAuthority implements MediaGate {
       if (this.d.cluster && mediaSessionId.startsWith('nginx-')) this.d.cluster.publish({ t: 'mediaEnded', id: mediaSessionId })
       return
     }
-    this.d.sessions.get(conn.sessionId)?.mediaSessions.delete(mediaSessionId)
+    this.d.sessions.get(conn.sessionId)?.mediaSessions?.delete(mediaSessionId)
     const rp = this.remotePlayers.get(conn.mediaName)
     if (rp?.delete(mediaSessionId) && rp.size === 0) this.remotePlayers.delete(conn.mediaName)
     const ls = this.streams.get(conn.mediaName)
