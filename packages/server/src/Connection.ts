@@ -72,6 +72,9 @@ const kConnection = Symbol('connection')
 type OwnedSocket = WebSocket & { [kConnection]: Connection }
 const owner = (ws: WebSocket): Connection => (ws as OwnedSocket)[kConnection]
 
+/** Where every connection's frame queue starts: one settled promise shared, not one each. */
+const SETTLED: Promise<void> = Promise.resolve()
+
 /**
  * One signaling WebSocket. Frames are handled strictly in arrival order (a queue), so replies
  * and pushes of one connection never overtake each other. Bad input always gets a coded reply;
@@ -79,7 +82,7 @@ const owner = (ws: WebSocket): Connection => (ws as OwnedSocket)[kConnection]
  */
 export class Connection implements SessionSink {
   private session: Session | undefined
-  private queue: Promise<void> = Promise.resolve()
+  private queue: Promise<void> = SETTLED
   private readonly bucket: TokenBucket
   /** Bad frames in the last 10 s; made on the first (well-behaved clients never send one). */
   private bad: WindowCounter | undefined

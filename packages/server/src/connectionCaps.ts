@@ -31,8 +31,8 @@ export interface ListenerLimits {
   /** Open TCP connections per remote address. */
   maxPerAddress: number
   /**
-   * Until `authorized(socket)` is called, the connection must keep sending within this time
-   * (a half-done handshake, or nothing at all, is dropped).
+   * Until `authorized(socket)` is called, the connection must get that far within this time
+   * (a half-done handshake, or nothing at all, is dropped; checked at most 1/8 of it late).
    */
   handshakeTimeoutMs: number
   /** After that, dropped after this long without traffic in either direction. */
@@ -58,6 +58,30 @@ export function limitListener(
     limits.onDrop?.('timeout', this.remoteAddress ?? 'unknown')
     this.destroy()
   }
+  // Handshake deadlines are swept for all sockets at once instead of a socket.setTimeout each:
+  // once armed, a socket keeps its Timeout object and bound callback for life, even after
+  // setTimeout(0), which is ~200 bytes on every long-lived WebSocket. Every socket gets the same
+  // timeout, so the map (insertion-ordered) is also ordered by deadline.
+  const pending = new Map<Socket, number>()
+  let sweep: NodeJS.Timeout | undefined
+  function expire(): void {
+    const now = Date.now()
+    for (const [socket, deadline] of pending) {
+      if (deadline > now) break
+      pending.delete(socket)
+      onTimeout.call(socket)
+    }
+    if (pending.size === 0) {
+      clearInterval(sweep)
+      sweep = undefined
+    }
+  }
+  // Shared, not a closure per socket: the address read above is cached by the socket
+  // (`_peername`), so it is still there once the socket has closed.
+  function onClose(this: Socket): void {
+    counter.release(this.remoteAddress ?? 'unknown')
+    pending.delete(this)
+  }
   server.prependListener('connection', (socket: Socket) => {
     const address = socket.remoteAddress ?? 'unknown'
     if (!counter.tryOpen(address)) {
@@ -66,17 +90,22 @@ export function limitListener(
       return
     }
     // `on`, not `once`: a socket closes once, and once() adds a wrapper object per socket.
-    socket.on('close', () => counter.release(address))
-    socket.setTimeout(limits.handshakeTimeoutMs, onTimeout)
+    socket.on('close', onClose)
+    pending.set(socket, Date.now() + limits.handshakeTimeoutMs)
+    if (!sweep) {
+      sweep = setInterval(expire, Math.max(20, Math.min(1000, Math.floor(limits.handshakeTimeoutMs / 8))))
+      sweep.unref()
+    }
   })
   return {
     counter,
     authorized(socket) {
-      socket.setTimeout(limits.idleTimeoutMs)
+      pending.delete(socket)
+      socket.setTimeout(limits.idleTimeoutMs, onTimeout)
     },
     /** The socket left the listener's protocol (a WebSocket upgrade); its new owner times it. */
     released(socket) {
-      socket.setTimeout(0, onTimeout)
+      pending.delete(socket)
     },
   }
 }

@@ -225,6 +225,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const api = createHttpHandler({ rooms: roomLogic, apps, metrics, log, nginx, devApp, adminThrottle, address, recordings, relays, ...(cluster ? { healthy: () => cluster.healthy() } : {}) })
   const serveConsole = opts.consoleDir ? createConsoleHandler(opts.consoleDir) : null
   const http = createServer((req, res) => {
+    // A whole request arrived: from now on the socket is only dropped when idle (keep-alive).
+    httpLimits.authorized(req.socket)
     // Nothing a request carries may take the process down: a throw here would be uncaught.
     try {
       if (serveConsole && serveConsole(req, res)) return

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs'
-import { request } from 'node:http'
+import { Agent, request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ErrorCode, CloseCode } from '@minirtc/protocol'
@@ -155,6 +155,35 @@ describe('listener timeouts and per-address caps', () => {
     // Slots come back once those connections are gone: a real client logs in.
     await sleep(100)
     const u = await joined(srv, 'cap-room', 'after')
+    u.c.close()
+  })
+
+  it('keeps a busy keep-alive HTTP connection and a logged-in WebSocket past the handshake deadline', async () => {
+    // The handshake deadline is absolute; a socket that got a whole request through (or upgraded)
+    // is on the idle timeout instead, so working connections outlive it.
+    srv = await start({ handshakeTimeoutMs: 800 })
+    const u = await joined(srv, 'deadline-room', 'u1')
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    const sockets = new Set<unknown>()
+    const get = () =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(srv!.httpUrl + '/healthz', { agent }, (res) => {
+          sockets.add(res.socket)
+          res.resume()
+          res.on('end', () => resolve(res.statusCode ?? 0))
+        })
+        req.on('error', reject)
+        req.end()
+      })
+    const codes: number[] = []
+    for (let i = 0; i < 5; i++) {
+      codes.push(await get())
+      await sleep(400)
+    }
+    agent.destroy()
+    expect(codes).toEqual([200, 200, 200, 200, 200])
+    expect(sockets.size).toBe(1) // one connection for 2 s, well past its 800 ms handshake deadline
+    expect((await u.c.request('ping', {})).ok).toBe(true)
     u.c.close()
   })
 
