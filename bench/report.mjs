@@ -34,6 +34,17 @@ export function pairedCpuRatio(row, rateKey = 'targetSendsPerSec') {
   return { ratio: Math.round(ratios[Math.floor(ratios.length / 2)] * 100) / 100, rates: ratios.length }
 }
 
+/** RSS of both servers at the highest rate both passed (their memory under the same load), and its ratio. */
+export function pairedRssRatio(row) {
+  const ok = (x) => new Map(x.steps.filter((s) => s.ok).map((s) => [s.targetSendsPerSec, s]))
+  const raw = ok(row.raw)
+  const ours = ok(row.minirtc)
+  const rate = Math.max(...[...ours.keys()].filter((r) => raw.has(r)))
+  if (!Number.isFinite(rate)) return null
+  const [a, b] = [ours.get(rate).server.rssMB, raw.get(rate).server.rssMB]
+  return { deliveredPerSec: ours.get(rate).deliveredPerSec, minirtcMB: a, rawMB: b, ratio: Math.round((a / b) * 100) / 100 }
+}
+
 function fanoutCell(r) {
   const b = r.best
   if (!b) return 'no rate passed'
@@ -124,7 +135,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   if (r.fanout)
     for (const row of r.fanout.rows)
       line(
-        `| Signaling fan-out, ${k(row.n)} clients in rooms of ${row.k}: delivered msgs/s at p99 < 50 ms | ${fanoutCell(row.minirtc)} | raw \`ws\`: ${fanoutCell(row.raw)} | ${row.ratio ?? '—'}×; server CPU per delivery at equal rates ${pairedCpuRatio(row)?.ratio ?? '—'}× raw (${pairedCpuRatio(row)?.rates ?? 0} rates) | ≥ 0.7×: ${yes(row.ratio !== null && row.ratio >= 0.7)} |`,
+        `| Signaling fan-out, ${k(row.n)} clients in rooms of ${row.k}: delivered msgs/s at p99 < 50 ms | ${fanoutCell(row.minirtc)} | raw \`ws\`: ${fanoutCell(row.raw)} | ${row.ratio ?? '—'}×; server CPU per delivery at equal rates ${pairedCpuRatio(row)?.ratio ?? '—'}× raw (${pairedCpuRatio(row)?.rates ?? 0} rates); RSS at the top rate both passed (${k(pairedRssRatio(row)?.deliveredPerSec ?? 0)}/s) ${pairedRssRatio(row)?.minirtcMB ?? '—'} vs ${pairedRssRatio(row)?.rawMB ?? '—'} MB = ${pairedRssRatio(row)?.ratio ?? '—'}× | ≥ 0.7×: ${yes(row.ratio !== null && row.ratio >= 0.7)}; CPU ≤ 1.1×: ${yes((pairedCpuRatio(row)?.ratio ?? 9) <= 1.1)}; RSS ≤ 1.5×: ${yes((pairedRssRatio(row)?.ratio ?? 9) <= 1.5)} |`,
       )
   if (r.cluster) line(clusterRow(r.cluster))
   if (r.storm) {
@@ -136,7 +147,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   if (r.capacity) {
     const c = r.capacity
     line(
-      `| Idle connections held (heartbeats) | ${c.minirtc.open.toLocaleString('en')} / ${c.minirtc.connections.toLocaleString('en')} logged in, RSS ${c.minirtc.rssMB} MB (${c.minirtc.rssPerConnKB} KB/conn, marginal ${c.minirtc.marginalRssPerConnKB}) | raw \`ws\`: ${c.raw.open.toLocaleString('en')} bare, RSS ${c.raw.rssMB} MB (${c.raw.rssPerConnKB} KB/conn, marginal ${c.raw.marginalRssPerConnKB}) | RSS ${c.rssRatio}× | 19,000 with RSS ≤ 2×: ${yes(c.minirtc.open >= 19000 && c.rssRatio <= 2)} |`,
+      `| Idle connections held (heartbeats) | ${c.minirtc.open.toLocaleString('en')} / ${c.minirtc.connections.toLocaleString('en')} logged in, RSS ${c.minirtc.rssMB} MB (${c.minirtc.rssPerConnKB} KB/conn, marginal ${c.minirtc.marginalRssPerConnKB}) | raw \`ws\`: ${c.raw.open.toLocaleString('en')} bare, RSS ${c.raw.rssMB} MB (${c.raw.rssPerConnKB} KB/conn, marginal ${c.raw.marginalRssPerConnKB}) | RSS ${c.rssRatio}× | 19,000 with RSS ≤ 1.25×: ${yes(c.minirtc.open >= 19000 && c.rssRatio <= 1.25)} |`,
     )
   }
   if (r.media) {
