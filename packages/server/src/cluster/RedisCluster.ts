@@ -51,10 +51,11 @@ export interface RedisClusterOptions {
  * Every node appends the pushes it fans out to one stream (XADD) and reads it from the last entry
  * it has seen (XREAD), delivering each to its own members of that room. The round trips, not
  * Redis's work, are what a cross-node push costs (a write and a read on both ends, for every
- * command), so the hot path is batched: a node has one publishing command on its way at a time;
- * what it publishes meanwhile goes as one stream entry in the next, with the messageIds of its
- * broadcasts INCRed by the same script; a read returns whatever accumulated since the last one
- * (`batchMs` adds a wait to both, for fewer round trips at the cost of latency). Unlike pub/sub, a node
+ * command, and a wake-up of each process), so the hot path is batched: a node has one publishing
+ * command on its way at a time; what it publishes meanwhile goes as one stream entry in the next,
+ * with the messageIds of its broadcasts INCRed by the same script, which also returns what the
+ * other nodes added since the node's last read; a node with nothing to send reads with a blocking
+ * XREAD (`batchMs` adds a wait to both, for fewer round trips at the cost of latency). Unlike pub/sub, a node
  * whose Redis connection drops for a moment catches up on what it missed, each entry exactly
  * once. The stream keeps entries for twice the node TTL: a node away longer is reaped anyway and
  * drops its sessions (and a node that finds its position trimmed away does the same). A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
