@@ -2,7 +2,8 @@
 // What a cluster costs: server CPU time per delivered message with 1 node (memory store), 1 node
 // on Redis, 2 and 3 nodes on Redis, all at the SAME fixed delivery rates (well below saturation,
 // so neither the servers nor the generator limit them). Part of `npm run bench` (`cluster`);
-// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup>[,<setup>]]`.
+// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup>[,<setup>]] [--only=<setup>[,<setup>]]`
+// (--only: just those setups, printed and not written to the results, for a quick comparison).
 //
 // CPU time, not a throughput ceiling: on a shared 2-core machine the highest rate passing a p99
 // limit moves with whatever else runs, while the CPU time a process spends per delivery (from
@@ -30,6 +31,8 @@ const SETUPS = [
 ]
 const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0
 const LAG_LIMIT_MS = 100
+/** Setup names from `a,b`: a comma followed by a space is part of a name ("2 nodes + Redis, whole rooms"). */
+const setupNames = (list) => list?.split(/,(?! )/) ?? []
 
 async function startRedis() {
   const port = await freePort()
@@ -53,7 +56,7 @@ async function startSetup(setup, cfg, cpuProf) {
   const nodes = []
   for (let i = 0; i < setup.nodes; i++) {
     // --cpu-prof=<setup>[,<setup>]: node 1 of each named setup writes a V8 profile when it exits (where the time goes).
-    const prof = cpuProf?.split(',').includes(setup.name) && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${cfg.profDir}`] : []
+    const prof = setupNames(cpuProf).includes(setup.name) && i === 0 ? ['--cpu-prof', `--cpu-prof-dir=${cfg.profDir}`] : []
     nodes.push(await spawnWorker('servers/minirtc.mjs', { core: 0, args: [JSON.stringify(extra)], execArgv: prof, name: `${setup.name} node ${i + 1}` }))
   }
   const gen = await spawnWorker('gen/signaling.mjs', { core: 1, name: `generator (${setup.name})` })
@@ -126,7 +129,7 @@ function summarize(s, rates) {
   })
 }
 
-export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
+export async function fanoutCluster({ smoke = false, cpuProf, only } = {}) {
   const cfg = smoke
     ? { n: 60, k: 10, rates: [100], rounds: 1, warmupMs: 300, measureMs: 1000 }
     : { n: 600, k: 10, rates: [500, 2000], rounds: 3, warmupMs: 800, measureMs: 2500 }
@@ -136,7 +139,7 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
   process.setMaxListeners(Math.max(process.getMaxListeners(), 30))
   const setups = []
   try {
-    for (const setup of SETUPS) setups.push(await startSetup(setup, cfg, cpuProf))
+    for (const setup of SETUPS) if (!only || setupNames(only).includes(setup.name)) setups.push(await startSetup(setup, cfg, cpuProf))
     await sleep(500)
     // Warm up (JIT in the servers and generators) before anything is recorded.
     for (const s of setups) await s.gen.call('run', { rate: cfg.rates.at(-1), warmupMs: smoke ? 300 : 1500, measureMs: 200, payloadBytes: 64 })
@@ -158,7 +161,8 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
   const out = setups.map((s) => ({ name: s.name, nodes: s.nodes, redis: s.redis, wholeRooms: !!s.wholeRooms, connect: s.connect, rates: summarize(s, cfg.rates), samples: s.samples }))
   // The goal compares the 2-node cluster with one node (memory store) at each rate.
   const byName = Object.fromEntries(out.map((s) => [s.name, s]))
-  const ratios = cfg.rates.map((rate, i) => {
+  const ratios = cfg.rates.flatMap((rate, i) => {
+    if (!byName['1 node'] || !byName['2 nodes + Redis']) return []
     const one = byName['1 node'].rates[i].usPerDelivery
     const two = byName['2 nodes + Redis'].rates[i]
     return {
@@ -182,13 +186,15 @@ export async function fanoutCluster({ smoke = false, cpuProf } = {}) {
       ratios,
       setups: out,
     },
-    { smoke },
+    // A subset is a probe, not the result of record.
+    { smoke: smoke || !!only },
   )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const cpuProf = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11)
-  const r = await fanoutCluster({ smoke: process.argv.includes('--smoke'), cpuProf })
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
+  const r = await fanoutCluster({ smoke: process.argv.includes('--smoke'), cpuProf, only })
   console.log('\nCPU µs per delivery (all server processes + redis-server; per node: its own + its share of Redis), medians:')
   for (const s of r.setups)
     for (const x of s.rates)

@@ -6,18 +6,26 @@ import type { ClusterEvent, ClusterLink, NumberedPush } from './ClusterLink'
 import { sentinelOptions } from './redisUrl'
 
 /*
- * One stream entry for a batch of events whose broadcasts need messageIds: the INCRs and the XADD
- * in one round trip. KEYS[1] the stream, KEYS[2..] the counters of the numbered events in order;
- * ARGV: MINID, node id, the events' JSON. Returns the numbers.
+ * One stream entry for a batch of events, the INCRs of the messageIds its broadcasts need, and a
+ * read of what the other nodes added since `ARGV[4]`: publishing and reading in one round trip.
+ * KEYS[1] the stream, KEYS[2..] the counters of the numbered events in order; ARGV: MINID, node
+ * id, the events' JSON, the last entry the node has seen. Returns the numbers, the ID of the last
+ * entry read (this node's own included, so reading moves past it) and the other nodes' entries.
  */
 const PUBLISH = `
 local n = {}
 for i = 2, #KEYS do n[i - 1] = redis.call('INCR', KEYS[i]) end
 redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'o', ARGV[2], 'm', ARGV[3], 'n', table.concat(n, ','))
-return n`
+local read = redis.call('XRANGE', KEYS[1], '(' .. ARGV[4], '+', 'COUNT', 1000)
+local theirs = {}
+for _, e in ipairs(read) do
+  if e[2][2] ~= ARGV[2] then theirs[#theirs + 1] = e end
+end
+local last = read[#read]
+return {n, last and last[1] or ARGV[4], theirs}`
 
 interface PublishScript {
-  mrtcPublish(numKeys: number, ...keysAndArgs: string[]): Promise<number[]>
+  mrtcPublish(numKeys: number, ...keysAndArgs: string[]): Promise<[number[], string, [string, string[]][]]>
 }
 
 export interface RedisClusterOptions {
@@ -43,10 +51,11 @@ export interface RedisClusterOptions {
  * Every node appends the pushes it fans out to one stream (XADD) and reads it from the last entry
  * it has seen (XREAD), delivering each to its own members of that room. The round trips, not
  * Redis's work, are what a cross-node push costs (a write and a read on both ends, for every
- * command), so the hot path is batched: a node has one publishing command on its way at a time;
- * what it publishes meanwhile goes as one stream entry in the next, with the messageIds of its
- * broadcasts INCRed by the same script; a read returns whatever accumulated since the last one
- * (`batchMs` adds a wait to both, for fewer round trips at the cost of latency). Unlike pub/sub, a node
+ * command, and a wake-up of each process), so the hot path is batched: a node has one publishing
+ * command on its way at a time; what it publishes meanwhile goes as one stream entry in the next,
+ * with the messageIds of its broadcasts INCRed by the same script, which also returns what the
+ * other nodes added since the node's last read; a node with nothing to send reads with a blocking
+ * XREAD (`batchMs` adds a wait to both, for fewer round trips at the cost of latency). Unlike pub/sub, a node
  * whose Redis connection drops for a moment catches up on what it missed, each entry exactly
  * once. The stream keeps entries for twice the node TTL: a node away longer is reaped anyway and
  * drops its sessions (and a node that finds its position trimmed away does the same). A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
@@ -76,6 +85,10 @@ export class RedisCluster implements ClusterLink {
   private flushQueued = false
   /** A publishing command is on its way to Redis. */
   private sending = false
+  /** The read loop, waiting for the publishing command on its way (which reads for it). */
+  private sendWaiters: (() => void)[] = []
+  /** A read failed since the last good one (check for a gap; log once per outage). */
+  private readFailed = false
 
   private constructor(
     private readonly cmd: Redis,
@@ -115,38 +128,49 @@ export class RedisCluster implements ClusterLink {
    * Read the event stream from `lastId`, forever. A read cut by a dropped connection is sent
    * again by ioredis after the reconnect (same `lastId`), or fails and is retried here: either
    * way the node catches up from where it was.
+   *
+   * While this node publishes, its publishing script reads as well, so this loop waits for that
+   * instead of making a round trip (and waking the process) of its own: a round trip costs a node
+   * far more than the bytes it carries (see docs/scaling.md). The blocking read is for when the
+   * node has nothing to send; its own next entry then wakes it once, at worst.
    */
   private async readLoop(): Promise<void> {
-    /** A read failed since the last good one (check for a gap; log once per outage). */
-    let failed = false
     let readAt = 0
     while (!this.closed) {
       try {
-        if (failed && (await this.trimmedPast())) {
+        if (this.readFailed && (await this.trimmedPast())) {
           this.o.log.error({ node: this.nodeId }, 'missed cluster events were trimmed: dropping this node\'s sessions (clients log in again)')
           this.lost()
           const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
           if (newest) this.lastId = newest[0]
         }
+        if (this.sending || this.flushQueued) {
+          await new Promise<void>((r) => this.sendWaiters.push(r))
+          readAt = Date.now()
+          continue
+        }
         // Each read is a round trip on both ends however much it returns: let events accumulate.
         const wait = readAt + this.batchMs - Date.now()
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+        if (this.sending || this.flushQueued) continue
         readAt = Date.now()
         const res = await this.sub.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.events, this.lastId)
-        failed = false
-        for (const [, entries] of res ?? []) {
-          for (const [id, fields] of entries) {
-            this.lastId = id
-            this.receive(fields)
-          }
-        }
+        this.readFailed = false
+        for (const [, entries] of res ?? []) for (const [id, fields] of entries) this.take(id, fields)
       } catch (e) {
         if (this.closed) return
-        if (!failed) this.o.log.warn({ err: String(e) }, 'cluster event read failed; retrying')
-        failed = true
+        if (!this.readFailed) this.o.log.warn({ err: String(e) }, 'cluster event read failed; retrying')
+        this.readFailed = true
         await new Promise((r) => setTimeout(r, 200))
       }
     }
+  }
+
+  /** An entry from either read (the blocking one or the publishing script's): each is taken once, in stream order. */
+  private take(id: string, fields: string[]): void {
+    if (compareIds(id, this.lastId) <= 0) return
+    this.lastId = id
+    this.receive(fields)
   }
 
   /** Whether entries after `lastId` were trimmed before we read them (we cannot catch up). */
@@ -231,8 +255,9 @@ export class RedisCluster implements ClusterLink {
   }
 
   /**
-   * Send what waits as one stream entry, in one command: a plain XADD, or, when some events need
-   * messageIds, a script that INCRs their counters and adds the entry with the numbers (`n`).
+   * Send what waits as one stream entry, in one command: a script that INCRs the counters of the
+   * events that need messageIds, adds the entry with the numbers (`n`), and returns what the other
+   * nodes added since our last read.
    */
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer)
@@ -240,33 +265,40 @@ export class RedisCluster implements ClusterLink {
     this.flushQueued = false
     const out = this.outbox
     this.outbox = []
-    if (!out.length) return
+    if (!out.length) return this.wakeReader()
     this.sending = true
     const sent = () => {
       this.sending = false
       if (this.outbox.length) this.schedule()
+      this.wakeReader()
     }
     // Entries older than twice the node TTL go: a node that was away longer has been reaped.
     const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
     const m = JSON.stringify(out.map((x) => x.e))
     const numbered = out.filter((x) => x.counter !== undefined)
-    const fail = (err: Error) => {
-      for (const x of numbered) x.reject!(err)
-      this.o.log.warn({ err: err.message }, 'cluster publish failed')
-    }
-    if (!numbered.length) {
-      this.cmd
-        .xadd(this.events, 'MINID', '~', minId, '*', 'o', this.nodeId, 'm', m)
-        .then(sent, (err: Error) => (fail(err), sent()))
-      return
-    }
-    ;(this.cmd as Redis & PublishScript).mrtcPublish(1 + numbered.length, this.events, ...numbered.map((x) => x.counter!), minId, this.nodeId, m).then(
-      (ns) => {
-        sent()
+    const from = this.lastId
+    ;(this.cmd as Redis & PublishScript).mrtcPublish(1 + numbered.length, this.events, ...numbered.map((x) => x.counter!), minId, this.nodeId, m, from).then(
+      ([ns, last, theirs]) => {
+        this.readFailed = false
+        for (const [id, fields] of theirs) this.take(id, fields)
+        if (compareIds(last, this.lastId) > 0) this.lastId = last
         numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
+        sent()
       },
-      (err: Error) => (fail(err), sent()),
+      (err: Error) => {
+        for (const x of numbered) x.reject!(err)
+        this.o.log.warn({ err: err.message }, 'cluster publish failed')
+        // Whether the read part was lost too is unknown: the read loop checks for a gap.
+        this.readFailed = true
+        sent()
+      },
     )
+  }
+
+  private wakeReader(): void {
+    const w = this.sendWaiters
+    this.sendWaiters = []
+    for (const r of w) r()
   }
 
   /** Both Redis connections are up (commands and the event subscription). */
@@ -341,6 +373,7 @@ export class RedisCluster implements ClusterLink {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
     this.flush()
+    this.wakeReader()
     await this.cmd.del(this.prefix + 'node:' + this.nodeId).catch(() => {})
     this.sub.disconnect()
     await this.cmd.quit().catch(() => this.cmd.disconnect())
