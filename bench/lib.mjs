@@ -125,6 +125,29 @@ export function spawnWorker(script, { core, args = [], execArgv = [], name = scr
   })
 }
 
+/**
+ * Handlers every bench server answers besides its own: a CPU profile of what follows
+ * `profileStart` until `profileStop` writes it to `path` (.cpuprofile).
+ */
+export function profilerHandlers() {
+  let profiler
+  return {
+    async profileStart() {
+      const { Session } = await import('node:inspector/promises')
+      profiler = new Session()
+      profiler.connect()
+      await profiler.post('Profiler.enable')
+      await profiler.post('Profiler.start')
+    },
+    async profileStop({ path }) {
+      const { profile } = await profiler.post('Profiler.stop')
+      writeFileSync(path, JSON.stringify(profile))
+      profiler.disconnect()
+      return path
+    },
+  }
+}
+
 /** In a worker: answer `call()`s with `handlers[cmd](params)`, then announce `ready`. */
 export function serveWorker(handlers, ready = {}) {
   process.on('message', async (m) => {

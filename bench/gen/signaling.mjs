@@ -230,6 +230,27 @@ function stamp(rec, type, streamId) {
   if (at >= rec.from && at < rec.to) rec.inWindow++
 }
 
+/**
+ * Call `act` `rate` times a second from `t0` until `to` (performance.now() times), catching up
+ * every 2 ms on what is due, so the rate holds even when a tick comes late.
+ */
+function paced(rate, t0, to, act) {
+  let done = 0
+  return new Promise((resolve) => {
+    const tick = setInterval(() => {
+      const now = performance.now()
+      if (now >= to) {
+        clearInterval(tick)
+        return resolve()
+      }
+      for (let due = Math.floor(((now - t0) / 1000) * rate) - done; due > 0; due--) {
+        done++
+        act()
+      }
+    }, 2)
+  })
+}
+
 serveWorker({
   async connect({ url, urls = [url], wholeRooms = false, n, k, offset = 0, login = true, concurrency = 64, heartbeatMs }) {
     roomSize = k
@@ -257,27 +278,15 @@ serveWorker({
     const rec = { from, to, lat: [], delivered: 0, byNode: new Array(nodeCount).fill(0) }
     recording = rec
     const errorsBefore = stats.replyErrors
-    let sent = 0
     let inWindow = 0
     let rr = Math.floor(Math.random() * n)
     const cpu0 = process.cpuUsage()
-    await new Promise((resolve) => {
-      const tick = setInterval(() => {
-        const now = performance.now()
-        if (now >= to) {
-          clearInterval(tick)
-          return resolve()
-        }
-        let due = Math.floor(((now - t0) / 1000) * rate) - sent
-        while (due-- > 0) {
-          const c = clients[rr++ % n]
-          sent++
-          if (c.ws.readyState !== 1) continue
-          const stamp = performance.now()
-          if (stamp >= from && stamp < to) inWindow++
-          c.request('broadcast', { message: stamp.toFixed(3) + '|' + pad })
-        }
-      }, 2)
+    await paced(rate, t0, to, () => {
+      const c = clients[rr++ % n]
+      if (c.ws.readyState !== 1) return
+      const stamp = performance.now()
+      if (stamp >= from && stamp < to) inWindow++
+      c.request('broadcast', { message: stamp.toFixed(3) + '|' + pad })
     })
     const cpu = process.cpuUsage(cpu0)
     const expected = inWindow * (roomSize - 1)
@@ -324,7 +333,6 @@ serveWorker({
     const to = from + measureMs
     const rec = { from, to, events: new Map(), inWindow: 0, delivered: 0, lat: [], latAdd: [], latDelete: [], unexpected: 0, failures: 0 }
     storming = rec
-    let issued = 0
     let skipped = 0
     let start = false
     const pick = (live) => {
@@ -332,22 +340,11 @@ serveWorker({
       return free.length ? free[Math.floor(Math.random() * free.length)] : null
     }
     const cpu0 = process.cpuUsage()
-    await new Promise((resolve) => {
-      const tick = setInterval(() => {
-        const now = performance.now()
-        if (now >= to) {
-          clearInterval(tick)
-          return resolve()
-        }
-        let due = Math.floor(((now - t0) / 1000) * rate) - issued
-        while (due-- > 0) {
-          issued++
-          start = !start
-          const p = pick(!start) ?? pick(start)
-          if (p) p.toggle(rec)
-          else skipped++
-        }
-      }, 2)
+    await paced(rate, t0, to, () => {
+      start = !start
+      const p = pick(!start) ?? pick(start)
+      if (p) p.toggle(rec)
+      else skipped++
     })
     await Promise.all(publishers.map((p) => p.busy))
     const cpu = process.cpuUsage(cpu0)

@@ -2,7 +2,7 @@
 // extra startServer options (e.g. `media: { kind: 'nginx', ... }`). Commands: `mem` (after a GC),
 // `leaks` (what a soak checks is back to idle), `close`.
 import { readdirSync } from 'node:fs'
-import { APP, BENCH_RATE_LIMIT, serveWorker } from '../lib.mjs'
+import { APP, BENCH_RATE_LIMIT, profilerHandlers, serveWorker } from '../lib.mjs'
 
 // Soak: count live timers (unref'd ones too, which getActiveResourcesInfo() leaves out), so a
 // timer a session forgot to clear shows up. Installed before the server module is loaded.
@@ -48,24 +48,9 @@ const srv = await startServer({
   ...extra,
 })
 
-let profiler
 serveWorker(
   {
-    /** CPU profile of what follows, until profileStop writes it to `path` (.cpuprofile). */
-    async profileStart() {
-      const { Session } = await import('node:inspector/promises')
-      profiler = new Session()
-      profiler.connect()
-      await profiler.post('Profiler.enable')
-      await profiler.post('Profiler.start')
-    },
-    async profileStop({ path }) {
-      const { profile } = await profiler.post('Profiler.stop')
-      const { writeFileSync } = await import('node:fs')
-      writeFileSync(path, JSON.stringify(profile))
-      profiler.disconnect()
-      return path
-    },
+    ...profilerHandlers(),
     mem() {
       globalThis.gc?.()
       const m = process.memoryUsage()

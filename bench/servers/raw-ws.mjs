@@ -6,7 +6,7 @@
 // `unpublish` ends it, each serialized once as MiniRTC's `stream` ADD/DELETE push and sent to the
 // other members; the owner gets `publishState` like MiniRTC's pusher does.
 import { WebSocketServer } from 'ws'
-import { serveWorker } from '../lib.mjs'
+import { profilerHandlers, serveWorker } from '../lib.mjs'
 
 const HEARTBEAT_TIMEOUT_MS = 30_000
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 })
@@ -93,24 +93,9 @@ setInterval(() => {
 }, 10_000).unref()
 
 await new Promise((r) => wss.once('listening', r))
-let profiler
 serveWorker(
   {
-    /** CPU profile of what follows, until profileStop writes it to `path` (.cpuprofile). */
-    async profileStart() {
-      const { Session } = await import('node:inspector/promises')
-      profiler = new Session()
-      profiler.connect()
-      await profiler.post('Profiler.enable')
-      await profiler.post('Profiler.start')
-    },
-    async profileStop({ path }) {
-      const { profile } = await profiler.post('Profiler.stop')
-      const { writeFileSync } = await import('node:fs')
-      writeFileSync(path, JSON.stringify(profile))
-      profiler.disconnect()
-      return path
-    },
+    ...profilerHandlers(),
     mem() {
       globalThis.gc?.()
       const m = process.memoryUsage()
