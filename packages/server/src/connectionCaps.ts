@@ -100,8 +100,9 @@ export function limitListener(
   return {
     counter,
     authorized(socket) {
-      pending.delete(socket)
-      socket.setTimeout(limits.idleTimeoutMs, onTimeout)
+      // Once per socket: the idle timeout (inactivity, so it need not be re-armed) and its
+      // listener; a keep-alive socket's later requests must not add a listener each.
+      if (pending.delete(socket)) socket.setTimeout(limits.idleTimeoutMs, onTimeout)
     },
     /** The socket left the listener's protocol (a WebSocket upgrade); its new owner times it. */
     released(socket) {

@@ -94,11 +94,18 @@ describe('cluster chaos: Sentinel failover', () => {
       const promotedMs = Date.now() - t0
       // A login on node 2 after the failover reaches the user on node 1 (shared store and events
       // on the new master); a broadcast from node 1 reaches node 2.
+      // Each failed attempt closes its socket: kept open, a slow failover's retries reached the
+      // per-address cap (256) and the next connection was reset.
       const c = await eventually(async () => {
         const x = await Client.open(pair[1]!.url)
-        clients.push(x)
         const r = await x.login('room-f', 'c')
-        return r.ok ? x : undefined
+        if (r.ok) {
+          clients.push(x)
+          return x
+        }
+        x.close()
+        await sleep(100)
+        return undefined
       }, 20_000, 'login after the failover')
       await a.c.waitPush((p) => p.ev === 'user' && p.d.type === 'ADD' && p.d.users.some((u: { userId: string }) => u.userId === 'c'), 20_000)
       const sent = await a.c.request('broadcast', { message: 'after failover' })
