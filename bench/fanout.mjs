@@ -4,7 +4,7 @@
 // the highest send rate whose delivery p99 stays under 50 ms with no loss. Both servers are up at
 // once and sampled back to back at each rate, so slow changes in other load on the machine hit
 // both alike.
-import { cpuMeter, round, searchRates, sleep, spawnWorker, writeResult } from './lib.mjs'
+import { cpuMeter, round, searchRates, spawnWorker, withPairs, writeResult } from './lib.mjs'
 
 const P99_LIMIT_MS = 50
 
@@ -55,20 +55,14 @@ export async function fanout({ smoke = false, configs: only, rates, serverArgv =
   if (profileDir) search.profileDir = profileDir
   const rows = []
   for (const cfg of configs) {
-    const pairs = []
-    try {
-      pairs.push(await startPair('raw', cfg))
-      pairs.push(await startPair('minirtc', cfg, serverArgv))
-      await sleep(500)
-      for (const d of rates ?? []) for (const p of pairs) await sample(p, cfg, Math.max(1, Math.round(d / (cfg.k - 1))), search)
-      // Searched in deliveries/s; each server's send rate is that over the k − 1 recipients.
-      if (!rates) await searchRates(pairs, search, (p, deliveries) => sample(p, cfg, Math.max(1, Math.round(deliveries / (cfg.k - 1))), search))
-    } finally {
-      for (const p of pairs) {
-        await p.gen.stop()
-        await p.server.stop()
-      }
-    }
+    const pairs = await withPairs(
+      (kind) => startPair(kind, cfg, kind === 'minirtc' ? serverArgv : []),
+      async (pairs) => {
+        for (const d of rates ?? []) for (const p of pairs) await sample(p, cfg, Math.max(1, Math.round(d / (cfg.k - 1))), search)
+        // Searched in deliveries/s; each server's send rate is that over the k − 1 recipients.
+        if (!rates) await searchRates(pairs, search, (p, deliveries) => sample(p, cfg, Math.max(1, Math.round(deliveries / (cfg.k - 1))), search))
+      },
+    )
     const [raw, minirtc] = pairs.map(summarizePair)
     const ratio = raw.best && minirtc.best ? Math.round((minirtc.best.deliveredPerSec / raw.best.deliveredPerSec) * 100) / 100 : null
     const cpuCostRatio = raw.usPerDelivery && minirtc.usPerDelivery ? Math.round((minirtc.usPerDelivery / raw.usPerDelivery) * 100) / 100 : null

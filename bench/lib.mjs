@@ -126,6 +126,26 @@ export function spawnWorker(script, { core, args = [], execArgv = [], name = scr
 }
 
 /**
+ * A side-by-side comparison's lifecycle: start the raw anchor and MiniRTC (`start(kind)` gives
+ * `{ server, gen, ... }`), let them settle, run `fn(pairs)`, and stop both whatever happens.
+ */
+export async function withPairs(start, fn) {
+  const pairs = []
+  try {
+    pairs.push(await start('raw'))
+    pairs.push(await start('minirtc'))
+    await sleep(500)
+    await fn(pairs)
+  } finally {
+    for (const p of pairs) {
+      await p.gen.stop()
+      await p.server.stop()
+    }
+  }
+  return pairs
+}
+
+/**
  * Handlers every bench server answers besides its own: a CPU profile of what follows
  * `profileStart` until `profileStop` writes it to `path` (.cpuprofile).
  */

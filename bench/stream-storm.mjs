@@ -6,7 +6,7 @@
 // after every sample, compares each viewer's stream list with the streams the server says are
 // live. Anchor, same run: the same generator against the raw `ws` relay, where `publish` and
 // `unpublish` fan out the equivalent ADD/DELETE at once (no media server).
-import { APP, cpuMeter, round, searchRates, sleep, spawnWorker, writeResult } from './lib.mjs'
+import { APP, cpuMeter, round, searchRates, spawnWorker, withPairs, writeResult } from './lib.mjs'
 
 const P99_LIMIT_MS = 50
 const ROOM = 'r0'
@@ -68,18 +68,10 @@ export async function streamStorm({ smoke = false } = {}) {
   const search = smoke
     ? { start: 10, maxGrow: 1, bisect: 0, warmupMs: 300, measureMs: 1000, retry: false }
     : { start: GOAL_EVENTS_PER_SEC, maxGrow: 5, bisect: 1, warmupMs: 500, measureMs: 2500, retry: true }
-  const pairs = []
-  try {
-    pairs.push(await startPair('raw', cfg))
-    pairs.push(await startPair('minirtc', cfg))
-    await sleep(500)
-    await searchRates(pairs, search, (p, rate) => sample(p, cfg, rate, search))
-  } finally {
-    for (const p of pairs) {
-      await p.gen.stop()
-      await p.server.stop()
-    }
-  }
+  const pairs = await withPairs(
+    (kind) => startPair(kind, cfg),
+    (pairs) => searchRates(pairs, search, (p, rate) => sample(p, cfg, rate, search)),
+  )
   const [raw, minirtc] = pairs.map(summarizePair)
   const ratio = raw.best && minirtc.best ? Math.round((minirtc.best.deliveredPerSec / raw.best.deliveredPerSec) * 100) / 100 : null
   const goalMet = !smoke && minirtc.steps.some((s) => s.ok && s.targetEventsPerSec >= GOAL_EVENTS_PER_SEC) && minirtc.listsCorrect === minirtc.samples

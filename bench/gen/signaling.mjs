@@ -275,7 +275,7 @@ serveWorker({
     const t0 = performance.now()
     const from = t0 + warmupMs
     const to = from + measureMs
-    const rec = { from, to, lat: [], delivered: 0, byNode: new Array(nodeCount).fill(0) }
+    const rec = { from, to, lat: [], delivered: 0, byNode: Array.from({ length: nodeCount }, () => 0) }
     recording = rec
     const errorsBefore = stats.replyErrors
     let inWindow = 0

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import { ErrorCode } from '@minirtc/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { APP, Client, adminFetch, eventually, type ServerPush } from './helpers'
-import { buildNodeRunner, requireNginx, startNginx, startNode, type NginxProc, type NodeProc, joinNode } from './clusterNodes'
+import { Client, adminFetch, eventually, type ServerPush } from './helpers'
+import { buildNodeRunner, nodeOptions, requireNginx, startNginx, startNode, type NginxProc, type NodeProc, joinNode } from './clusterNodes'
 import { push, Viewer } from './mediaHelpers'
 import { freePort, startRedis, type TestRedis } from './redisServer'
 
@@ -41,16 +41,12 @@ beforeAll(async () => {
   playPortOf.set(String(mb.rtmpPort), String(mb.rtmpPort))
   const started = await Promise.all(
     [1, 2, 3].map(async () =>
-      startNode(runner.runner, {
-        host: '127.0.0.1',
-        port: await freePort(),
-        apps: [APP],
-        redis: redis.url,
-        nodeTtlMs: NODE_TTL_MS,
-        mediaGraceMs: 0,
-        logger: { level: process.env.MINIRTC_TEST_LOG ?? 'warn' },
-        media: { kind: 'nginx', hookSecret, nodes: mediaNodes, edges: [{ name: 'e', rtmpUrl: edgeRtmp, controlUrl: `http://127.0.0.1:${me.controlPort}/control` }] },
-      }),
+      startNode(
+        runner.runner,
+        await nodeOptions(redis.url, NODE_TTL_MS, {
+          media: { kind: 'nginx', hookSecret, nodes: mediaNodes, edges: [{ name: 'e', rtmpUrl: edgeRtmp, controlUrl: `http://127.0.0.1:${me.controlPort}/control` }] },
+        }),
+      ),
     ),
   )
   nodes.push(...started)
@@ -244,18 +240,7 @@ describe('cluster: 2 server nodes with embedded NMS each', () => {
   beforeAll(async () => {
     const started = await Promise.all(
       [1, 2].map(async () =>
-        startNode(runner.runner, {
-          host: '127.0.0.1',
-          port: await freePort(),
-          rtmpPort: 0,
-          flvPort: 0,
-          apps: [APP],
-          redis: redis.url,
-          redisPrefix: 'emb:',
-          nodeTtlMs: NODE_TTL_MS,
-          mediaGraceMs: 0,
-          logger: { level: process.env.MINIRTC_TEST_LOG ?? 'warn' },
-        }),
+        startNode(runner.runner, await nodeOptions(redis.url, NODE_TTL_MS, { rtmpPort: 0, flvPort: 0, redisPrefix: 'emb:' })),
       ),
     )
     emb.push(...started)

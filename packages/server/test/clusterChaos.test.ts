@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { APP, Client, eventually, type ServerPush } from './helpers'
-import { buildNodeRunner, startNode, type NodeProc, joinNode } from './clusterNodes'
+import { Client, eventually, type ServerPush } from './helpers'
+import { buildNodeRunner, nodeOptions, startNode, type NodeProc, joinNode } from './clusterNodes'
 import { push, Viewer } from './mediaHelpers'
-import { freePort, startRedis, startSentinelSet, type TestRedis } from './redisServer'
+import { startRedis, startSentinelSet, type TestRedis } from './redisServer'
 import { TcpProxy } from '@minirtc/headless'
 import { sleep } from './helpers'
 
@@ -18,18 +18,7 @@ let runner: { runner: string; cleanup(): void }
 const nodes: NodeProc[] = []
 const clients: Client[] = []
 
-const nodeOpts = async () => ({
-  host: '127.0.0.1',
-  port: await freePort(),
-  rtmpPort: 0,
-  flvPort: 0,
-  apps: [APP],
-  redis: redis.url,
-  redisPrefix: 'chaos:',
-  nodeTtlMs: NODE_TTL_MS,
-  mediaGraceMs: 0,
-  logger: { level: process.env.MINIRTC_TEST_LOG ?? 'warn' },
-})
+const nodeOpts = () => nodeOptions(redis.url, NODE_TTL_MS, { rtmpPort: 0, flvPort: 0, redisPrefix: 'chaos:' })
 
 beforeAll(async () => {
   ;[redis, runner] = await Promise.all([startRedis(), buildNodeRunner()])

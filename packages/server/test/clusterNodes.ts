@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url'
 import { build } from 'tsup'
 import { generateNginxConfig, type ServerOptions } from '../src/index'
 import type { LoginResult } from '@minirtc/protocol'
-import { Client, eventually } from './helpers'
+import { APP, Client, eventually } from './helpers'
+import { freePort } from './redisServer'
 
 const pkg = fileURLToPath(new URL('..', import.meta.url))
 
@@ -37,6 +38,11 @@ export interface NodeProc {
   proc: ChildProcess
   log: string
   kill(signal?: NodeJS.Signals): Promise<void>
+}
+
+/** What every test node shares: loopback on a free port, the test app, `redisUrl`, no media grace. */
+export async function nodeOptions(redisUrl: string, nodeTtlMs: number, more: Partial<ServerOptions> = {}): Promise<Partial<ServerOptions>> {
+  return { host: '127.0.0.1', port: await freePort(), apps: [APP], redis: redisUrl, nodeTtlMs, mediaGraceMs: 0, logger: { level: process.env.MINIRTC_TEST_LOG ?? 'warn' }, ...more }
 }
 
 export function startNode(runner: string, opts: Partial<ServerOptions>): Promise<NodeProc> {
