@@ -126,6 +126,21 @@ export function spawnWorker(script, { core, args = [], execArgv = [], name = scr
 }
 
 /**
+ * Pin this process (all its threads) to `cores` (`'1'`) while `fn` runs, then restore its
+ * affinity; without taskset, just run `fn`.
+ */
+export async function pinnedSelf(cores, fn) {
+  if (!hasTaskset) return fn()
+  const before = spawnSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' }).stdout.split(':').pop().trim()
+  spawnSync('taskset', ['-a', '-pc', cores, String(process.pid)])
+  try {
+    return await fn()
+  } finally {
+    spawnSync('taskset', ['-a', '-pc', before, String(process.pid)])
+  }
+}
+
+/**
  * A side-by-side comparison's lifecycle: start the raw anchor and MiniRTC (`start(kind)` gives
  * `{ server, gen, ... }`), let them settle, run `fn(pairs)`, and stop both whatever happens.
  */
@@ -147,7 +162,7 @@ export async function withPairs(start, fn) {
 
 /**
  * Handlers every bench server answers besides its own: a CPU profile of what follows
- * `profileStart` until `profileStop` writes it to `path` (.cpuprofile).
+ * `profileStart` until `profileStop` writes it to `path` (.cpuprofile); its CPU time (`cpu`).
  */
 export function profilerHandlers() {
   let profiler
@@ -158,6 +173,11 @@ export function profilerHandlers() {
       profiler.connect()
       await profiler.post('Profiler.enable')
       await profiler.post('Profiler.start')
+    },
+    /** This process's CPU time (µs, user + system) so far: a caller takes the difference. */
+    cpu() {
+      const c = process.cpuUsage()
+      return c.user + c.system
     },
     async profileStop({ path }) {
       const { profile } = await profiler.post('Profiler.stop')

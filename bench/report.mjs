@@ -276,13 +276,15 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
     const cs = r.callSetup
     line('## Call setup (`bench/call-setup.mjs`)')
     line()
+    line('The MiniRTC server (with its embedded media server), the raw relay and the phone already publishing run in their own processes on core 0; the measured clients in the bench process on core 1, so the server\'s work after its reply and the publisher\'s do not run on the viewer\'s thread. The viewer\'s page is loaded (engine, platform, rendered components) before the clock starts at loginRoom(). The two sides take turns at going first.')
+    line()
     line('| measure | MiniRTC | anchor, same run | ratio |')
     line('|---|---|---|---|')
-    line(`| (i) viewer joins a running stream: loginRoom() → PLAYING (first keyframe) | ${ms(cs.viewerJoin)} | fair floor: WebSocket connect + one request/reply (a bare \`ws\` server in the same process answers a login-shaped request with a play URL) + HTTP-FLV connect → first keyframe of the same stream: ${ms(cs.floor)} | ${cs.joinRatio}× (p90 ${cs.joinRatioP90}×; goal ≤ ${cs.goalRatio}×) |`)
+    line(`| (i) viewer joins a running stream: loginRoom() → PLAYING (first keyframe) | ${ms(cs.viewerJoin)} | fair floor: WebSocket connect + one request/reply (the raw \`ws\` relay answers a login-shaped request with a play URL) + HTTP-FLV connect → first keyframe of the same stream: ${ms(cs.floor)} | ${cs.joinRatio}× (p90 ${cs.joinRatioP90}×; goal ≤ ${cs.goalRatio}×) |`)
     line(`| (i) of which signaling: loginRoom() resolved, the player holding its URL | ${ms(cs.viewerLogin)} | WebSocket open + the reply with the URL: ${ms(cs.floorSignaling)} | |`)
     line(`| (i') media alone | | reader connect → first keyframe: ${ms(cs.rawJoin)} | |`)
     line(`| (i) the floor's raw client against the MiniRTC server (MiniRTC minus this: the client's share; this minus the floor: the server's) | | ${ms(cs.rawClientMiniRtcServer)} | |`)
-    line(`| (i) CPU time of the bench process (servers, clients, media) per setup | ${cs.viewerJoinCpuMs.p50} ms (p90 ${cs.viewerJoinCpuMs.p90}) | floor: ${cs.floorCpuMs.p50} ms (p90 ${cs.floorCpuMs.p90}) | ${Math.round((cs.viewerJoinCpuMs.p50 / cs.floorCpuMs.p50) * 100) / 100}× |`)
+    line(`| (i) CPU time per setup: the client's process plus the servers it used (MiniRTC with its media server; the floor also the raw relay) | ${cs.viewerJoinCpuMs.p50} ms (p90 ${cs.viewerJoinCpuMs.p90}) | floor: ${cs.floorCpuMs.p50} ms (p90 ${cs.floorCpuMs.p90}) | ${Math.round((cs.viewerJoinCpuMs.p50 / cs.floorCpuMs.p50) * 100) / 100}× |`)
     line(
       `| (ii) publisher starts, viewer waiting: start() → viewer's first frame | ${ms(cs.publisherStart)} | publisher connect → waiting reader's keyframe: ${cs.rawStart ? ms(cs.rawStart) : 'n/a'} | ${cs.rawStart ? Math.round((cs.publisherStart.p50 / cs.rawStart.p50) * 100) / 100 + '×' : ''} |`,
     )

@@ -5,6 +5,7 @@
 // Streams (the stream-storm anchor): `publish` makes a stream live at once (no media server) and
 // `unpublish` ends it, each serialized once as MiniRTC's `stream` ADD/DELETE push and sent to the
 // other members; the owner gets `publishState` like MiniRTC's pusher does.
+// Call setup's floor: a login with `playUrls` gets the play URL set for its room (`setPlay`).
 import { WebSocketServer } from 'ws'
 import { profilerHandlers, serveWorker } from '../lib.mjs'
 
@@ -12,6 +13,8 @@ const HEARTBEAT_TIMEOUT_MS = 30_000
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 })
 const rooms = new Map()
 const conns = new Set()
+/** roomId → the play URL a login with `playUrls` gets (`setPlay`; call setup's floor). */
+const playUrls = new Map()
 
 wss.on('connection', (ws) => {
   const c = { ws, room: null, user: null, lastPing: Date.now(), messages: 0 }
@@ -45,7 +48,10 @@ wss.on('connection', (ws) => {
         room.members.add(c)
         c.room = room
         c.user = { userId: m.d.user.userId, userName: String(m.d.user.userName ?? '') }
-        return reply({ sessionId: '', room: { users: [], streams: [...room.streams.values()].map((st) => st.info), extraInfo: [], onlineCount: room.members.size, ownStreams: [] }, seq: 0, heartbeatIntervalMs: HEARTBEAT_TIMEOUT_MS / 3 })
+        const streams = [...room.streams.values()].map((st) => st.info)
+        // Call setup's floor: the play URLs it was handed (`setPlay`), as MiniRTC's login reply with `playUrls`.
+        const play = m.d.playUrls && playUrls.has(m.d.roomId) ? { play: [playUrls.get(m.d.roomId)] } : {}
+        return reply({ sessionId: '', room: { users: [], streams, extraInfo: [], onlineCount: room.members.size, ownStreams: [] }, seq: 0, heartbeatIntervalMs: HEARTBEAT_TIMEOUT_MS / 3, ...play })
       }
       case 'broadcast': {
         if (!c.room || typeof m.d.message !== 'string' || m.d.message.length > 1024) return
@@ -100,6 +106,10 @@ serveWorker(
       globalThis.gc?.()
       const m = process.memoryUsage()
       return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, externalMB: m.external / 2 ** 20, gc: typeof globalThis.gc === 'function' }
+    },
+    /** The play URL a login into `roomId` with `playUrls` gets (one signed by MiniRTC's media server). */
+    setPlay({ roomId, play }) {
+      playUrls.set(roomId, play)
     },
     /** The streams live in a room (what every member's list should be). */
     streams({ roomId }) {

@@ -39,6 +39,22 @@ export interface Bot {
  * await bot.publish('bot1-cam')
  */
 export async function createBot(options: BotOptions): Promise<Bot> {
+  const bot = prepareBot(options)
+  try {
+    await bot.room.login()
+  } catch (err) {
+    await bot.leave()
+    throw err
+  }
+  return bot
+}
+
+/**
+ * A bot whose page has loaded but not joined: everything `createBot` builds, not logged in yet
+ * (`bot.room.login()` joins). What a page holds before the user taps "join"; call setup is
+ * timed from that tap.
+ */
+export function prepareBot(options: BotOptions): Bot {
   const renderer = new HeadlessRenderer(options)
   // `player` here configures the virtual players (retries, timeouts), not the player attributes.
   const roomOptions: RoomOptions = Object.assign({}, options, { autoPlay: !!options.autoPlay, userUpdate: options.userUpdate !== false, player: undefined })
@@ -46,16 +62,6 @@ export async function createBot(options: BotOptions): Promise<Bot> {
   const room = createRoomController(roomOptions, platform)
   const { methods } = room
   renderer.attach(methods.engine)
-  const leave = async () => {
-    renderer.detach()
-    room.destroy()
-  }
-  try {
-    await methods.login()
-  } catch (err) {
-    await leave()
-    throw err
-  }
   return {
     engine: methods.engine,
     renderer,
@@ -68,7 +74,10 @@ export async function createBot(options: BotOptions): Promise<Bot> {
       if (player) await waitFor(() => player.counters.framesReceived > 0, 10000, 'frames from ' + streamId)
     },
     stopPublish: methods.stopPublish,
-    leave,
+    async leave() {
+      renderer.detach()
+      room.destroy()
+    },
   }
 }
 

@@ -74,6 +74,8 @@ const owner = (ws: WebSocket): Connection => (ws as OwnedSocket)[kConnection]
 
 /** Where every connection's frame queue starts: one settled promise shared, not one each. */
 const SETTLED: Promise<void> = Promise.resolve()
+/** What a handler returns when it sent its reply itself. */
+const REPLIED = Symbol('replied')
 
 /**
  * One signaling WebSocket. Frames are handled strictly in arrival order (a queue), so replies
@@ -97,8 +99,10 @@ export class Connection implements SessionSink {
   private pingAt: number
   private ponged = true
   private closed = false
-  /** Runs right after the next reply is sent (attaching a session once its login/resume reply is out). */
+  /** Runs right after the next reply is sent (attaching a session once its resume reply is out). */
   private afterReply: (() => void) | undefined
+  /** The request whose reply its handler sent itself (login: before the room's fan-out). */
+  private repliedTo = -1
 
   /** Take over a freshly upgraded socket; the connection lives as long as the socket does. */
   static accept(ws: WebSocket, address: string, deps: ConnectionDeps): Connection {
@@ -242,12 +246,18 @@ export class Connection implements SessionSink {
     if (this.closed) return
     try {
       const d = await this.handle(req)
+      if (d === REPLIED) return
       this.reply(req.id, d)
       const after = this.afterReply
       this.afterReply = undefined
       after?.()
     } catch (e) {
       this.afterReply = undefined
+      if (this.repliedTo === req.id) {
+        // The reply went out (login) and what followed it failed: log it, the client has its answer.
+        this.deps.log.error({ err: e instanceof Error ? e.stack : String(e), op: req.op }, 'handler failed after its reply')
+        return
+      }
       if (e instanceof ServerError) {
         // 102xxx = token or grant refused: count them, they are what an attacker produces.
         if (e.code >= 102000 && e.code < 103000) {
@@ -275,10 +285,13 @@ export class Connection implements SessionSink {
       case 'login': {
         if (s) throw new ServerError(ErrorCode.ALREADY_LOGGED_IN)
         const claims = await this.verify(req.d.token, req.d.appId, true)
-        const { session, result } = await rooms.login(claims, req.d, this.address)
-        this.session = session
-        this.afterReply = () => this.bind(session, result.seq)
-        return result
+        await rooms.login(claims, req.d, this.address, (session, result) => {
+          this.session = session
+          this.reply(req.id, result)
+          this.repliedTo = req.id
+          this.bind(session, result.seq)
+        })
+        return REPLIED
       }
       case 'resume': {
         if (s) throw new ServerError(ErrorCode.ALREADY_LOGGED_IN)

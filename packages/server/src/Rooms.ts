@@ -213,11 +213,17 @@ export class Rooms implements MediaEvents {
     if (claims.roomId !== undefined && claims.roomId !== req.roomId) throw new ServerError(ErrorCode.ROOM_NOT_GRANTED)
   }
 
+  /**
+   * Log in: `ready` gets the session and the reply inside the room's lock, before the room hears
+   * of the newcomer, so the caller can send the reply and attach the socket first (a login is not
+   * held up by the room's fan-out, and no push can come between the reply and the attach).
+   */
   async login(
     claims: TokenClaims,
     req: OpRequest<'login'>,
     address: string,
-  ): Promise<{ session: Session; result: LoginResult }> {
+    ready: (session: Session, result: LoginResult) => void,
+  ): Promise<void> {
     this.checkLoginGrants(claims, req)
     return this.withRoom(req.appId, req.roomId, async () => {
       const s = new Session(
@@ -253,22 +259,19 @@ export class Rooms implements MediaEvents {
       set.add(s)
       // No sink yet: the connection attaches one after sending the reply (see Session.attach).
       const [room, live] = await this.buildSync(s)
+      ready(s, {
+        sessionId: s.id,
+        room,
+        seq: s.seq,
+        tokenExpiresAt: claims.exp * 1000,
+        heartbeatIntervalMs: Math.max(1000, Math.floor(this.cfg.heartbeatTimeoutMs / 3)),
+        resumeWindowMs: this.cfg.resumeWindowMs,
+        serverTime: Date.now(),
+        ...(s.playUrls ? { play: live.map((st) => this.playResult(st, s)) } : {}),
+      })
       this.fanout(s.appId, s.roomId, 'user', { type: 'ADD', users: [{ ...s.user }] }, { x: s.id, xu: s.user.userId, uu: true })
       if (!prev) this.fanout(s.appId, s.roomId, 'onlineCount', { count: room.onlineCount }, { x: s.id })
       this.log.info({ appId: s.appId, roomId: s.roomId, userId: s.user.userId, ref: s.ref, address }, 'login')
-      return {
-        session: s,
-        result: {
-          sessionId: s.id,
-          room,
-          seq: s.seq,
-          tokenExpiresAt: claims.exp * 1000,
-          heartbeatIntervalMs: Math.max(1000, Math.floor(this.cfg.heartbeatTimeoutMs / 3)),
-          resumeWindowMs: this.cfg.resumeWindowMs,
-          serverTime: Date.now(),
-          ...(s.playUrls ? { play: live.map((st) => this.playResult(st, s)) } : {}),
-        },
-      }
     })
   }
 
