@@ -74,6 +74,8 @@ const owner = (ws: WebSocket): Connection => (ws as OwnedSocket)[kConnection]
 
 /** Where every connection's frame queue starts: one settled promise shared, not one each. */
 const SETTLED: Promise<void> = Promise.resolve()
+/** Pushes framed as bytes (Session.frameBytes) still go out as text messages. */
+const TEXT_MESSAGE = { binary: false }
 /** What a handler returns when it sent its reply itself. */
 const REPLIED = Symbol('replied')
 
@@ -166,10 +168,10 @@ export class Connection implements SessionSink {
   }
 
   // SessionSink
-  send(text: string): void {
+  send(text: string | Buffer): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return
     if (this.ws.bufferedAmount > this.deps.maxSendBufferBytes) return this.slowConsumer()
-    this.ws.send(text)
+    this.ws.send(text, TEXT_MESSAGE)
   }
 
   /**

@@ -153,6 +153,7 @@ export class Rooms implements MediaEvents {
   private deliver<E extends PushEvent>(appId: string, roomId: string, ev: E, d: Pushes[E], f: FanoutFilter, play?: PlaySource[]): number {
     let n = 0
     let body: string | undefined
+    let bytes: Buffer | undefined
     let dJson: string | undefined
     for (const m of this.members(appId, roomId)) {
       if (m.id === f.x || m.user.userId === f.xu) continue
@@ -165,8 +166,12 @@ export class Rooms implements MediaEvents {
         dJson ??= JSON.stringify(d)
         m.pushBody(pushBodyJson(ev, dJson.slice(0, -1) + ',"play":' + JSON.stringify(play.map((st) => this.playResult(st, m))) + '}'))
       }
-      // One serialization per fan-out, shared by every recipient's replay buffer; each adds its seq.
-      else m.pushBody((body ??= pushBody(ev, d)))
+      // One serialization (and one encoding) per fan-out, shared by every recipient's replay
+      // buffer; each adds its seq.
+      else {
+        body ??= pushBody(ev, d)
+        m.pushBody(body, (bytes ??= Buffer.from(body)))
+      }
       n++
     }
     return n
