@@ -2,8 +2,8 @@
 // What a cluster costs: server CPU time per delivered message with 1 node (memory store), 1 node
 // on Redis, 2 and 3 nodes on Redis, all at the SAME fixed delivery rates (well below saturation,
 // so neither the servers nor the generator limit them). Part of `npm run bench` (`cluster`);
-// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup>[,<setup>]] [--only=<setup>[,<setup>]]`
-// (--only: just those setups, printed and not written to the results, for a quick comparison).
+// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup>[,<setup>]] [--only=<setup>[,<setup>]] [--rates=<sends/s>,…]`
+// (--only, --rates: just those setups or send rates, printed and not written to the results, for a quick comparison).
 //
 // CPU time, not a throughput ceiling: on a shared 2-core machine the highest rate passing a p99
 // limit moves with whatever else runs, while the CPU time a process spends per delivery (from
@@ -129,10 +129,13 @@ function summarize(s, rates) {
   })
 }
 
-export async function fanoutCluster({ smoke = false, cpuProf, only } = {}) {
+export async function fanoutCluster({ smoke = false, cpuProf, only, rates } = {}) {
   const cfg = smoke
     ? { n: 60, k: 10, rates: [100], rounds: 1, warmupMs: 300, measureMs: 1000 }
-    : { n: 600, k: 10, rates: [500, 2000], rounds: 3, warmupMs: 800, measureMs: 2500 }
+    : // 4000/s: the nodes busier (the fixed cost of a node's Redis round trips spread over more
+      // deliveries); 3 nodes + Redis at 6000/s would take all of core 0.
+      { n: 600, k: 10, rates: [500, 2000, 4000], rounds: 3, warmupMs: 800, measureMs: 2500 }
+  if (rates) cfg.rates = rates
   cfg.profDir = join(benchDir, '.cache', 'cpu-prof')
   if (cpuProf) mkdirSync(cfg.profDir, { recursive: true })
   // Each of the 17 workers (11 servers, 6 generators) hooks process exit to die with us.
@@ -186,15 +189,16 @@ export async function fanoutCluster({ smoke = false, cpuProf, only } = {}) {
       ratios,
       setups: out,
     },
-    // A subset is a probe, not the result of record.
-    { smoke: smoke || !!only },
+    // A subset (of setups or rates) is a probe, not the result of record.
+    { smoke: smoke || !!only || !!rates },
   )
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const cpuProf = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11)
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
-  const r = await fanoutCluster({ smoke: process.argv.includes('--smoke'), cpuProf, only })
+  const rates = process.argv.find((a) => a.startsWith('--rates='))?.slice(8).split(',').map(Number)
+  const r = await fanoutCluster({ smoke: process.argv.includes('--smoke'), cpuProf, only, rates })
   console.log('\nCPU µs per delivery (all server processes + redis-server; per node: its own + its share of Redis), medians:')
   for (const s of r.setups)
     for (const x of s.rates)
