@@ -1,6 +1,6 @@
 import { CloseCode, ErrorCode, errorMessages, errorReason, parseClientMessage, type ClientRequest } from '@minirtc/protocol'
 import type { Logger } from 'pino'
-import type { WebSocket } from 'ws'
+import { WebSocket } from 'ws'
 import { ServerError, errorBody } from './errors'
 import type { Metrics } from './metrics'
 import type { RateLimitOptions } from './options'
@@ -63,14 +63,48 @@ export class ConnectionSweep {
     this.conns.delete(c)
   }
 
+  /** Close every connection with `code` (server shutdown); returns their sockets. */
+  closeAll(code: number, reason: string): WebSocket[] {
+    const sockets: WebSocket[] = []
+    for (const c of this.conns) sockets.push(c.shutdown(code, reason))
+    return sockets
+  }
+
   close(): void {
     clearInterval(this.timer)
   }
 }
 
-const kConnection = Symbol('connection')
-type OwnedSocket = WebSocket & { [kConnection]: Connection }
-const owner = (ws: WebSocket): Connection => (ws as OwnedSocket)[kConnection]
+/**
+ * The signaling server's socket class (WebSocketServer's `WebSocket` option): its events go
+ * straight to the Connection that owns it, through this one method on the prototype. Four
+ * listeners (message, close, error, pong) put a dictionary of ~350 bytes on every socket; ws
+ * itself adds none to the socket object (with `clientTracking: false`).
+ */
+export class SignalingSocket extends WebSocket {
+  /** The connection this socket belongs to, from its accept on. */
+  connection: Connection | undefined = undefined
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const c = this.connection
+    if (!c) return super.emit(event, ...args)
+    switch (event) {
+      case 'message':
+        c.onFrame(args[0] as Buffer, args[1] as boolean)
+        return true
+      case 'close':
+        c.onClose()
+        return true
+      case 'pong':
+        c.onPong()
+        return true
+      case 'error':
+        c.onSocketError(args[0] as Error)
+        return true
+    }
+    return super.emit(event, ...args)
+  }
+}
 
 /** Where every connection's frame queue starts: one settled promise shared, not one each. */
 const SETTLED: Promise<void> = Promise.resolve()
@@ -103,47 +137,39 @@ export class Connection implements SessionSink {
   private closed = false
   /** Runs right after the next reply is sent (attaching a session once its resume reply is out). */
   private afterReply: (() => void) | undefined
-  /** The request whose reply its handler sent itself (login: before the room's fan-out). */
-  private repliedTo = -1
 
   /** Take over a freshly upgraded socket; the connection lives as long as the socket does. */
-  static accept(ws: WebSocket, address: string, deps: ConnectionDeps): Connection {
+  static accept(ws: SignalingSocket, address: string, deps: ConnectionDeps): Connection {
     return new Connection(ws, address, deps)
   }
 
   private constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: SignalingSocket,
     readonly address: string,
     private readonly deps: ConnectionDeps,
   ) {
     this.bucket = new TokenBucket(deps.rateLimit.messagesPerSecond, deps.rateLimit.burst)
     deps.metrics.connections.inc()
-    // Listeners shared by every connection (they find theirs on the socket), not closures each.
-    ;(ws as OwnedSocket)[kConnection] = this
-    ws.on('message', Connection.onMessage)
-    ws.on('close', Connection.onSocketClose)
-    ws.on('error', Connection.onError)
-    ws.on('pong', Connection.onPong)
+    ws.connection = this
     this.armTimer(deps.loginTimeoutMs, CloseCode.LOGIN_TIMEOUT)
     this.pingAt = deps.sweep.after(this.pingIntervalMs)
     deps.sweep.add(this)
   }
 
-  private static onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-    owner(this).onFrame(data, isBinary)
+  /** @internal SignalingSocket's 'error': ws closes the socket next ('close'). */
+  onSocketError(err: Error): void {
+    this.deps.log.debug({ err: err.message, address: this.address }, 'socket error')
   }
 
-  private static onSocketClose(this: WebSocket): void {
-    owner(this).onClose()
+  /** @internal SignalingSocket's 'pong': the client still reads. */
+  onPong(): void {
+    this.ponged = true
   }
 
-  private static onError(this: WebSocket, err: Error): void {
-    const c = owner(this)
-    c.deps.log.debug({ err: err.message, address: c.address }, 'socket error')
-  }
-
-  private static onPong(this: WebSocket): void {
-    owner(this).ponged = true
+  /** Close for a server shutdown; returns the socket, to cut it if its close does not finish. */
+  shutdown(code: number, reason: string): WebSocket {
+    this.close(code, reason)
+    return this.ws
   }
 
   private get pingIntervalMs(): number {
@@ -224,7 +250,8 @@ export class Connection implements SessionSink {
     }
   }
 
-  private onFrame(data: Buffer, isBinary: boolean): void {
+  /** @internal SignalingSocket's 'message'. */
+  onFrame(data: Buffer, isBinary: boolean): void {
     if (this.closed) return
     if (isBinary) {
       this.deps.metrics.countMessage('invalid')
@@ -255,11 +282,6 @@ export class Connection implements SessionSink {
       after?.()
     } catch (e) {
       this.afterReply = undefined
-      if (this.repliedTo === req.id) {
-        // The reply went out (login) and what followed it failed: log it, the client has its answer.
-        this.deps.log.error({ err: e instanceof Error ? e.stack : String(e), op: req.op }, 'handler failed after its reply')
-        return
-      }
       if (e instanceof ServerError) {
         // 102xxx = token or grant refused: count them, they are what an attacker produces.
         if (e.code >= 102000 && e.code < 103000) {
@@ -287,12 +309,19 @@ export class Connection implements SessionSink {
       case 'login': {
         if (s) throw new ServerError(ErrorCode.ALREADY_LOGGED_IN)
         const claims = await this.verify(req.d.token, req.d.appId, true)
-        await rooms.login(claims, req.d, this.address, (session, result) => {
-          this.session = session
-          this.reply(req.id, result)
-          this.repliedTo = req.id
-          this.bind(session, result.seq)
-        })
+        let replied = false
+        try {
+          await rooms.login(claims, req.d, this.address, (session, result) => {
+            this.session = session
+            this.reply(req.id, result)
+            replied = true
+            this.bind(session, result.seq)
+          })
+        } catch (e) {
+          if (!replied) throw e
+          // What followed the reply (telling the room) failed: the client has its answer already.
+          this.deps.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'login failed after its reply')
+        }
         return REPLIED
       }
       case 'resume': {
@@ -355,7 +384,8 @@ export class Connection implements SessionSink {
     return r.claims
   }
 
-  private onClose(): void {
+  /** @internal SignalingSocket's 'close'. */
+  onClose(): void {
     this.closed = true
     this.deps.sweep.delete(this)
     this.deps.metrics.connections.dec()

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws'
 import { AdminThrottle } from './adminThrottle'
 import { clientAddress } from './clientAddress'
 import { AddressCounter, limitListener } from './connectionCaps'
-import { Connection, ConnectionSweep, type ConnectionDeps } from './Connection'
+import { Connection, ConnectionSweep, SignalingSocket, type ConnectionDeps } from './Connection'
 import { createConsoleHandler } from './consoleStatic'
 import { resolveDevApp } from './devToken'
 import { createHttpHandler } from './httpApi'
@@ -248,7 +248,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     onDrop: (why) => metrics.limitDrops.inc({ listener: 'http', why }),
   })
   // perMessageDeflate off: compressing small signaling frames costs far more than it saves.
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Limits.maxMessageBytes })
+  // Connections are tracked by their sweep (clientTracking would add a listener to every socket).
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: Limits.maxMessageBytes, clientTracking: false, WebSocket: SignalingSocket })
   const perAddress = new Map<string, WindowCounter>()
   const openSockets = new AddressCounter(maxPerAddress)
   const sweep = setInterval(() => {
@@ -303,7 +304,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!admit(addr, socket)) return
     wss.handleUpgrade(req, socket, head, (ws) => {
       httpLimits.released(socket as Socket)
-      Connection.accept(ws, addr, connectionDeps)
+      Connection.accept(ws as SignalingSocket, addr, connectionDeps)
     })
   })
   http.on('clientError', (_err, socket) => socket.destroy())
@@ -345,11 +346,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // dying server (their resume would fail and a re-publish would meet our stale streams).
       const stopped = new Promise<void>((r) => http.close(() => r()))
       roomLogic.shutdown()
-      for (const ws of wss.clients) ws.close(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
+      const sockets = connectionDeps.sweep.closeAll(CloseCode.SERVER_SHUTDOWN, 'server shutdown')
       // Give close frames a moment to go out, then cut whatever is left.
       const deadline = Date.now() + 1000
-      while (wss.clients.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
-      for (const ws of wss.clients) ws.terminate()
+      while (sockets.some((ws) => ws.readyState !== ws.CLOSED) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      for (const ws of sockets) ws.terminate()
       wss.close()
       http.closeAllConnections()
       await stopped

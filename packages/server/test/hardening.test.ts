@@ -322,6 +322,21 @@ describe('identities and limits', () => {
 })
 
 describe('restart', () => {
+  it('closes every client with SERVER_SHUTDOWN on close, a client that stops reading included, within about a second', async () => {
+    srv = await start()
+    const a = await joined(srv, 'shut', 'a')
+    const b = await joined(srv, 'shut', 'b')
+    const { raw } = await rawLogin(srv.url, 'shut', 'mute')
+    raw.socket.pause() // reads nothing more: its close frame never gets an answer
+    const t0 = Date.now()
+    await srv.close()
+    srv = undefined
+    expect(Date.now() - t0).toBeLessThan(3000)
+    expect((await a.c.closed).code).toBe(CloseCode.SERVER_SHUTDOWN)
+    expect((await b.c.closed).code).toBe(CloseCode.SERVER_SHUTDOWN)
+    raw.destroy()
+  })
+
   it('keeps room extra info across a restart (stateFile); rooms nobody rejoins are forgotten', async () => {
     const stateFile = join(tmp, 'state', 'rooms.json')
     srv = await start({ stateFile })
