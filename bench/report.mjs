@@ -196,7 +196,7 @@ export function renderReadme(r, { idleCheck, seconds } = {}) {
   if (r.fanout) {
     line('## Signaling fan-out (`bench/fanout.mjs`)')
     line()
-    line(`${r.fanout.method}. Latency is send → receive in the generator (one clock). The raw \`ws\` relay (bench/servers/raw-ws.mjs) parses, minimally validates, serializes once and sends to the other members, and answers the sender like MiniRTC does; MiniRTC additionally verifies tokens at login, rate-limits, numbers every push per session, buffers it until acknowledged (\`ping.ack\`, every heartbeat interval) and serializes per recipient.`)
+    line(`${r.fanout.method}. Latency is send → receive in the generator (one clock). The raw \`ws\` relay (bench/servers/raw-ws.mjs) parses, minimally validates, serializes once and sends to the other members, and answers the sender like MiniRTC does; MiniRTC additionally verifies tokens at login, rate-limits, numbers every push per session, buffers it until acknowledged (the \`ack\` every client request carries, as the engine's do, and the heartbeat's) and frames it per recipient around a body serialized once.`)
     for (const row of r.fanout.rows) {
       line()
       line(`### ${row.n.toLocaleString('en')} clients in rooms of ${row.k}`)

@@ -45,7 +45,9 @@ class Client {
   }
   request(op, d) {
     const id = ++this.nextId
-    this.ws.send(JSON.stringify({ v: 1, id, op, d }))
+    // As the engine does: every request after login acknowledges the pushes received so far.
+    const ack = op !== 'login' && this.lastSeq > 0 ? this.lastSeq : undefined
+    this.ws.send(JSON.stringify({ v: 1, id, op, ack, d }))
     return id
   }
   call(op, d, timeoutMs = 30000) {

@@ -396,7 +396,10 @@ export class RtcEngine extends TypedEmitter<EngineEvents> {
     }, this.requestTimeoutMs)
     this.pending.set(id, { epoch, tag, resolve, reject, timer })
     try {
-      socket.send(JSON.stringify({ v: PROTOCOL_VERSION, id, op, d }))
+      // Every request of a logged-in session acknowledges the pushes applied so far (the
+      // request's `ack`): the server frees them now instead of at our next heartbeat.
+      const ack = this.state.phase === 'connected' && this.state.lastSeq > 0 ? this.state.lastSeq : undefined
+      socket.send(JSON.stringify({ v: PROTOCOL_VERSION, id, op, ack, d }))
     } catch (err) {
       this.log.warn('[minirtc] send failed', err)
     }

@@ -125,7 +125,12 @@ export interface PlayResult {
   expiresAt: number
 }
 
-export type ClientRequest = { [O in Op]: { v: number; id: number; op: O; d: OpRequest<O> } }[Op]
+/**
+ * A request. `ack` (optional, on any request after login): the client applied every push up to
+ * this seq, so the server can forget them; a client that sends anyway acknowledges for free
+ * instead of holding the server's replay buffer until its next heartbeat (`ping { ack }`).
+ */
+export type ClientRequest = { [O in Op]: { v: number; id: number; op: O; ack?: number; d: OpRequest<O> } }[Op]
 
 export type ServerReply =
   | { id: number; ok: true; d: unknown }

@@ -109,6 +109,8 @@ export function parseClientMessage(raw: string): ParseResult<ClientRequest> {
   const reqId = m.id as number
   if (m.v !== PROTOCOL_VERSION) return { ok: false, code: ErrorCode.UNSUPPORTED_VERSION, id: reqId }
   if (!isOp(m.op)) return { ok: false, code: ErrorCode.UNKNOWN_OPERATION, id: reqId, field: 'op' }
+  if (m.ack !== undefined && (uint(m.ack) !== null || (m.ack as number) > Number.MAX_SAFE_INTEGER))
+    return { ok: false, code: ErrorCode.MALFORMED_MESSAGE, id: reqId, field: 'ack' }
   const err = checkShape(m.d, schemas()[m.op])
   if (err !== null) return { ok: false, code: err, id: reqId, field: 'd' }
   return { ok: true, value: msg as ClientRequest }

@@ -299,6 +299,9 @@ export class Connection implements SessionSink {
     const { rooms } = this.deps
     if (this.session?.state === 'ended') this.session = undefined
     const s = this.session
+    // An acknowledgement riding on any request (ClientRequest.ack): a client that sends often
+    // frees its replay buffer without waiting for its heartbeat.
+    if (s && req.ack !== undefined) s.ack(req.ack)
     switch (req.op) {
       case 'ping':
         if (s) {

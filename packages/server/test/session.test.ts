@@ -24,6 +24,52 @@ function keepAlive(c: Client): () => void {
 }
 
 describe('resume and replay', () => {
+  it('forgets the pushes a request acknowledges (its `ack`): a resume from before them is refused', async () => {
+    const a = await joined(srv, 'ack-1', 'alice')
+    // Heartbeats without an ack: only the request below acknowledges.
+    const pinger = setInterval(() => a.c.ws.send(JSON.stringify({ v: 1, id: 900_001, op: 'ping', d: {} })), 300)
+    const b = await joined(srv, 'ack-1', 'bob')
+    const stopB = keepAlive(b.c)
+    for (const m of ['m1', 'm2', 'm3']) await b.c.request('broadcast', { message: m })
+    await a.c.waitPush((p) => p.ev === 'broadcast' && (p.d as any).messages[0].message === 'm3')
+    const seqs = a.c.pushes.map((p) => p.seq)
+    const acked = seqs[seqs.length - 2]!
+    // Not a ping: the acknowledgement rides on an ordinary request.
+    const reply = new Promise<any>((resolve) => a.c.ws.once('message', (data) => resolve(JSON.parse(String(data)))))
+    a.c.ws.send(JSON.stringify({ v: 1, id: 4242, op: 'setRoomExtraInfo', ack: acked, d: { key: 'k', value: 'v' } }))
+    expect(await reply).toMatchObject({ id: 4242, ok: true })
+    clearInterval(pinger)
+    a.c.close()
+    await sleep(100)
+    const early = await Client.open(srv.url)
+    expect((await early.request('resume', { sessionId: a.login.sessionId, lastSeq: acked - 1 })).error?.code).toBe(ErrorCode.SESSION_EXPIRED)
+    early.close()
+    stopB()
+    b.c.close()
+  })
+
+  it('replays from an acknowledged seq what followed it', async () => {
+    const a = await joined(srv, 'ack-2', 'alice')
+    const pinger = setInterval(() => a.c.ws.send(JSON.stringify({ v: 1, id: 900_001, op: 'ping', d: {} })), 300)
+    const b = await joined(srv, 'ack-2', 'bob')
+    const stopB = keepAlive(b.c)
+    for (const m of ['m1', 'm2']) await b.c.request('broadcast', { message: m })
+    await a.c.waitPush((p) => p.ev === 'broadcast' && (p.d as any).messages[0].message === 'm2')
+    const acked = a.c.pushes[a.c.pushes.length - 2]!.seq
+    const reply = new Promise<any>((resolve) => a.c.ws.once('message', (data) => resolve(JSON.parse(String(data)))))
+    a.c.ws.send(JSON.stringify({ v: 1, id: 4243, op: 'broadcast', ack: acked, d: { message: 'mine' } }))
+    expect(await reply).toMatchObject({ id: 4243, ok: true })
+    clearInterval(pinger)
+    a.c.close()
+    await sleep(100)
+    const a2 = await Client.open(srv.url)
+    const r = await a2.request('resume', { sessionId: a.login.sessionId, lastSeq: acked })
+    expect(r.ok).toBe(true)
+    expect((r.d.missed as { seq: number }[]).map((m) => m.seq)).toEqual([acked + 1])
+    stopB()
+    for (const x of [a2, b.c]) x.close()
+  })
+
   it('replays missed pushes in order on a new socket within the window', async () => {
     const a = await joined(srv, 'res-1', 'alice')
     const stopA = keepAlive(a.c)

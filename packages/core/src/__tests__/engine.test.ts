@@ -608,6 +608,21 @@ describe('reconnect', () => {
     expect(ping.d).toEqual({ ack: 1 })
   })
 
+  it('every request after login acknowledges the pushes applied so far; login and resume do not', async () => {
+    const rig = await loggedInRig()
+    const sock = rig.server.sockets[0]!
+    expect(sock.sent.find((m) => m.op === 'login').ack).toBeUndefined()
+    await rig.engine.sendBroadcastMessage('', 'before any push')
+    expect(sock.sent.find((m) => m.op === 'broadcast').ack).toBeUndefined()
+    rig.server.addStream(streamOf(bob))
+    rig.server.addStream(streamOf(carol))
+    await rig.engine.sendBroadcastMessage('', 'after two')
+    expect(sock.sent.filter((m) => m.op === 'broadcast')[1].ack).toBe(2)
+    rig.server.dropAll()
+    rig.clock.advance(1)
+    expect(rig.server.sockets[1]!.sent.find((m) => m.op === 'resume').ack).toBeUndefined()
+  })
+
   it('network offline drops a connected socket at once; online retries immediately', async () => {
     const rig = await loggedInRig()
     rig.server.opts.down = true

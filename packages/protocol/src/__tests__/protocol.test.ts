@@ -98,6 +98,13 @@ describe('parseClientMessage', () => {
     expect(r).toMatchObject({ ok: true, value: { op, id: 7 } })
   })
 
+  it('takes an acknowledgement on any request, and refuses a malformed one with the request id', () => {
+    expect(parseClientMessage(req('broadcast', { message: 'hi' }, { ack: 42 }))).toMatchObject({ ok: true, value: { op: 'broadcast', ack: 42 } })
+    expect(parseClientMessage(req('publish', { streamId: 's1' }, { ack: 0 }))).toMatchObject({ ok: true, value: { ack: 0 } })
+    for (const ack of [-1, 1.5, '3', null, 2 ** 53, {}, [1]])
+      expect(parseClientMessage(req('broadcast', { message: 'hi' }, { ack }))).toEqual({ ok: false, code: ErrorCode.MALFORMED_MESSAGE, id: 7, field: 'ack' })
+  })
+
   it.each([
     ['not json', '{', ErrorCode.MALFORMED_MESSAGE],
     ['array', '[1]', ErrorCode.MALFORMED_MESSAGE],
