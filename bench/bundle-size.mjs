@@ -86,7 +86,7 @@ export async function bundleSize({ smoke = false } = {}) {
       ours,
       vendors,
       largestWithAdapter: { bundle: largest.bundle, gzipped: largest.gzipped, budget, goalMet: largest.gzipped <= budget },
-      zegoRatio: zego ? round((zego.gzipped / largest.gzipped) * 10) / 10 : null,
+      zegoRatio: zego ? Math.round((zego.gzipped / largest.gzipped) * 100) / 100 : null,
     },
     { smoke },
   )
