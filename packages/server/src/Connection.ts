@@ -244,7 +244,7 @@ export class Connection implements SessionSink {
   /** Malformed or rate-limited frame: answer it, and hang up on a client that keeps at it. */
   private badFrame(id: number, code: number): void {
     this.replyError(id, code)
-    if ((this.bad ??= new WindowCounter(10_000)).hit() > this.deps.rateLimit.maxBadFrames) {
+    if ((this.bad ??= new WindowCounter(10_000, this.deps.rateLimit.maxBadFrames + 1)).hit() > this.deps.rateLimit.maxBadFrames) {
       this.deps.log.warn({ address: this.address, ref: this.session?.ref }, 'too many bad frames')
       this.close(CloseCode.RATE_LIMITED, 'too many bad frames')
     }

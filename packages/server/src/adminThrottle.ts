@@ -21,7 +21,7 @@ export class AdminThrottle {
 
   fail(address: string): void {
     let c = this.failures.get(address)
-    if (!c) this.failures.set(address, (c = new WindowCounter(this.windowMs)))
+    if (!c) this.failures.set(address, (c = new WindowCounter(this.windowMs, this.maxFailures)))
     c.hit()
   }
 

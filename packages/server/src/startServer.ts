@@ -261,7 +261,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   /** Rate and open-socket limits of one client address; false when it was refused (429). */
   const admit = (addr: string, socket: Duplex): boolean => {
     let c = perAddress.get(addr)
-    if (!c) perAddress.set(addr, (c = new WindowCounter(60_000)))
+    if (!c) perAddress.set(addr, (c = new WindowCounter(60_000, rateLimit.connectionsPerMinute + 1)))
     // Without a trusted proxy the listener already caps open sockets per address (same limit).
     if (c.hit() > rateLimit.connectionsPerMinute || (trustProxy && !openSockets.tryOpen(addr))) {
       log.warn({ address: addr }, 'connection rate limited')
