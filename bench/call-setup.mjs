@@ -66,8 +66,8 @@ export async function callSetup({ runs = RUNS, smoke = false } = {}) {
 
 async function measure({ runs, smoke, srvUrl, rawUrl, server, raw, phones }) {
   const token = (userId, roomId) => createToken({ ...APP, userId, roomId, privileges: { login: true, publish: true }, ttlSeconds: 3600 })
-  const bot = (userId, roomId, extra = {}) =>
-    createBot({ server: srvUrl, appId: APP.appId, token: () => token(userId, roomId), roomId, user: { userId, userName: userId }, ...extra })
+  const botOptions = (userId, roomId, extra = {}) => ({ server: srvUrl, appId: APP.appId, token: () => token(userId, roomId), roomId, user: { userId, userName: userId }, ...extra })
+  const bot = (userId, roomId, extra = {}) => createBot(botOptions(userId, roomId, extra))
   const join = []
   const joinLogin = []
   const floor = []
@@ -99,7 +99,7 @@ async function measure({ runs, smoke, srvUrl, rawUrl, server, raw, phones }) {
     const miniRtc = async () => {
       // The page has loaded (engine, platform, rendered components); the user taps "join": the
       // clock starts at loginRoom(), as the goal defines call setup.
-      const viewer = prepareBot({ server: srvUrl, appId: APP.appId, token: viewerToken, roomId: room, user: { userId: 'view' + i, userName: 'view' + i }, autoPlay: true })
+      const viewer = prepareBot(botOptions('view' + i, room, { autoPlay: true, token: viewerToken }))
       await sleep(20)
       const c0 = await cpu([server])
       const t0 = performance.now()

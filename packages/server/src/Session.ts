@@ -146,7 +146,8 @@ export class Session {
       this.bufferStart += n
       this.firstResumableSeq = this.bufferStart
     }
-    if (this.sink) this.sink.send(frameBytes(seq, bytes || Buffer.from(body)))
+    // A push of one recipient (no bytes) goes as a string: the socket encodes it once.
+    if (this.sink) this.sink.send(bytes ? frameBytes(seq, bytes) : frame(seq, body))
   }
 
   /**

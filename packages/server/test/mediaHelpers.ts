@@ -1,6 +1,6 @@
 import { FIXTURES, MediaReader, RtmpPublisher, isAvcSequenceHeader, readAvcResolution, type FlvTag } from '@minirtc/headless'
 import type { RunningServer } from '../src/index'
-import { sleep } from './helpers'
+import { sleep, type Client } from './helpers'
 
 export { FIXTURES }
 
@@ -9,6 +9,17 @@ export async function push(url: string, source: string = FIXTURES.camera640x360)
   const p = new RtmpPublisher({ url, source, connectTimeoutMs: 10_000 })
   await p.start().catch(() => {})
   return p
+}
+
+/**
+ * `c` publishes `streamId` and pushes a fixture to its URL; resolves once the server says
+ * PUBLISHING (the media server took the push).
+ */
+export async function publishing(c: Client, streamId: string, source?: string, timeoutMs = 10_000): Promise<RtmpPublisher> {
+  const pub = await c.request('publish', { streamId })
+  const pusher = await push(pub.d.pushUrl, source)
+  await c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING', timeoutMs)
+  return pusher
 }
 
 /** A viewer that records the AVC sequence headers and media tags it receives. */

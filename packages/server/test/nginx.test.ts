@@ -9,7 +9,7 @@ import { probeFirstKeyframe } from '@minirtc/headless'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateNginxConfig, type RunningServer } from '../src/index'
 import { adminFetch, eventually, joined, sleep, start } from './helpers'
-import { FIXTURES, Viewer, mediaAuthCount, push, rtmpMediaTags } from './mediaHelpers'
+import { FIXTURES, Viewer, mediaAuthCount, publishing, push, rtmpMediaTags } from './mediaHelpers'
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -148,9 +148,7 @@ describe('nginx-rtmp with HTTP hooks', () => {
 
   it('unpublish drops the nginx publisher', async () => {
     const o = await joined(srv, 'ngx-2', 'o')
-    const pub = await o.c.request('publish', { streamId: 'ngx-cam-2' })
-    const pusher = await push(pub.d.pushUrl)
-    await o.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING')
+    const pusher = await publishing(o.c, 'ngx-cam-2')
     expect((await o.c.request('unpublish', { streamId: 'ngx-cam-2' })).ok).toBe(true)
     await eventually(() => !pusher.publishing, 10_000, 'publisher dropped')
     o.c.close()

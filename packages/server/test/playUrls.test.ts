@@ -2,7 +2,7 @@ import { probeFirstKeyframe } from '@minirtc/headless'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunningServer } from '../src/index'
 import { joined, sleep, start } from './helpers'
-import { flvBytes, mediaAuthCount, push } from './mediaHelpers'
+import { flvBytes, mediaAuthCount, publishing, push } from './mediaHelpers'
 
 // Delivered play URLs over the embedded media server (one per process, so a file of its own).
 // URLs live TTL_S seconds: long enough to be played at once, short enough to watch one expire.
@@ -49,9 +49,7 @@ describe('play URLs delivered with the room (login playUrls)', () => {
 
   it("a delivered URL dies with its session and cannot be re-signed for another session's ref", async () => {
     const owner = await joined(srv, 'pu-own', 'owner')
-    const pub = await owner.c.request('publish', { streamId: 'pu-own-cam' })
-    const pusher = await push(pub.d.pushUrl)
-    await owner.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING', 10_000)
+    const pusher = await publishing(owner.c, 'pu-own-cam')
     const a = await joined(srv, 'pu-own', 'a', { playUrls: true })
     const b = await joined(srv, 'pu-own', 'b', { playUrls: true })
     const urlA = a.login.play![0]!.urls.flv
@@ -75,9 +73,7 @@ describe('play URLs delivered with the room (login playUrls)', () => {
   it('an expired delivered URL is refused; a play request gives a fresh one that plays', async () => {
     {
       const owner = await joined(srv, 'pu-exp', 'owner')
-      const pub = await owner.c.request('publish', { streamId: 'pu-exp-cam' })
-      const pusher = await push(pub.d.pushUrl)
-      await owner.c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING', 10_000)
+      const pusher = await publishing(owner.c, 'pu-exp-cam')
       const v = await joined(srv, 'pu-exp', 'v', { playUrls: true })
       const delivered = v.login.play![0]!
       await sleep(Math.max(0, delivered.expiresAt - Date.now()) + 1100)

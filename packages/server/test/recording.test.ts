@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppCredentials, type RunningServer, WEBHOOK_SIGNATURE_HEADER, verifyWebhook } from '../src/index'
 import type { RecordingInfo } from '../src/recording/types'
 import { APP, adminFetch, eventually, joined, sleep, start } from './helpers'
-import { FIXTURES, push } from './mediaHelpers'
+import { FIXTURES, publishing } from './mediaHelpers'
 
 /** What ffprobe reads from a file: codecs, frame size and duration. */
 function probe(file: string): Promise<{ codecs: string[]; width?: number; height?: number; duration: number }> {
@@ -50,10 +50,8 @@ async function receiver(statuses: number[] = []) {
 /** A publishing bot in a room; stop() ends its push. */
 async function bot(srv: RunningServer, roomId: string, userId: string, source?: string) {
   const { c } = await joined(srv, roomId, userId)
-  const pub = await c.request('publish', { streamId: `${roomId}-${userId}` })
-  const pusher = await push(pub.d.pushUrl, source)
+  const pusher = await publishing(c, `${roomId}-${userId}`, source)
   expect(pusher.publishing).toBe(true)
-  await c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING')
   return {
     async stop() {
       await pusher.stop()

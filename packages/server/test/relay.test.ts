@@ -8,7 +8,7 @@ import type { RelayInfo } from '../src/relay/RelayManager'
 import type { RunningServer } from '../src/index'
 import { type NginxProc, requireNginx, startNginx } from './clusterNodes'
 import { Client, adminFetch, eventually, joined, start, token } from './helpers'
-import { push } from './mediaHelpers'
+import { publishing, push } from './mediaHelpers'
 
 requireNginx()
 
@@ -110,9 +110,7 @@ describe('relay to an RTMP URL (CDN)', () => {
     const tk = await token('relayer', 'relay-4', { privileges: { login: true, publish: true, relay: true } })
     expect((await c.login('relay-4', 'relayer', { token: tk })).ok).toBe(true)
     expect((await c.request('addPublishCdnUrl', { streamId: 'relay-4-plain', url: `${cdnRtmp}/cdn-4` })).error?.code).toBe(ErrorCode.NOT_STREAM_OWNER)
-    const pub = await c.request('publish', { streamId: 'relay-4-cam' })
-    const pusher = await push(pub.d.pushUrl)
-    await c.waitPush((p) => p.ev === 'publishState' && p.d.state === 'PUBLISHING')
+    const pusher = await publishing(c, 'relay-4-cam')
     const added = await c.request('addPublishCdnUrl', { streamId: 'relay-4-cam', url: `${cdnRtmp}/cdn-4` })
     expect(added.d.relayId).toMatch(/^rly_/)
     expect(await eventually(() => probeLive(`${cdnRtmp}/cdn-4`), 20_000, 'relayed stream readable')).toEqual({ codecs: ['aac', 'h264'], width: 640 })
