@@ -16,7 +16,7 @@ export const defaults = {
   replayBufferSize: 2048,
   mediaGraceMs: 8000,
   nodeTtlMs: 15_000,
-  clusterBatchMs: 5,
+  clusterBatchMs: 20,
   maxUsersPerRoom: 5000,
   maxSessionsPerToken: 16,
   // Far above what a healthy client lags behind (pushes are small), far below what hurts the server.

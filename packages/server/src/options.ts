@@ -97,8 +97,9 @@ export interface ServerOptions {
   /** Cluster: a node that misses heartbeats for this long is dead and its users and streams are removed. */
   nodeTtlMs?: number
   /**
-   * Cluster: room events and broadcast messageIds wait up to this long (ms) to go to Redis
-   * together, and each node reads the event stream at most this often. Larger: less CPU per
+   * Cluster: the least time (ms) between two publishing commands of a node. Under load, room
+   * events and broadcast messageIds wait up to this long (1.5 times when no further event comes)
+   * to go to Redis together; an event after a quiet spell goes at once. Larger: less CPU per
    * cross-node push, more latency; 0 sends each at once. See docs/scaling.md.
    */
   clusterBatchMs?: number

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClusterEvent } from '../src/cluster/ClusterLink'
@@ -5,8 +6,8 @@ import { RedisCluster } from '../src/cluster/RedisCluster'
 import { startRedis, type TestRedis } from './redisServer'
 
 // The batched hot path of RedisCluster against a real redis-server: events and messageId INCRs
-// that wait for the same flush, reads that take several entries at once, a node's own entries
-// skipped unparsed.
+// that wait for the same flush, entries pushed to the other nodes' channels, the subscriber set
+// kept in step with the subscriptions, and catching up from the stream.
 let redis: TestRedis
 const nodes: RedisCluster[] = []
 let db = 0
@@ -19,18 +20,19 @@ afterAll(async () => {
   await redis.stop()
 })
 
-async function node(batchMs: number, prefix: string): Promise<{ c: RedisCluster; got: ClusterEvent[] }> {
-  const c = await RedisCluster.connect({ url: redis.url, nodeTtlMs: 15_000, prefix, batchMs, log: pino({ level: 'silent' }) })
+async function node(batchMs: number, prefix: string, nodeTtlMs = 15_000): Promise<{ c: RedisCluster; got: ClusterEvent[] }> {
+  const c = await RedisCluster.connect({ url: redis.url, nodeTtlMs, prefix, batchMs, log: pino({ level: 'silent' }) })
   nodes.push(c)
   const got: ClusterEvent[] = []
   c.onEvent((e) => got.push(e))
   return { c, got }
 }
 
+const ids = (got: ClusterEvent[]) => got.map((e) => (e.t === 'push' ? (e.d as { i: number }).i : -1))
 const push = (i: number): ClusterEvent => ({ t: 'push', a: 'app', r: 'room', ev: 'broadcast', d: { i }, x: 's' + i })
-const until = async (ok: () => boolean, ms = 3000) => {
+const until = async (ok: () => boolean | Promise<boolean>, ms = 3000) => {
   const t0 = Date.now()
-  while (!ok() && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 10))
+  while (!(await ok()) && Date.now() - t0 < ms) await new Promise((r) => setTimeout(r, 10))
 }
 
 describe.each([0, 5, 40])('RedisCluster hot path, batchMs %i', (batchMs) => {
@@ -45,7 +47,6 @@ describe.each([0, 5, 40])('RedisCluster hot path, batchMs %i', (batchMs) => {
     const fromA = Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 3 !== 0)
     const fromB = Array.from({ length: 60 }, (_, i) => i).filter((i) => i % 3 === 0)
     await until(() => c.got.length === 60 && a.got.length === fromB.length && b.got.length === fromA.length)
-    const ids = (got: ClusterEvent[]) => got.map((e) => (e.t === 'push' ? (e.d as { i: number }).i : -1))
     // c sees each node's events in that node's order (the two nodes' entries interleave by batch).
     expect(ids(c.got).filter((i) => i % 3 !== 0)).toEqual(fromA)
     expect(ids(c.got).filter((i) => i % 3 === 0)).toEqual(fromB)
@@ -70,5 +71,73 @@ describe.each([0, 5, 40])('RedisCluster hot path, batchMs %i', (batchMs) => {
     await until(() => c.got.length === 40)
     const received = new Map(c.got.map((e) => (e.t === 'push' ? [(e.d as { messages: { i: number }[] }).messages[0]!.i, e.n] : [-1, -1])))
     expect(Array.from({ length: 40 }, (_, i) => received.get(i))).toEqual(got)
+  })
+})
+
+describe('RedisCluster publishing and subscribing', () => {
+  let cli: Redis
+  beforeAll(() => {
+    cli = new Redis(redis.url)
+  })
+  afterAll(() => cli.disconnect())
+  const commands = async (name: string) => Number(/calls=(\d+)/.exec((await cli.info('commandstats')).split('\n').find((l) => l.startsWith(`cmdstat_${name}:`)) ?? '')?.[1] ?? 0)
+
+  it('an event after a quiet spell goes at once; under load, one command per window carries what gathered', async () => {
+    const prefix = `b${++db}:`
+    const [a, b] = [await node(1000, prefix), await node(1000, prefix)]
+    await cli.config('RESETSTAT')
+    const t0 = Date.now()
+    a.c.publish(push(0))
+    await until(() => b.got.length === 1)
+    // Long before the 1 s window: the first event did not wait for it.
+    expect(b.got.length).toBe(1)
+    expect(Date.now() - t0).toBeLessThan(500)
+    for (let i = 1; i <= 9; i++) {
+      a.c.publish(push(i))
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    // Within the window: nothing else went yet.
+    expect(b.got.length).toBe(1)
+    await until(() => b.got.length === 10, 5000)
+    expect(ids(b.got)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    // ioredis sends a script's first call on a connection as EVAL, then EVALSHA.
+    expect((await commands('evalsha')) + (await commands('eval'))).toBe(2)
+  })
+
+  it('a node joins the subscribers when it subscribes and leaves them when it closes; a stale member is pruned', async () => {
+    const prefix = `b${++db}:`
+    // Heartbeat ticks (and prunes) every nodeTtlMs / 3.
+    const a = await node(0, prefix, 1500)
+    const b = await node(0, prefix, 1500)
+    const members = () => cli.smembers(prefix + 'subscribers')
+    expect((await members()).sort()).toEqual([a.c.nodeId, b.c.nodeId].sort())
+    // A node that died without leaving (no subscription): pruned at a live node's next tick.
+    await cli.sadd(prefix + 'subscribers', 'ghost')
+    await a.c.start('http://127.0.0.1:1')
+    await until(async () => !(await members()).includes('ghost'))
+    expect((await members()).sort()).toEqual([a.c.nodeId, b.c.nodeId].sort())
+    await b.c.close()
+    expect(await members()).toEqual([a.c.nodeId])
+  })
+
+  it('a node left out of the subscribers (pruned while its connection was down) joins again and catches up on what went past it', async () => {
+    const prefix = `b${++db}:`
+    const a = await node(0, prefix, 1500)
+    const b = await node(0, prefix, 1500)
+    await a.c.start('http://127.0.0.1:1')
+    b.c.publish(push(1))
+    await until(() => a.got.length === 1)
+    // As a peer's prune would: nothing is published to a from now on.
+    await cli.srem(prefix + 'subscribers', a.c.nodeId)
+    for (let i = 2; i <= 5; i++) b.c.publish(push(i))
+    await new Promise((r) => setTimeout(r, 50))
+    expect(a.got.length).toBe(1)
+    // a's next heartbeat tick (every nodeTtlMs / 3) finds it out and reads the stream.
+    await until(() => a.got.length === 5)
+    b.c.publish(push(6))
+    await until(() => a.got.length === 6)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(ids(a.got)).toEqual([1, 2, 3, 4, 5, 6])
+    expect(await cli.sismember(prefix + 'subscribers', a.c.nodeId)).toBe(1)
   })
 })

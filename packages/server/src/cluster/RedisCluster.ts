@@ -6,27 +6,47 @@ import type { ClusterEvent, ClusterLink, NumberedPush } from './ClusterLink'
 import { sentinelOptions } from './redisUrl'
 
 /*
- * One stream entry for a batch of events, the INCRs of the messageIds its broadcasts need, and a
- * read of what the other nodes added since `ARGV[4]`: publishing and reading in one round trip.
- * KEYS[1] the stream, KEYS[2..] the counters of the numbered events in order; ARGV: MINID, node
- * id, the events' JSON, the last entry the node has seen. Returns the numbers, the ID of the last
- * entry read (this node's own included, so reading moves past it) and the other nodes' entries.
+ * One stream entry for a batch of events, the INCRs of the messageIds its broadcasts need, and the
+ * same entry published on the channel of every other subscribed node: each receives it there, in
+ * stream order, without a read of its own. KEYS[1] the stream, KEYS[2] the set of subscribed
+ * nodes, KEYS[3..] the counters of the numbered events in order; ARGV: MINID, node id, the events'
+ * JSON, the channel prefix. Returns the numbers. The message is
+ * `<entry ID>\n<node id>\n<numbers>\n<events' JSON>`.
  */
 const PUBLISH = `
 local n = {}
-for i = 2, #KEYS do n[i - 1] = redis.call('INCR', KEYS[i]) end
-redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'o', ARGV[2], 'm', ARGV[3], 'n', table.concat(n, ','))
-local read = redis.call('XRANGE', KEYS[1], '(' .. ARGV[4], '+', 'COUNT', 1000)
-local theirs = {}
-for _, e in ipairs(read) do
-  if e[2][2] ~= ARGV[2] then theirs[#theirs + 1] = e end
+for i = 3, #KEYS do n[i - 2] = redis.call('INCR', KEYS[i]) end
+local ns = table.concat(n, ',')
+local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'o', ARGV[2], 'm', ARGV[3], 'n', ns)
+local msg = id .. '\\n' .. ARGV[2] .. '\\n' .. ns .. '\\n' .. ARGV[3]
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+  if node ~= ARGV[2] then redis.call('PUBLISH', ARGV[4] .. node, msg) end
 end
-local last = read[#read]
-return {n, last and last[1] or ARGV[4], theirs}`
+return n`
 
-interface PublishScript {
-  mrtcPublish(numKeys: number, ...keysAndArgs: string[]): Promise<[number[], string, [string, string[]][]]>
+/*
+ * Drop the subscribed nodes whose channel has no subscriber (a node that died, or whose connection
+ * is down: it joins again when it subscribes again, and catches up). In one script, so a node
+ * that subscribes meanwhile is never dropped after it did. KEYS[1] the set; ARGV[1] the channel
+ * prefix. Returns the nodes dropped.
+ */
+const PRUNE = `
+local gone = {}
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('PUBSUB', 'NUMSUB', ARGV[1] .. node)[2] == 0 then
+    redis.call('SREM', KEYS[1], node)
+    gone[#gone + 1] = node
+  end
+end
+return gone`
+
+interface ClusterScripts {
+  mrtcPublish(numKeys: number, ...keysAndArgs: string[]): Promise<number[]>
+  mrtcPrune(numKeys: number, set: string, channelPrefix: string): Promise<string[]>
 }
+
+/** Messages held while the node catches up from the stream (beyond this, the stream has them too). */
+const HELD_MAX = 10_000
 
 export interface RedisClusterOptions {
   /** `redis://[:password@]host:port[/db]`, or Sentinel: `redis+sentinel://host:26379[,host:26379]/<master name>` */
@@ -36,39 +56,53 @@ export interface RedisClusterOptions {
   /** Key and channel prefix, to share one Redis between deployments. */
   prefix?: string
   /**
-   * How long room events wait to go to Redis together, and the least time between two reads of
-   * the event stream (ms). 0: no waiting: events go at the end of the turn that published them, or
-   * with the next command when one is still on its way; reads follow each other at once.
+   * The least time between two publishing commands (ms): under load, room events gather this long
+   * to go to Redis together (an event after a quiet spell goes at once). 0: events go at the end
+   * of the turn that published them, or with the next command when one is still on its way.
    */
   batchMs?: number
   log: Logger
 }
 
 /**
- * Several server nodes on one Redis: the shared RoomStore, room events on a Redis Stream, node
- * heartbeats, and the reaper that removes a dead node's users and streams.
+ * Several server nodes on one Redis: the shared RoomStore, room events on a Redis Stream and a
+ * channel, node heartbeats, and the reaper that removes a dead node's users and streams.
  *
- * Every node appends the pushes it fans out to one stream (XADD) and reads it from the last entry
- * it has seen (XREAD), delivering each to its own members of that room. The round trips, not
- * Redis's work, are what a cross-node push costs (a write and a read on both ends, for every
- * command, and a wake-up of each process), so the hot path is batched: a node has one publishing
- * command on its way at a time; what it publishes meanwhile goes as one stream entry in the next,
- * with the messageIds of its broadcasts INCRed by the same script, which also returns what the
- * other nodes added since the node's last read; a node with nothing to send reads with a blocking
- * XREAD (`batchMs` adds a wait to both, for fewer round trips at the cost of latency). Unlike pub/sub, a node
- * whose Redis connection drops for a moment catches up on what it missed, each entry exactly
- * once. The stream keeps entries for twice the node TTL: a node away longer is reaped anyway and
- * drops its sessions (and a node that finds its position trimmed away does the same). A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3;
- * a node whose key expired is reaped by whichever live node wins `SET reap:<id> NX`.
+ * A node sends the pushes it fans out as stream entries (XADD) and, in the same script, publishes
+ * each entry on the channel of every other node (`events:<node id>`; the subscribed nodes are a
+ * set): each node receives the others' entries in stream order and delivers them to its own
+ * members of the room (its own it delivered locally; they do not wake it). The round trips, not Redis's work, are what a cross-node push costs
+ * (each one a write, a read and a wake-up of the processes on both ends; see docs/scaling.md), so
+ * the path is built for few of them:
+ * - a node has one publishing command on its way at a time; what it publishes meanwhile goes as one
+ *   stream entry in the next, with the messageIds of its broadcasts INCRed by the same script;
+ * - at most one command per `batchMs`; under load a batch goes out with a later event (the node is
+ *   awake for it anyway) rather than on a timer of its own;
+ * - receiving costs no command: the channel pushes each entry once to each other node.
+ * The stream is what makes the channel safe: a subscriber that was cut off (pub/sub does not
+ * queue for it) reads what it missed from the stream after it subscribes again, each entry exactly
+ * once, in order. The stream keeps entries for twice the node TTL: a node away longer is reaped
+ * anyway and drops its sessions (and a node that finds its position trimmed away does the same).
+ * A node refreshes `node:<id>` (PX = nodeTtlMs) every nodeTtlMs / 3; a node whose key expired is
+ * reaped by whichever live node wins `SET reap:<id> NX`.
  */
 export class RedisCluster implements ClusterLink {
   readonly nodeId = randomBytes(4).toString('hex')
   readonly store: RedisRoomStore
   private readonly prefix: string
-  /** The room-event stream. */
+  /** The room-event stream; the set of nodes subscribed to their channel; the channels' prefix (`events:<node id>`). */
   private readonly events: string
-  /** ID of the last event read; reading resumes after it. */
+  private readonly subscribers: string
+  private readonly channelPrefix: string
+  /** ID of the last entry taken (this node's own included); catching up resumes after it. */
   private lastId = '0-0'
+  /**
+   * While the node subscribes and catches up from the stream: the channel's messages meanwhile, in
+   * order (taken after the catch-up, those it already covered skipped); `overflow` when there were
+   * too many to hold (the catch-up then reads the stream again).
+   */
+  private held: string[] | undefined
+  private overflow = false
   private handler: (e: ClusterEvent) => void = () => {}
   private reaper: (h: NodeHoldings) => Promise<void> = async () => {}
   private lost: () => void = () => {}
@@ -80,15 +114,14 @@ export class RedisCluster implements ClusterLink {
   private readonly batchMs: number
   /** Events waiting for the next flush, in the order they were published (numbered ones with their counter). */
   private outbox: { e: ClusterEvent; counter?: string; resolve?: (n: number) => void; reject?: (e: Error) => void }[] = []
+  /** When the last publishing command was sent (performance.now()). */
+  private lastFlushAt = -Infinity
+  /** The flush for when no further event comes to send the batch with. */
   private flushTimer: NodeJS.Timeout | undefined
-  /** A flush is due (timer or end of turn). */
-  private flushQueued = false
+  /** A flush is due at the end of this turn. */
+  private flushSoon = false
   /** A publishing command is on its way to Redis. */
   private sending = false
-  /** The read loop, waiting for the publishing command on its way (which reads for it). */
-  private sendWaiters: (() => void)[] = []
-  /** A read failed since the last good one (check for a gap; log once per outage). */
-  private readFailed = false
 
   private constructor(
     private readonly cmd: Redis,
@@ -97,16 +130,21 @@ export class RedisCluster implements ClusterLink {
   ) {
     this.prefix = o.prefix ?? 'minirtc:'
     this.events = this.prefix + 'events'
+    this.subscribers = this.prefix + 'subscribers'
+    this.channelPrefix = this.prefix + 'events:'
     this.batchMs = o.batchMs ?? 0
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
     cmd.defineCommand('mrtcPublish', { lua: PUBLISH })
+    cmd.defineCommand('mrtcPrune', { lua: PRUNE })
   }
 
   static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
     const opts = { lazyConnect: true, maxRetriesPerRequest: 3, connectTimeout: 5000 }
     const sentinel = sentinelOptions(o.url)
     const cmd = sentinel ? new Redis({ ...sentinel, ...opts }) : new Redis(o.url, opts)
-    const sub = sentinel ? new Redis({ ...sentinel, ...opts }) : new Redis(o.url, opts)
+    // The subscription is renewed by `subscribe()` on every (re)connect, followed by a catch-up.
+    const subOpts = { ...opts, autoResubscribe: false }
+    const sub = sentinel ? new Redis({ ...sentinel, ...subOpts }) : new Redis(o.url, subOpts)
     const log = o.log.child({ component: 'redis' })
     for (const c of [cmd, sub]) c.on('error', (e: Error) => log.warn({ err: e.message }, 'redis error'))
     try {
@@ -117,60 +155,109 @@ export class RedisCluster implements ClusterLink {
       throw new Error(`Cannot connect to Redis at ${redact(o.url)}: ${(e as Error).message}`, { cause: e })
     }
     const c = new RedisCluster(cmd, sub, o)
-    // Start after the newest entry: what happened before this node existed is not its business.
-    const newest = (await cmd.xrevrange(c.events, '+', '-', 'COUNT', 1))[0]
-    if (newest) c.lastId = newest[0]
-    void c.readLoop()
+    sub.on('message', (_channel: string, message: string) => c.onMessage(message))
+    try {
+      // Start after the newest entry: what happened before this node existed is not its business.
+      await c.resume(async () => {
+        const newest = (await cmd.xrevrange(c.events, '+', '-', 'COUNT', 1))[0]
+        if (newest) c.lastId = newest[0]
+      })
+    } catch (e) {
+      cmd.disconnect()
+      sub.disconnect()
+      throw new Error(`Cannot subscribe to the cluster's events on Redis at ${redact(o.url)}: ${(e as Error).message}`, { cause: e })
+    }
+    sub.on('ready', () => void c.reconnected())
     return c
   }
 
   /**
-   * Read the event stream from `lastId`, forever. A read cut by a dropped connection is sent
-   * again by ioredis after the reconnect (same `lastId`), or fails and is retried here: either
-   * way the node catches up from where it was.
-   *
-   * While this node publishes, its publishing script reads as well, so this loop waits for that
-   * instead of making a round trip (and waking the process) of its own: a round trip costs a node
-   * far more than the bytes it carries (see docs/scaling.md). The blocking read is for when the
-   * node has nothing to send; its own next entry then wakes it once, at worst.
+   * Subscribe to this node's channel and join the subscribers (so others publish to it), then find
+   * where to take up the stream (`position`): what the channel brings meanwhile is held, and taken
+   * after it (each entry once, those the position covered skipped). Too many to hold: what was
+   * dropped is in the stream, read again.
    */
-  private async readLoop(): Promise<void> {
-    let readAt = 0
-    while (!this.closed) {
+  private async resume(position: () => Promise<void>): Promise<void> {
+    this.held ??= []
+    await this.sub.subscribe(this.channelPrefix + this.nodeId)
+    await this.cmd.sadd(this.subscribers, this.nodeId)
+    await position()
+    while (this.overflow) {
+      this.held = []
+      this.overflow = false
+      await this.catchUp()
+    }
+    const held = this.held
+    this.held = undefined
+    for (const m of held) this.onMessage(m)
+  }
+
+  /** The subscription connection is back: subscribe again and read what was missed meanwhile. */
+  private async reconnected(): Promise<void> {
+    while (!this.closed && this.sub.status === 'ready') {
       try {
-        if (this.readFailed && (await this.trimmedPast())) {
-          this.o.log.error({ node: this.nodeId }, 'missed cluster events were trimmed: dropping this node\'s sessions (clients log in again)')
-          this.lost()
-          const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
-          if (newest) this.lastId = newest[0]
-        }
-        if (this.sending || this.flushQueued) {
-          await new Promise<void>((r) => this.sendWaiters.push(r))
-          readAt = Date.now()
-          continue
-        }
-        // Each read is a round trip on both ends however much it returns: let events accumulate.
-        const wait = readAt + this.batchMs - Date.now()
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-        if (this.sending || this.flushQueued) continue
-        readAt = Date.now()
-        const res = await this.sub.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.events, this.lastId)
-        this.readFailed = false
-        for (const [, entries] of res ?? []) for (const [id, fields] of entries) this.take(id, fields)
+        return await this.resume(() => this.catchUp())
       } catch (e) {
-        if (this.closed) return
-        if (!this.readFailed) this.o.log.warn({ err: String(e) }, 'cluster event read failed; retrying')
-        this.readFailed = true
+        this.o.log.warn({ err: String(e) }, 'catching up on cluster events failed; retrying')
         await new Promise((r) => setTimeout(r, 200))
       }
     }
   }
 
-  /** An entry from either read (the blocking one or the publishing script's): each is taken once, in stream order. */
-  private take(id: string, fields: string[]): void {
+  /** Read from the stream what the channel brought while this node was not subscribed. */
+  private async catchUp(): Promise<void> {
+    if (await this.trimmedPast()) {
+      this.o.log.error({ node: this.nodeId }, "missed cluster events were trimmed: dropping this node's sessions (clients log in again)")
+      this.lost()
+      const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
+      if (newest) this.lastId = newest[0]
+      return
+    }
+    for (;;) {
+      const entries = await this.cmd.xrange(this.events, '(' + this.lastId, '+', 'COUNT', 1000)
+      for (const [id, fields] of entries) this.take(id, fields[1] ?? '', fields[5] ?? '', fields[3] ?? '')
+      if (entries.length < 1000) return
+    }
+  }
+
+  /** One channel message: `<entry ID>\n<node id>\n<numbers>\n<events' JSON>`. */
+  private onMessage(message: string): void {
+    if (this.held) {
+      if (this.held.length < HELD_MAX) this.held.push(message)
+      else this.overflow = true
+      return
+    }
+    const a = message.indexOf('\n')
+    const b = message.indexOf('\n', a + 1)
+    const c = message.indexOf('\n', b + 1)
+    if (a < 0 || b < 0 || c < 0) return
+    this.take(message.slice(0, a), message.slice(a + 1, b), message.slice(b + 1, c), message.slice(c + 1))
+  }
+
+  /** An entry, from the channel or a catch-up: each is taken once, in stream order. */
+  private take(id: string, origin: string, numbers: string, json: string): void {
     if (compareIds(id, this.lastId) <= 0) return
     this.lastId = id
-    this.receive(fields)
+    // Our own events were delivered locally already: skip them before parsing.
+    if (origin === this.nodeId) return
+    let events: unknown
+    try {
+      events = JSON.parse(json)
+    } catch {
+      return
+    }
+    if (!Array.isArray(events)) return
+    // The numbers Redis gave the numbered events, in order (their `n` was 0 when serialized).
+    const n = numbers.split(',')
+    let j = 0
+    for (const e of events as ClusterEvent[]) {
+      if (e.t === 'push' && e.n === 0) e.n = Number(n[j++])
+      try {
+        this.handler(e)
+      } catch (err) {
+        this.o.log.error({ err: String(err) }, 'cluster event failed')
+      }
+    }
   }
 
   /** Whether entries after `lastId` were trimmed before we read them (we cannot catch up). */
@@ -183,31 +270,6 @@ export class RedisCluster implements ClusterLink {
     }
     const i = info.indexOf('max-deleted-entry-id')
     return i >= 0 && compareIds(String(info[i + 1]), this.lastId) > 0
-  }
-
-  /** One stream entry: `o` the node that wrote it, `m` the JSON array of its events, `n` their numbers. */
-  private receive(fields: string[]): void {
-    // Our own events were delivered locally already: skip them before parsing.
-    if (fields[0] === 'o' && fields[1] === this.nodeId) return
-    const i = fields.indexOf('m')
-    let events: unknown
-    try {
-      events = JSON.parse(fields[i + 1] ?? '')
-    } catch {
-      return
-    }
-    if (!Array.isArray(events)) return
-    // The numbers Redis gave the numbered events, in order (their `n` was 0 when serialized).
-    const n = fields[fields.indexOf('n') + 1]?.split(',') ?? []
-    let j = 0
-    for (const e of events as ClusterEvent[]) {
-      if (e.t === 'push' && e.n === 0) e.n = Number(n[j++])
-      try {
-        this.handler(e)
-      } catch (err) {
-        this.o.log.error({ err: String(err) }, 'cluster event failed')
-      }
-    }
   }
 
   onEvent(fn: (e: ClusterEvent) => void): void {
@@ -228,77 +290,72 @@ export class RedisCluster implements ClusterLink {
 
   publish(e: ClusterEvent): void {
     if (this.closed) return
-    this.outbox.push({ e })
-    this.schedule()
+    this.enqueue({ e })
   }
 
   publishNumbered(e: NumberedPush): Promise<number> {
     if (this.closed) return Promise.reject(new Error('cluster closed'))
-    return new Promise((resolve, reject) => {
-      this.outbox.push({ e: { ...e, n: 0 }, counter: this.store.messageIdKey(e.a, e.r), resolve, reject })
-      this.schedule()
-    })
+    return new Promise((resolve, reject) => this.enqueue({ e: { ...e, n: 0 }, counter: this.store.messageIdKey(e.a, e.r), resolve, reject }))
+  }
+
+  private enqueue(x: RedisCluster['outbox'][number]): void {
+    this.outbox.push(x)
+    this.schedule()
   }
 
   /**
    * One publishing command at a time: what is published while one is on its way goes with the
-   * next, so a slow Redis gets bigger batches, not more commands. `batchMs` makes each batch wait
-   * that long first: at a few events per window that still saves more round trips (measured: see
-   * docs/scaling.md) than the timer's wake-up costs.
+   * next, so a slow Redis gets bigger batches, not more commands. And at most one command per
+   * `batchMs`: an event after a quiet spell goes at once; under load, events gather until
+   * `batchMs` after the last command and then go at the end of the turn of the next event published
+   * (the node is awake for it anyway). The timer, half a window later, is only for when no event
+   * comes: a timer that fires is a wake-up of an idle process, which costs a node about as much as
+   * a round trip (docs/scaling.md).
    */
   private schedule(): void {
-    if (this.sending || this.flushQueued) return
-    this.flushQueued = true
-    // The end of this turn: everything the same client message caused (user ADD + onlineCount) goes together.
-    if (this.batchMs === 0) queueMicrotask(() => this.flush())
-    else this.flushTimer = setTimeout(() => this.flush(), this.batchMs)
+    if (this.sending || this.flushSoon) return
+    const since = performance.now() - this.lastFlushAt
+    if (since >= this.batchMs) {
+      // The end of this turn: everything the same client message caused (user ADD + onlineCount) goes together.
+      this.flushSoon = true
+      queueMicrotask(() => this.flush())
+    } else this.flushTimer ??= setTimeout(() => this.flush(), this.batchMs * 1.5 - since)
   }
 
   /**
    * Send what waits as one stream entry, in one command: a script that INCRs the counters of the
-   * events that need messageIds, adds the entry with the numbers (`n`), and returns what the other
-   * nodes added since our last read.
+   * events that need messageIds, adds the entry with the numbers (`n`) and publishes it on the
+   * event channel.
    */
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer)
     this.flushTimer = undefined
-    this.flushQueued = false
+    this.flushSoon = false
     const out = this.outbox
     this.outbox = []
-    if (!out.length) return this.wakeReader()
+    if (!out.length) return
     this.sending = true
+    this.lastFlushAt = performance.now()
     const sent = () => {
       this.sending = false
       if (this.outbox.length) this.schedule()
-      this.wakeReader()
     }
     // Entries older than twice the node TTL go: a node that was away longer has been reaped.
     const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
     const m = JSON.stringify(out.map((x) => x.e))
     const numbered = out.filter((x) => x.counter !== undefined)
-    const from = this.lastId
-    ;(this.cmd as Redis & PublishScript).mrtcPublish(1 + numbered.length, this.events, ...numbered.map((x) => x.counter!), minId, this.nodeId, m, from).then(
-      ([ns, last, theirs]) => {
-        this.readFailed = false
-        for (const [id, fields] of theirs) this.take(id, fields)
-        if (compareIds(last, this.lastId) > 0) this.lastId = last
+    const keys = [this.events, this.subscribers, ...numbered.map((x) => x.counter!)]
+    ;(this.cmd as Redis & ClusterScripts).mrtcPublish(keys.length, ...keys, minId, this.nodeId, m, this.channelPrefix).then(
+      (ns) => {
         numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
         sent()
       },
       (err: Error) => {
         for (const x of numbered) x.reject!(err)
         this.o.log.warn({ err: err.message }, 'cluster publish failed')
-        // Whether the read part was lost too is unknown: the read loop checks for a gap.
-        this.readFailed = true
         sent()
       },
     )
-  }
-
-  private wakeReader(): void {
-    const w = this.sendWaiters
-    this.sendWaiters = []
-    for (const r of w) r()
   }
 
   /** Both Redis connections are up (commands and the event subscription). */
@@ -323,6 +380,7 @@ export class RedisCluster implements ClusterLink {
   async start(httpUrl: string): Promise<void> {
     this.httpUrl = httpUrl
     await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
+    await this.rejoin()
     await this.beat()
     const every = Math.max(200, Math.floor(this.o.nodeTtlMs / 3))
     this.timer = setInterval(() => {
@@ -345,6 +403,8 @@ export class RedisCluster implements ClusterLink {
       }
       // Back in the node list if a peer reaped us meanwhile, so a later death is noticed too.
       await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
+      await (this.cmd as Redis & ClusterScripts).mrtcPrune(1, this.subscribers, this.channelPrefix)
+      await this.rejoin()
       // A Redis restarted without persistence lost the media key: put ours back before a node
       // that starts now invents another (its URLs would not verify on the running nodes).
       if (this.key) await this.cmd.set(this.prefix + 'mediakey', this.key, 'NX')
@@ -366,6 +426,16 @@ export class RedisCluster implements ClusterLink {
   }
 
   /**
+   * Back among the subscribers if a peer dropped us (our subscription was down for a moment) or
+   * Redis lost the set: the others did not publish to us meanwhile, so catch up from the stream.
+   */
+  private async rejoin(): Promise<void> {
+    if (this.held || this.closed) return // subscribing already
+    // Not a member, nothing is published to us: what `resume` holds from its SADD on is all new.
+    if (!(await this.cmd.sismember(this.subscribers, this.nodeId))) await this.resume(() => this.catchUp())
+  }
+
+  /**
    * Leave: stop heartbeating and drop our heartbeat key, so a peer reaps what we still hold at
    * its next tick instead of after the TTL.
    */
@@ -373,8 +443,8 @@ export class RedisCluster implements ClusterLink {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
     this.flush()
-    this.wakeReader()
     await this.cmd.del(this.prefix + 'node:' + this.nodeId).catch(() => {})
+    await this.cmd.srem(this.subscribers, this.nodeId).catch(() => {})
     this.sub.disconnect()
     await this.cmd.quit().catch(() => this.cmd.disconnect())
   }
