@@ -4,7 +4,7 @@
 // receiving the others'. Prints each process's CPU time (process.cpuUsage) per second and per
 // event it handles, and the commands Redis ran (INFO commandstats): what a node spends on Redis
 // round trips, without WebSockets, rooms or clients. Not part of `npm run bench` (a probe).
-// `node bench/cluster-path.mjs [--nodes=2] [--rate=1000] [--seconds=6]` (rate: events/s per node;
+// `node bench/cluster-path.mjs [--nodes=2] [--rate=1000] [--seconds=6] [--batch-ms=20]` (rate: events/s per node;
 // every process and redis-server pinned to core 0 when taskset exists, as in fanout-cluster.mjs).
 import { spawn, spawnSync } from 'node:child_process'
 import { join } from 'node:path'
@@ -15,13 +15,15 @@ const arg = (k, d) => Number(process.argv.find((a) => a.startsWith(`--${k}=`))?.
 const nodes = arg('nodes', 2)
 const rate = arg('rate', 1000)
 const seconds = arg('seconds', 6)
+// The server's default clusterBatchMs.
+const batchMs = arg('batch-ms', 20)
 const server = join(benchDir, '../packages/server')
 const out = join(server, 'node_modules/.cache/cluster-path.mjs')
 const WORKER = `
 import pino from 'pino'
 import { RedisCluster } from './src/cluster/RedisCluster'
-const [url, rate, seconds] = process.argv.slice(2)
-const c = await RedisCluster.connect({ url, nodeTtlMs: 15000, batchMs: 5, log: pino({ level: 'silent' }) })
+const [url, rate, seconds, batchMs] = process.argv.slice(2)
+const c = await RedisCluster.connect({ url, nodeTtlMs: 15000, batchMs: Number(batchMs), log: pino({ level: 'silent' }) })
 let got = 0
 c.onEvent(() => got++)
 process.send('ready')
@@ -49,7 +51,7 @@ await sleep(400)
 const url = `redis://127.0.0.1:${port}`
 const redisCli = (...a) => spawnSync('redis-cli', ['-p', String(port), ...a], { encoding: 'utf8' }).stdout
 try {
-  const workers = Array.from({ length: nodes }, () => spawn(...pin(process.execPath, [out, url, String(rate), String(seconds)]), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+  const workers = Array.from({ length: nodes }, () => spawn(...pin(process.execPath, [out, url, String(rate), String(seconds), String(batchMs)]), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
   await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))))
   redisCli('CONFIG', 'RESETSTAT')
   for (const w of workers) w.send('go')

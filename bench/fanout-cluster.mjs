@@ -2,8 +2,8 @@
 // What a cluster costs: server CPU time per delivered message with 1 node (memory store), 1 node
 // on Redis, 2 and 3 nodes on Redis, all at the SAME fixed delivery rates (well below saturation,
 // so neither the servers nor the generator limit them). Part of `npm run bench` (`cluster`);
-// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup>[,<setup>]] [--only=<setup>[,<setup>]] [--rates=<sends/s>,…]`
-// (--only, --rates: just those setups or send rates, printed and not written to the results, for a quick comparison).
+// standalone: `node bench/fanout-cluster.mjs [--smoke] [--cpu-prof=<setup>[,<setup>]] [--only=<setup>[,<setup>]] [--rates=<sends/s>,…] [--batch-ms=<ms>]`
+// (--only, --rates, --batch-ms (the nodes' clusterBatchMs instead of the server's default): printed and not written to the results, for a quick comparison).
 //
 // CPU time, not a throughput ceiling: on a shared 2-core machine the highest rate passing a p99
 // limit moves with whatever else runs, while the CPU time a process spends per delivery (from
@@ -52,7 +52,7 @@ async function startRedis() {
 
 async function startSetup(setup, cfg, cpuProf) {
   const redis = setup.redis ? await startRedis() : undefined
-  const extra = redis ? { redis: redis.url, nodeTtlMs: 15000 } : {}
+  const extra = redis ? { redis: redis.url, nodeTtlMs: 15000, ...(cfg.batchMs !== undefined ? { clusterBatchMs: cfg.batchMs } : {}) } : {}
   const nodes = []
   for (let i = 0; i < setup.nodes; i++) {
     // --cpu-prof=<setup>[,<setup>]: node 1 of each named setup writes a V8 profile when it exits (where the time goes).
@@ -129,13 +129,14 @@ function summarize(s, rates) {
   })
 }
 
-export async function fanoutCluster({ smoke = false, cpuProf, only, rates } = {}) {
+export async function fanoutCluster({ smoke = false, cpuProf, only, rates, batchMs } = {}) {
   const cfg = smoke
     ? { n: 60, k: 10, rates: [100], rounds: 1, warmupMs: 300, measureMs: 1000 }
     : // 4000/s: the nodes busier (the fixed cost of a node's Redis round trips spread over more
       // deliveries); 3 nodes + Redis at 6000/s would take all of core 0.
       { n: 600, k: 10, rates: [500, 2000, 4000], rounds: 3, warmupMs: 800, measureMs: 2500 }
   if (rates) cfg.rates = rates
+  cfg.batchMs = batchMs
   cfg.profDir = join(benchDir, '.cache', 'cpu-prof')
   if (cpuProf) mkdirSync(cfg.profDir, { recursive: true })
   // Each of the 17 workers (11 servers, 6 generators) hooks process exit to die with us.
@@ -168,12 +169,16 @@ export async function fanoutCluster({ smoke = false, cpuProf, only, rates } = {}
     if (!byName['1 node'] || !byName['2 nodes + Redis']) return []
     const one = byName['1 node'].rates[i].usPerDelivery
     const two = byName['2 nodes + Redis'].rates[i]
+    // The same two processes without Redis: what splitting the load costs by itself on one core.
+    const separate = byName['2 separate nodes']?.rates[i].usPerDelivery
     return {
       sendsPerSec: rate,
       deliveredPerSec: rate * (cfg.k - 1),
       oneNodeUs: one,
       twoNodesUs: two.usPerDelivery,
       ratio: one && two.usPerDelivery ? Math.round((two.usPerDelivery / one) * 100) / 100 : null,
+      separateUs: separate ?? null,
+      vsSeparate: separate && two.usPerDelivery ? Math.round((two.usPerDelivery / separate) * 100) / 100 : null,
       worstNodeRatio: one && two.usPerDeliveryPerNode.every(Boolean) ? Math.round((Math.max(...two.usPerDeliveryPerNode) / one) * 100) / 100 : null,
     }
   })
@@ -190,7 +195,7 @@ export async function fanoutCluster({ smoke = false, cpuProf, only, rates } = {}
       setups: out,
     },
     // A subset (of setups or rates) is a probe, not the result of record.
-    { smoke: smoke || !!only || !!rates },
+    { smoke: smoke || !!only || !!rates || batchMs !== undefined },
   )
 }
 
@@ -198,14 +203,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const cpuProf = process.argv.find((a) => a.startsWith('--cpu-prof='))?.slice(11)
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7)
   const rates = process.argv.find((a) => a.startsWith('--rates='))?.slice(8).split(',').map(Number)
-  const r = await fanoutCluster({ smoke: process.argv.includes('--smoke'), cpuProf, only, rates })
+  const batchMs = process.argv.find((a) => a.startsWith('--batch-ms='))?.slice(11)
+  const r = await fanoutCluster({ smoke: process.argv.includes('--smoke'), cpuProf, only, rates, batchMs: batchMs === undefined ? undefined : Number(batchMs) })
   console.log('\nCPU µs per delivery (all server processes + redis-server; per node: its own + its share of Redis), medians:')
   for (const s of r.setups)
     for (const x of s.rates)
       console.log(
         `  ${s.name.padEnd(28)} ${String(x.sendsPerSec * r.roomSize - x.sendsPerSec).padStart(6)}/s  ${x.usPerDelivery} µs  per node ${x.usPerDeliveryPerNode.join(' / ')}${s.redis ? `  redis ${x.redisUsPerDelivery} µs/delivery, ${x.redisUsPerEvent} µs/event` : ''}  p50/p99 ${x.p50}/${x.p99} ms  (${x.samples} samples)`,
       )
-  for (const x of r.ratios) console.log(`2 nodes vs 1 at ${x.deliveredPerSec}/s: ${x.twoNodesUs} vs ${x.oneNodeUs} µs = ${x.ratio}× (worst node ${x.worstNodeRatio}×; goal ≤ 1.3×)`)
+  for (const x of r.ratios) console.log(`2 nodes vs 1 at ${x.deliveredPerSec}/s: ${x.twoNodesUs} vs ${x.oneNodeUs} µs = ${x.ratio}× (worst node ${x.worstNodeRatio}×; goal ≤ 1.3×); vs 2 separate nodes ${x.vsSeparate ?? '—'}×`)
   if (cpuProf) console.log(`profile of "${cpuProf}" node 1: ${join(benchDir, '.cache', 'cpu-prof')}`)
   process.exit(0)
 }

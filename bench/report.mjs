@@ -58,7 +58,7 @@ function clusterRow(c) {
   const worst = rs.length ? Math.max(...rs.map((x) => x.ratio)) : null
   const two = c.setups.find((s) => s.name === '2 nodes + Redis')
   const cell = (f) => c.ratios.map((x, i) => `${k(x.deliveredPerSec)}/s: ${f(x, i)}`).join('; ')
-  return `| Cluster cost: CPU per delivery per node, 2 nodes vs 1 (rooms of ${c.roomSize} spanning both nodes, servers + redis-server) | ${cell((x, i) => `${x.twoNodesUs} µs (Redis ${two.rates[i].redisUsPerDelivery}), p50 ${two.rates[i].p50} ms`)} | 1 node (memory store): ${cell((x) => `${x.oneNodeUs} µs, p50 ${c.setups[0].rates.find((y) => y.sendsPerSec === x.sendsPerSec).p50} ms`)} | ${c.ratios.map((x) => `${x.ratio ?? '—'}×`).join(' / ')} | ≤ ${goal}×: ${yes(worst !== null && worst <= goal)} |`
+  return `| Cluster cost: CPU per delivery per node, 2 nodes vs 1 (rooms of ${c.roomSize} spanning both nodes, servers + redis-server) | ${cell((x, i) => `${x.twoNodesUs} µs (Redis ${two.rates[i].redisUsPerDelivery}), p50 ${two.rates[i].p50} ms`)} | 1 node (memory store): ${cell((x) => `${x.oneNodeUs} µs, p50 ${c.setups[0].rates.find((y) => y.sendsPerSec === x.sendsPerSec).p50} ms`)} | ${c.ratios.map((x) => `${x.ratio ?? '—'}×`).join(' / ')} (against 2 separate nodes without Redis, the same split of the load: ${c.ratios.map((x) => `${x.vsSeparate ?? '—'}×`).join(' / ')}) | ≤ ${goal}×: ${yes(worst !== null && worst <= goal)} |`
 }
 
 function clusterSection(c, line) {
