@@ -1,3 +1,4 @@
+import { TcpProxy } from '@minirtc/headless'
 import { Redis } from 'ioredis'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -20,8 +21,8 @@ afterAll(async () => {
   await redis.stop()
 })
 
-async function node(batchMs: number, prefix: string, nodeTtlMs = 15_000): Promise<{ c: RedisCluster; got: ClusterEvent[] }> {
-  const c = await RedisCluster.connect({ url: redis.url, nodeTtlMs, prefix, batchMs, log: pino({ level: 'silent' }) })
+async function node(batchMs: number, prefix: string, nodeTtlMs = 15_000, url = redis.url): Promise<{ c: RedisCluster; got: ClusterEvent[] }> {
+  const c = await RedisCluster.connect({ url, nodeTtlMs, prefix, batchMs, log: pino({ level: 'silent' }) })
   nodes.push(c)
   const got: ClusterEvent[] = []
   c.onEvent((e) => got.push(e))
@@ -80,6 +81,11 @@ describe('RedisCluster publishing and subscribing', () => {
     cli = new Redis(redis.url)
   })
   afterAll(() => cli.disconnect())
+  /** Entries trimmed from the event stream so far. */
+  const trimmed = async (prefix: string) => {
+    const info = (await cli.xinfo('STREAM', prefix + 'events')) as unknown[]
+    return Number(info[info.indexOf('entries-added') + 1]) - Number(info[info.indexOf('length') + 1])
+  }
   const commands = async (name: string) => Number(/calls=(\d+)/.exec((await cli.info('commandstats')).split('\n').find((l) => l.startsWith(`cmdstat_${name}:`)) ?? '')?.[1] ?? 0)
 
   it('an event after a quiet spell goes at once; under load, one command per window carries what gathered', async () => {
@@ -140,4 +146,62 @@ describe('RedisCluster publishing and subscribing', () => {
     expect(ids(a.got)).toEqual([1, 2, 3, 4, 5, 6])
     expect(await cli.sismember(prefix + 'subscribers', a.c.nodeId)).toBe(1)
   })
+
+  it('a node that only publishes keeps its position: after a reconnect past the stream trim it catches up instead of dropping its sessions', async () => {
+    const prefix = `b${++db}:`
+    // Entries older than 2 × 1.5 s are trimmed; a ticks (and marks its position) every 0.5 s.
+    const a = await node(0, prefix, 1500)
+    const b = await node(0, prefix, 1500)
+    await a.c.start('http://127.0.0.1:1')
+    let lost = 0
+    a.c.onLost(() => lost++)
+    b.c.publish(push(-1))
+    await until(() => a.got.length === 1)
+    // Then only a publishes, for longer than the stream keeps entries: no entry of another node
+    // moves a's position, its own are never published to it.
+    for (let i = 0; i < 450; i++) {
+      a.c.publish(push(i))
+      await new Promise((r) => setTimeout(r, 10))
+    }
+    await until(() => b.got.length === 450)
+    expect(await trimmed(prefix)).toBeGreaterThan(0)
+    // Both subscriptions drop; b publishes while a subscribes again.
+    await cli.client('KILL', 'TYPE', 'pubsub')
+    b.c.publish(push(1000))
+    await until(() => a.got.length === 2)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(ids(a.got)).toEqual([-1, 1000])
+    expect(lost).toBe(0)
+  }, 15_000)
+
+  it('a node cut off from Redis for longer than the stream keeps entries drops its sessions, then follows the stream again', async () => {
+    const prefix = `b${++db}:`
+    const proxy = await new TcpProxy(Number(new URL(redis.url).port)).listen()
+    try {
+      // a (not started: no heartbeat that would expire) reaches Redis through the proxy.
+      const a = await node(0, prefix, 1000, `redis://127.0.0.1:${proxy.port}`)
+      const b = await node(0, prefix, 1000)
+      let lost = 0
+      a.c.onLost(() => lost++)
+      b.c.publish(push(0))
+      await until(() => a.got.length === 1)
+      proxy.cut()
+      // b publishes for longer than the stream keeps entries (2 × nodeTtlMs): the first are trimmed.
+      for (let i = 1; i <= 300; i++) {
+        b.c.publish(push(i))
+        await new Promise((r) => setTimeout(r, 10))
+      }
+      expect(await trimmed(prefix)).toBeGreaterThan(0)
+      proxy.restore()
+      await until(() => lost === 1, 10_000)
+      expect(lost).toBe(1)
+      // From the newest entry on, a follows again; none of what it missed is delivered late.
+      const before = a.got.length
+      b.c.publish(push(1000))
+      await until(() => a.got.some((e) => e.t === 'push' && (e.d as { i: number }).i === 1000))
+      expect(ids(a.got.slice(before))).toEqual([1000])
+    } finally {
+      await proxy.close()
+    }
+  }, 20_000)
 })

@@ -43,7 +43,7 @@ export type NumberedPush = Extract<ClusterEvent, { t: 'push' }> & { ev: 'broadca
 /** The part of a cluster that room logic talks to. */
 export interface ClusterLink {
   readonly nodeId: string
-  /** Send to every other node (this node delivers its own share locally); under load, may wait up to `clusterBatchMs` to go with others. */
+  /** Send to every other node (this node delivers its own share locally); under load, may wait up to 1.5 × `clusterBatchMs` to go with others. */
   publish(e: ClusterEvent): void
   /**
    * Publish a broadcast that needs its messageId (numbered per room across the cluster): Redis

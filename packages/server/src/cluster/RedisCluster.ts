@@ -8,18 +8,20 @@ import { sentinelOptions } from './redisUrl'
 /*
  * One stream entry for a batch of events, the INCRs of the messageIds its broadcasts need, and the
  * same entry published on the channel of every other subscribed node: each receives it there, in
- * stream order, without a read of its own. KEYS[1] the stream, KEYS[2] the set of subscribed
- * nodes, KEYS[3..] the counters of the numbered events in order; ARGV: MINID, node id, the events'
- * JSON, the channel prefix. Returns the numbers. The message is
- * `<entry ID>\n<node id>\n<numbers>\n<events' JSON>`.
+ * stream order, without a read of its own. Each entry also gets its ordinal (`q`, from a counter),
+ * so a node catching up can tell whether entries it never saw were trimmed. KEYS[1] the stream,
+ * KEYS[2] the ordinal counter, KEYS[3] the set of subscribed nodes, KEYS[4..] the counters of the
+ * numbered events in order; ARGV: MINID, node id, the events' JSON, the channel prefix. Returns
+ * the numbers. The message is `<entry ID>\n<ordinal>\n<node id>\n<numbers>\n<events' JSON>`.
  */
 const PUBLISH = `
 local n = {}
-for i = 3, #KEYS do n[i - 2] = redis.call('INCR', KEYS[i]) end
+for i = 4, #KEYS do n[i - 3] = redis.call('INCR', KEYS[i]) end
 local ns = table.concat(n, ',')
-local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'o', ARGV[2], 'm', ARGV[3], 'n', ns)
-local msg = id .. '\\n' .. ARGV[2] .. '\\n' .. ns .. '\\n' .. ARGV[3]
-for _, node in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+local q = redis.call('INCR', KEYS[2])
+local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'o', ARGV[2], 'm', ARGV[3], 'n', ns, 'q', q)
+local msg = id .. '\\n' .. q .. '\\n' .. ARGV[2] .. '\\n' .. ns .. '\\n' .. ARGV[3]
+for _, node in ipairs(redis.call('SMEMBERS', KEYS[3])) do
   if node ~= ARGV[2] then redis.call('PUBLISH', ARGV[4] .. node, msg) end
 end
 return n`
@@ -42,11 +44,28 @@ return gone`
 
 interface ClusterScripts {
   mrtcPublish(numKeys: number, ...keysAndArgs: string[]): Promise<number[]>
+  mrtcMark(numKeys: number, stream: string, channel: string): Promise<string | null>
   mrtcPrune(numKeys: number, set: string, channelPrefix: string): Promise<string[]>
 }
 
-/** Messages held while the node catches up from the stream (beyond this, the stream has them too). */
-const HELD_MAX = 10_000
+/** Bytes of channel messages held while the node catches up (beyond this, it reads them from the stream). */
+const HELD_MAX_BYTES = 16 * 2 ** 20
+
+/*
+ * The stream's newest entry ID and ordinal, published on this node's own channel (ARGV[1]) as
+ * `<entry ID>\n<ordinal>`: when that message arrives, every entry up to it that was published to
+ * this node has arrived before it, so the node's position may move there (past its own entries,
+ * which are never published to it). KEYS[1] the stream. Returns the message, or false for an empty
+ * stream.
+ */
+const MARK = `
+local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if not newest then return false end
+local q = '0'
+for i = 1, #newest[2], 2 do if newest[2][i] == 'q' then q = newest[2][i + 1] end end
+local mark = newest[1] .. '\\n' .. q
+redis.call('PUBLISH', ARGV[1], mark)
+return mark`
 
 export interface RedisClusterOptions {
   /** `redis://[:password@]host:port[/db]`, or Sentinel: `redis+sentinel://host:26379[,host:26379]/<master name>` */
@@ -90,19 +109,32 @@ export class RedisCluster implements ClusterLink {
   readonly nodeId = randomBytes(4).toString('hex')
   readonly store: RedisRoomStore
   private readonly prefix: string
-  /** The room-event stream; the set of nodes subscribed to their channel; the channels' prefix (`events:<node id>`). */
+  /**
+   * The room-event stream and its entry counter; the set of nodes subscribed to their channel; the
+   * channels' prefix (`events:<node id>`).
+   */
   private readonly events: string
+  private readonly eventCount: string
   private readonly subscribers: string
   private readonly channelPrefix: string
-  /** ID of the last entry taken (this node's own included); catching up resumes after it. */
+  /**
+   * ID of the last entry taken: another node's, or a mark (`MARK`) that moves past this node's
+   * own entries, which are never published to it. Catching up resumes after it.
+   */
   private lastId = '0-0'
+  /** The ordinal of that entry (0: unknown). */
+  private lastQ = 0
   /**
    * While the node subscribes and catches up from the stream: the channel's messages meanwhile, in
    * order (taken after the catch-up, those it already covered skipped); `overflow` when there were
    * too many to hold (the catch-up then reads the stream again).
    */
   private held: string[] | undefined
+  private heldBytes = 0
   private overflow = false
+  /** The subscribing and catching up in progress (one at a time), and whether to run it once more. */
+  private syncing: Promise<void> | undefined
+  private syncAgain = false
   private handler: (e: ClusterEvent) => void = () => {}
   private reaper: (h: NodeHoldings) => Promise<void> = async () => {}
   private lost: () => void = () => {}
@@ -130,12 +162,14 @@ export class RedisCluster implements ClusterLink {
   ) {
     this.prefix = o.prefix ?? 'minirtc:'
     this.events = this.prefix + 'events'
+    this.eventCount = this.prefix + 'eventcount'
     this.subscribers = this.prefix + 'subscribers'
     this.channelPrefix = this.prefix + 'events:'
     this.batchMs = o.batchMs ?? 0
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
     cmd.defineCommand('mrtcPublish', { lua: PUBLISH })
     cmd.defineCommand('mrtcPrune', { lua: PRUNE })
+    cmd.defineCommand('mrtcMark', { lua: MARK })
   }
 
   static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
@@ -156,88 +190,132 @@ export class RedisCluster implements ClusterLink {
     }
     const c = new RedisCluster(cmd, sub, o)
     sub.on('message', (_channel: string, message: string) => c.onMessage(message))
+    // The subscription connection is back: subscribe again and read what was missed meanwhile.
+    sub.on('ready', () => void c.sync())
     try {
       // Start after the newest entry: what happened before this node existed is not its business.
-      await c.resume(async () => {
-        const newest = (await cmd.xrevrange(c.events, '+', '-', 'COUNT', 1))[0]
-        if (newest) c.lastId = newest[0]
-      })
+      await c.sync(() => c.toNewest(), false)
     } catch (e) {
+      c.closed = true
       cmd.disconnect()
       sub.disconnect()
       throw new Error(`Cannot subscribe to the cluster's events on Redis at ${redact(o.url)}: ${(e as Error).message}`, { cause: e })
     }
-    sub.on('ready', () => void c.reconnected())
     return c
+  }
+
+  /**
+   * Subscribe and take up the stream (`resume`), one run at a time: a request while one runs makes
+   * it run once more (a catch-up) when it ends, so two never share what is held. A failed run is
+   * retried (after a reconnect, the commands wait in ioredis's queue) unless `retry` is false.
+   */
+  private sync(position = () => this.catchUp(), retry = true): Promise<void> {
+    if (this.syncing) {
+      this.syncAgain = true
+      return this.syncing
+    }
+    const run = async () => {
+      try {
+        for (let pos = position; ; pos = () => this.catchUp()) {
+          this.syncAgain = false
+          try {
+            await this.resume(pos)
+          } catch (e) {
+            if (this.closed) return
+            if (!retry) throw e
+            this.o.log.warn({ err: String(e) }, 'catching up on cluster events failed; retrying')
+            this.syncAgain = true
+            await new Promise((r) => setTimeout(r, 200))
+          }
+          if (!this.syncAgain || this.closed) return
+        }
+      } finally {
+        this.syncing = undefined
+      }
+    }
+    return (this.syncing = run())
   }
 
   /**
    * Subscribe to this node's channel and join the subscribers (so others publish to it), then find
    * where to take up the stream (`position`): what the channel brings meanwhile is held, and taken
    * after it (each entry once, those the position covered skipped). Too many to hold: what was
-   * dropped is in the stream, read again.
+   * dropped is in the stream, read again. A failure leaves the messages held for the next run.
    */
   private async resume(position: () => Promise<void>): Promise<void> {
     this.held ??= []
     await this.sub.subscribe(this.channelPrefix + this.nodeId)
+    if (this.closed) return
     await this.cmd.sadd(this.subscribers, this.nodeId)
     await position()
     while (this.overflow) {
       this.held = []
+      this.heldBytes = 0
       this.overflow = false
       await this.catchUp()
     }
     const held = this.held
     this.held = undefined
+    this.heldBytes = 0
     for (const m of held) this.onMessage(m)
   }
 
-  /** The subscription connection is back: subscribe again and read what was missed meanwhile. */
-  private async reconnected(): Promise<void> {
-    while (!this.closed && this.sub.status === 'ready') {
-      try {
-        return await this.resume(() => this.catchUp())
-      } catch (e) {
-        this.o.log.warn({ err: String(e) }, 'catching up on cluster events failed; retrying')
-        await new Promise((r) => setTimeout(r, 200))
-      }
-    }
+  /** Take up the stream after its newest entry. */
+  private async toNewest(): Promise<void> {
+    const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
+    if (!newest) return
+    this.lastId = newest[0]
+    this.lastQ = Number(field(newest[1], 'q')) || 0
   }
 
-  /** Read from the stream what the channel brought while this node was not subscribed. */
+  /**
+   * Read from the stream what the channel brought while this node was not subscribed. If the
+   * first entry after our position is not the next ordinal, entries we never saw were trimmed
+   * (the node was away longer than the stream keeps them): our sessions may have missed pushes.
+   */
   private async catchUp(): Promise<void> {
-    if (await this.trimmedPast()) {
-      this.o.log.error({ node: this.nodeId }, "missed cluster events were trimmed: dropping this node's sessions (clients log in again)")
-      this.lost()
-      const newest = (await this.cmd.xrevrange(this.events, '+', '-', 'COUNT', 1))[0]
-      if (newest) this.lastId = newest[0]
-      return
-    }
-    for (;;) {
+    for (let first = true; ; first = false) {
       const entries = await this.cmd.xrange(this.events, '(' + this.lastId, '+', 'COUNT', 1000)
-      for (const [id, fields] of entries) this.take(id, fields[1] ?? '', fields[5] ?? '', fields[3] ?? '')
+      const q = first && entries[0] ? Number(field(entries[0][1], 'q')) : 0
+      if (this.lastQ && q > this.lastQ + 1) {
+        this.o.log.error({ node: this.nodeId, missed: q - this.lastQ - 1 }, "missed cluster events were trimmed: dropping this node's sessions (clients log in again)")
+        this.lost()
+        return this.toNewest()
+      }
+      for (const [id, f] of entries) this.take(id, Number(field(f, 'q')) || 0, field(f, 'o'), field(f, 'n'), field(f, 'm'))
       if (entries.length < 1000) return
     }
   }
 
-  /** One channel message: `<entry ID>\n<node id>\n<numbers>\n<events' JSON>`. */
+  /** One channel message: `<entry ID>\n<ordinal>\n<node id>\n<numbers>\n<events' JSON>`, or a mark: `<entry ID>\n<ordinal>`. */
   private onMessage(message: string): void {
     if (this.held) {
-      if (this.held.length < HELD_MAX) this.held.push(message)
-      else this.overflow = true
+      if (this.heldBytes + message.length <= HELD_MAX_BYTES) {
+        this.held.push(message)
+        this.heldBytes += message.length
+      } else this.overflow = true
       return
     }
     const a = message.indexOf('\n')
     const b = message.indexOf('\n', a + 1)
+    if (a < 0) return
+    const id = message.slice(0, a)
+    if (b < 0) {
+      // A mark (MARK): a position only.
+      if (compareIds(id, this.lastId) > 0) [this.lastId, this.lastQ] = [id, Number(message.slice(a + 1)) || 0]
+      return
+    }
     const c = message.indexOf('\n', b + 1)
-    if (a < 0 || b < 0 || c < 0) return
-    this.take(message.slice(0, a), message.slice(a + 1, b), message.slice(b + 1, c), message.slice(c + 1))
+    const d = message.indexOf('\n', c + 1)
+    if (c < 0 || d < 0) return
+    this.take(id, Number(message.slice(a + 1, b)) || 0, message.slice(b + 1, c), message.slice(c + 1, d), message.slice(d + 1))
   }
 
   /** An entry, from the channel or a catch-up: each is taken once, in stream order. */
-  private take(id: string, origin: string, numbers: string, json: string): void {
+  private take(id: string, q: number, origin: string, numbers: string, json: string): void {
     if (compareIds(id, this.lastId) <= 0) return
     this.lastId = id
+    this.lastQ = q
     // Our own events were delivered locally already: skip them before parsing.
     if (origin === this.nodeId) return
     let events: unknown
@@ -258,18 +336,6 @@ export class RedisCluster implements ClusterLink {
         this.o.log.error({ err: String(err) }, 'cluster event failed')
       }
     }
-  }
-
-  /** Whether entries after `lastId` were trimmed before we read them (we cannot catch up). */
-  private async trimmedPast(): Promise<boolean> {
-    let info: unknown[]
-    try {
-      info = (await this.cmd.xinfo('STREAM', this.events)) as unknown[]
-    } catch {
-      return false // no stream (yet, or Redis restarted empty): nothing was trimmed
-    }
-    const i = info.indexOf('max-deleted-entry-id')
-    return i >= 0 && compareIds(String(info[i + 1]), this.lastId) > 0
   }
 
   onEvent(fn: (e: ClusterEvent) => void): void {
@@ -340,27 +406,30 @@ export class RedisCluster implements ClusterLink {
       this.sending = false
       if (this.outbox.length) this.schedule()
     }
+    const numbered = out.filter((x) => x.counter !== undefined)
+    const failed = (err: Error) => {
+      for (const x of numbered) x.reject!(err)
+      this.o.log.warn({ err: err.message }, 'cluster publish failed')
+      sent()
+    }
+    let m: string
+    try {
+      m = JSON.stringify(out.map((x) => x.e))
+    } catch (e) {
+      return failed(e as Error)
+    }
     // Entries older than twice the node TTL go: a node that was away longer has been reaped.
     const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
-    const m = JSON.stringify(out.map((x) => x.e))
-    const numbered = out.filter((x) => x.counter !== undefined)
-    const keys = [this.events, this.subscribers, ...numbered.map((x) => x.counter!)]
-    ;(this.cmd as Redis & ClusterScripts).mrtcPublish(keys.length, ...keys, minId, this.nodeId, m, this.channelPrefix).then(
-      (ns) => {
-        numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
-        sent()
-      },
-      (err: Error) => {
-        for (const x of numbered) x.reject!(err)
-        this.o.log.warn({ err: err.message }, 'cluster publish failed')
-        sent()
-      },
-    )
+    const keys = [this.events, this.eventCount, this.subscribers, ...numbered.map((x) => x.counter!)]
+    ;(this.cmd as Redis & ClusterScripts).mrtcPublish(keys.length, ...keys, minId, this.nodeId, m, this.channelPrefix).then((ns) => {
+      numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
+      sent()
+    }, failed)
   }
 
-  /** Both Redis connections are up (commands and the event subscription). */
+  /** Both Redis connections are up (commands and the event subscription), and the node is not catching up. */
   healthy(): boolean {
-    return this.cmd.status === 'ready' && this.sub.status === 'ready'
+    return this.cmd.status === 'ready' && this.sub.status === 'ready' && !this.syncing
   }
 
   /** The HMAC key for media URLs, the same on every node (the first node to start creates it). */
@@ -380,7 +449,6 @@ export class RedisCluster implements ClusterLink {
   async start(httpUrl: string): Promise<void> {
     this.httpUrl = httpUrl
     await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
-    await this.rejoin()
     await this.beat()
     const every = Math.max(200, Math.floor(this.o.nodeTtlMs / 3))
     this.timer = setInterval(() => {
@@ -405,6 +473,9 @@ export class RedisCluster implements ClusterLink {
       await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
       await (this.cmd as Redis & ClusterScripts).mrtcPrune(1, this.subscribers, this.channelPrefix)
       await this.rejoin()
+      // Move this node's position past its own entries (see MARK): after a reconnect it catches
+      // up from there, not from the last entry another node sent, which may be trimmed already.
+      if (!this.syncing) await (this.cmd as Redis & ClusterScripts).mrtcMark(1, this.events, this.channelPrefix + this.nodeId)
       // A Redis restarted without persistence lost the media key: put ours back before a node
       // that starts now invents another (its URLs would not verify on the running nodes).
       if (this.key) await this.cmd.set(this.prefix + 'mediakey', this.key, 'NX')
@@ -430,9 +501,9 @@ export class RedisCluster implements ClusterLink {
    * Redis lost the set: the others did not publish to us meanwhile, so catch up from the stream.
    */
   private async rejoin(): Promise<void> {
-    if (this.held || this.closed) return // subscribing already
+    if (this.syncing || this.closed) return // subscribing already
     // Not a member, nothing is published to us: what `resume` holds from its SADD on is all new.
-    if (!(await this.cmd.sismember(this.subscribers, this.nodeId))) await this.resume(() => this.catchUp())
+    if (!(await this.cmd.sismember(this.subscribers, this.nodeId))) await this.sync()
   }
 
   /**
@@ -448,6 +519,12 @@ export class RedisCluster implements ClusterLink {
     this.sub.disconnect()
     await this.cmd.quit().catch(() => this.cmd.disconnect())
   }
+}
+
+/** A field of a stream entry (`[name, value, name, value, …]`). */
+function field(fields: string[], name: string): string {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1] ?? ''
+  return ''
 }
 
 /** Order of two stream IDs (`<ms>-<seq>`). */
