@@ -129,11 +129,15 @@ export class Connection implements SessionSink {
   private deadlineCode: number = CloseCode.LOGIN_TIMEOUT
   /**
    * Server-side liveness: a WebSocket ping at sweep `pingAt`, answered by a pong before the
-   * next one is due. Client pings prove the client writes; only our pings prove it still reads.
-   * Every client stack (WeChat, browsers, ws) answers them by itself.
+   * next one is due. Client pings prove the client writes; our pings prove it still reads, and so
+   * do its acks of pushes sent since the previous check (`checkedSeq`): a session that acks needs
+   * no ping (neither proof holds against a hostile client, which can send both unasked; the
+   * send-buffer limit does). Every client stack (WeChat, browsers, ws) answers pings by itself.
    */
   private pingAt: number
   private ponged = true
+  /** The session's seq at the previous liveness check. */
+  private checkedSeq = 0
   private closed = false
   /** Runs right after the next reply is sent (attaching a session once its resume reply is out). */
   private afterReply: (() => void) | undefined
@@ -184,12 +188,18 @@ export class Connection implements SessionSink {
       return this.close(this.deadlineCode, reason)
     }
     if (tick < this.pingAt) return
+    this.pingAt = this.deps.sweep.after(this.pingIntervalMs)
+    const s = this.session
+    const checked = this.checkedSeq
+    this.checkedSeq = s?.seq ?? 0
+    // It acknowledged a push sent since the last check: it reads (one ping and pong fewer per
+    // interval for every busy client: 667 of each per second at 10,000 clients).
+    if (s && s.acked > checked) return void (this.ponged = true)
     if (!this.ponged) {
-      this.deps.log.info({ address: this.address, ref: this.session?.ref }, 'no pong: client stopped reading')
+      this.deps.log.info({ address: this.address, ref: s?.ref }, 'no pong: client stopped reading')
       return this.close(CloseCode.HEARTBEAT_TIMEOUT, 'no pong')
     }
     this.ponged = false
-    this.pingAt = this.deps.sweep.after(this.pingIntervalMs)
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping()
   }
 
@@ -374,6 +384,8 @@ export class Connection implements SessionSink {
       return
     }
     session.attach(this, afterSeq)
+    // Only acks of what this connection delivers count as proof that its client reads.
+    this.checkedSeq = session.seq
     this.heartbeat()
   }
 

@@ -79,6 +79,8 @@ export class Session {
   readonly ref: string
   state: SessionState = 'active'
   seq = 0
+  /** The highest seq the client acknowledged. */
+  acked = 0
   /**
    * Pushes not yet acknowledged by the client, oldest first, as their frame bodies (`pushBody`):
    * `buffer[i]` has seq `bufferStart + i`. A fan-out builds one body and every recipient's buffer
@@ -163,6 +165,7 @@ export class Session {
   /** The client applied every push up to `seq`: forget them. */
   ack(seq: number): void {
     seq = Math.min(seq, this.seq)
+    if (seq > this.acked) this.acked = seq
     // Acked pushes are forgotten, so a later resume must not claim to be behind them.
     if (seq + 1 > this.firstResumableSeq) this.firstResumableSeq = seq + 1
     const n = Math.min(this.buffer.length, seq + 1 - this.bufferStart)

@@ -119,6 +119,37 @@ describe('slow readers', () => {
     expect(ok.c.ws.readyState).toBe(WebSocket.OPEN)
     ok.c.close()
   })
+
+  it('pings no client that acknowledges the pushes it gets; one whose acks stop while pushes go on is pinged and dropped', async () => {
+    srv = await start({ heartbeatTimeoutMs: 2000 }) // a liveness check every second
+    const { raw, login } = await rawLogin(srv.url, 'ack-room', 'acker')
+    const sender = await joined(srv, 'ack-room', 'sender')
+    let lastSeq: number = login.seq
+    let acking = true
+    let id = 10
+    const talk = setInterval(() => void sender.c.request('broadcast', { message: 'hi' }).catch(() => {}), 100)
+    // The raw client never answers pings; it reads its pushes and acks them with its heartbeat.
+    const heartbeat = setInterval(() => {
+      for (const f of raw.drain()) if (typeof f.seq === 'number' && f.seq > 0) lastSeq = Math.max(lastSeq, f.seq)
+      raw.request(id++, 'ping', {}, acking ? lastSeq : undefined)
+    }, 300)
+    try {
+      await sleep(3500)
+      expect(raw.closeCode).toBeUndefined()
+      // At most the first check, before any push of this connection was acknowledged.
+      expect(raw.pings).toBeLessThanOrEqual(1)
+      const pingsWhileAcking = raw.pings
+      acking = false
+      await Promise.race([raw.closed, sleep(8000)])
+      expect(raw.pings).toBeGreaterThan(pingsWhileAcking)
+      expect(raw.closeCode).toBe(CloseCode.HEARTBEAT_TIMEOUT)
+    } finally {
+      clearInterval(talk)
+      clearInterval(heartbeat)
+      raw.destroy()
+      sender.c.close()
+    }
+  })
 })
 
 describe('listener timeouts and per-address caps', () => {

@@ -11,6 +11,8 @@ export class RawWs {
   private waiting: (() => void) | undefined
   /** Close code of the server's close frame, once one arrived. */
   closeCode: number | undefined
+  /** Pings the server sent (none of them answered). */
+  pings = 0
 
   /** Resolves when the TCP connection is gone (only observed while reading). */
   readonly closed: Promise<void>
@@ -43,6 +45,7 @@ export class RawWs {
       this.buf = this.buf.subarray(off + len)
       if (op === 1) this.texts.push(payload.toString('utf8'))
       if (op === 8) this.closeCode = payload.length >= 2 ? payload.readUInt16BE(0) : 1005
+      if (op === 9) this.pings++
       this.waiting?.()
     }
   }
@@ -101,8 +104,14 @@ export class RawWs {
     this.socket.write(Buffer.concat([header, mask, body]))
   }
 
-  request(id: number, op: string, d: unknown): void {
-    this.sendText(JSON.stringify({ v: 1, id, op, d }))
+  /** `ack`: the envelope's acknowledgement of the pushes applied so far. */
+  request(id: number, op: string, d: unknown, ack?: number): void {
+    this.sendText(JSON.stringify({ v: 1, id, op, d, ...(ack === undefined ? {} : { ack }) }))
+  }
+
+  /** The text frames received so far (JSON-parsed), taken. */
+  drain(): any[] {
+    return this.texts.splice(0).map((t) => JSON.parse(t))
   }
 
   /** Stop reading: the kernel buffers fill up, then the server's send queue grows. */
