@@ -133,8 +133,10 @@ export async function fanoutCluster({ smoke = false, cpuProf, only, rates, batch
   const cfg = smoke
     ? { n: 60, k: 10, rates: [100], rounds: 1, warmupMs: 300, measureMs: 1000 }
     : // 4000/s: the nodes busier (the fixed cost of a node's Redis round trips spread over more
-      // deliveries); 3 nodes + Redis at 6000/s would take all of core 0.
-      { n: 600, k: 10, rates: [500, 2000, 4000], rounds: 3, warmupMs: 800, measureMs: 2500 }
+      // deliveries); 3 nodes + Redis at 6000/s would take all of core 0. 5 rounds: one setup's
+      // samples at one rate move by ±20 % between rounds on this VM; the median of 3 could move
+      // a verdict.
+      { n: 600, k: 10, rates: [500, 2000, 4000], rounds: 5, warmupMs: 800, measureMs: 2500 }
   if (rates) cfg.rates = rates
   cfg.batchMs = batchMs
   cfg.profDir = join(benchDir, '.cache', 'cpu-prof')
