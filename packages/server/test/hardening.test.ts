@@ -113,7 +113,8 @@ describe('slow readers', () => {
     }
     // A well-behaved client (ws answers pings by itself) stays.
     const ok = await joined(srv, 'ping-room', 'fine')
-    const ping = setInterval(() => void ok.c.request('ping', {}), 500)
+    // A ping still in flight at close() is rejected 10 s later: not this test's business.
+    const ping = setInterval(() => void ok.c.request('ping', {}).catch(() => {}), 500)
     await sleep(3000)
     clearInterval(ping)
     expect(ok.c.ws.readyState).toBe(WebSocket.OPEN)
