@@ -85,6 +85,7 @@ describe('cluster chaos: Sentinel failover', () => {
       // on the new master); a broadcast from node 1 reaches node 2.
       // Each failed attempt closes its socket: kept open, a slow failover's retries reached the
       // per-address cap (256) and the next connection was reset.
+      let lastRefusal = ''
       const c = await eventually(async () => {
         const x = await Client.open(pair[1]!.url)
         const r = await x.login('room-f', 'c')
@@ -92,10 +93,14 @@ describe('cluster chaos: Sentinel failover', () => {
           clients.push(x)
           return x
         }
+        lastRefusal = JSON.stringify(r.error)
         x.close()
         await sleep(100)
         return undefined
-      }, 20_000, 'login after the failover')
+      }, 20_000, 'login after the failover').catch((e: Error) => {
+        // What the node answered and logged, to tell a slow failover from a stuck node.
+        throw new Error(`${e.message}; last refusal ${lastRefusal}; node 2 log:\n${pair[1]!.log.slice(-3000)}`)
+      })
       await a.c.waitPush((p) => p.ev === 'user' && p.d.type === 'ADD' && p.d.users.some((u: { userId: string }) => u.userId === 'c'), 20_000)
       const sent = await a.c.request('broadcast', { message: 'after failover' })
       expect(sent.ok).toBe(true)
