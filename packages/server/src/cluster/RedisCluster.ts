@@ -27,45 +27,37 @@ end
 return n`
 
 /*
- * Drop the subscribed nodes whose channel has no subscriber (a node that died, or whose connection
- * is down: it joins again when it subscribes again, and catches up). In one script, so a node
- * that subscribes meanwhile is never dropped after it did. KEYS[1] the set; ARGV[1] the channel
- * prefix. Returns the nodes dropped.
+ * A node's heartbeat tick on the event path, in one script (so nothing interleaves):
+ * - drop the subscribed nodes whose channel has no subscriber (a node that died, or whose
+ *   connection is down: it joins again when it subscribes again, and catches up); a node that
+ *   subscribes meanwhile is never dropped after it did;
+ * - if this node (ARGV[2]) is still a member, publish the stream's newest entry ID and ordinal on
+ *   its own channel as a mark, `<entry ID>\n<ordinal>`: when that arrives, every entry up to it
+ *   that was published to this node has arrived before it, so its position may move there (past
+ *   its own entries, which are never published to it).
+ * KEYS[1] the set, KEYS[2] the stream; ARGV[1] the channel prefix. Returns whether this node is a
+ * member (when not, nothing was published to it for a while: it must catch up).
  */
-const PRUNE = `
-local gone = {}
+const TICK = `
 for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('PUBSUB', 'NUMSUB', ARGV[1] .. node)[2] == 0 then
-    redis.call('SREM', KEYS[1], node)
-    gone[#gone + 1] = node
-  end
+  if redis.call('PUBSUB', 'NUMSUB', ARGV[1] .. node)[2] == 0 then redis.call('SREM', KEYS[1], node) end
 end
-return gone`
+if redis.call('SISMEMBER', KEYS[1], ARGV[2]) == 0 then return 0 end
+local newest = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)[1]
+if newest then
+  local q = '0'
+  for i = 1, #newest[2], 2 do if newest[2][i] == 'q' then q = newest[2][i + 1] end end
+  redis.call('PUBLISH', ARGV[1] .. ARGV[2], newest[1] .. '\\n' .. q)
+end
+return 1`
 
 interface ClusterScripts {
   mrtcPublish(numKeys: number, ...keysAndArgs: string[]): Promise<number[]>
-  mrtcMark(numKeys: number, stream: string, channel: string): Promise<string | null>
-  mrtcPrune(numKeys: number, set: string, channelPrefix: string): Promise<string[]>
+  mrtcTick(numKeys: number, set: string, stream: string, channelPrefix: string, nodeId: string): Promise<number>
 }
 
 /** Bytes of channel messages held while the node catches up (beyond this, it reads them from the stream). */
 const HELD_MAX_BYTES = 16 * 2 ** 20
-
-/*
- * The stream's newest entry ID and ordinal, published on this node's own channel (ARGV[1]) as
- * `<entry ID>\n<ordinal>`: when that message arrives, every entry up to it that was published to
- * this node has arrived before it, so the node's position may move there (past its own entries,
- * which are never published to it). KEYS[1] the stream. Returns the message, or false for an empty
- * stream.
- */
-const MARK = `
-local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-if not newest then return false end
-local q = '0'
-for i = 1, #newest[2], 2 do if newest[2][i] == 'q' then q = newest[2][i + 1] end end
-local mark = newest[1] .. '\\n' .. q
-redis.call('PUBLISH', ARGV[1], mark)
-return mark`
 
 export interface RedisClusterOptions {
   /** `redis://[:password@]host:port[/db]`, or Sentinel: `redis+sentinel://host:26379[,host:26379]/<master name>` */
@@ -118,7 +110,7 @@ export class RedisCluster implements ClusterLink {
   private readonly subscribers: string
   private readonly channelPrefix: string
   /**
-   * ID of the last entry taken: another node's, or a mark (`MARK`) that moves past this node's
+   * ID of the last entry taken: another node's, or a mark (`TICK`) that moves past this node's
    * own entries, which are never published to it. Catching up resumes after it.
    */
   private lastId = '0-0'
@@ -168,8 +160,7 @@ export class RedisCluster implements ClusterLink {
     this.batchMs = o.batchMs ?? 0
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
     cmd.defineCommand('mrtcPublish', { lua: PUBLISH })
-    cmd.defineCommand('mrtcPrune', { lua: PRUNE })
-    cmd.defineCommand('mrtcMark', { lua: MARK })
+    cmd.defineCommand('mrtcTick', { lua: TICK })
   }
 
   static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
@@ -300,22 +291,25 @@ export class RedisCluster implements ClusterLink {
     const b = message.indexOf('\n', a + 1)
     if (a < 0) return
     const id = message.slice(0, a)
-    if (b < 0) {
-      // A mark (MARK): a position only.
-      if (compareIds(id, this.lastId) > 0) [this.lastId, this.lastQ] = [id, Number(message.slice(a + 1)) || 0]
-      return
-    }
+    // A mark (TICK): a position only.
+    if (b < 0) return void this.advance(id, Number(message.slice(a + 1)) || 0)
     const c = message.indexOf('\n', b + 1)
     const d = message.indexOf('\n', c + 1)
     if (c < 0 || d < 0) return
     this.take(id, Number(message.slice(a + 1, b)) || 0, message.slice(b + 1, c), message.slice(c + 1, d), message.slice(d + 1))
   }
 
-  /** An entry, from the channel or a catch-up: each is taken once, in stream order. */
-  private take(id: string, q: number, origin: string, numbers: string, json: string): void {
-    if (compareIds(id, this.lastId) <= 0) return
+  /** Move the position to entry `id` (ordinal `q`) unless it is there or past it already. */
+  private advance(id: string, q: number): boolean {
+    if (compareIds(id, this.lastId) <= 0) return false
     this.lastId = id
     this.lastQ = q
+    return true
+  }
+
+  /** An entry, from the channel or a catch-up: each is taken once, in stream order. */
+  private take(id: string, q: number, origin: string, numbers: string, json: string): void {
+    if (!this.advance(id, q)) return
     // Our own events were delivered locally already: skip them before parsing.
     if (origin === this.nodeId) return
     let events: unknown
@@ -471,11 +465,12 @@ export class RedisCluster implements ClusterLink {
       }
       // Back in the node list if a peer reaped us meanwhile, so a later death is noticed too.
       await this.cmd.sadd(this.prefix + 'nodes', this.nodeId)
-      await (this.cmd as Redis & ClusterScripts).mrtcPrune(1, this.subscribers, this.channelPrefix)
-      await this.rejoin()
-      // Move this node's position past its own entries (see MARK): after a reconnect it catches
-      // up from there, not from the last entry another node sent, which may be trimmed already.
-      if (!this.syncing) await (this.cmd as Redis & ClusterScripts).mrtcMark(1, this.events, this.channelPrefix + this.nodeId)
+      // Prune the subscribers, and move this node's position past its own entries (see TICK): after
+      // a reconnect it catches up from there, not from the last entry another node sent, which
+      // may be trimmed already. Back among the subscribers if a peer dropped it (its subscription
+      // was down for a moment) or Redis lost the set: nothing was published to it meanwhile.
+      const member = await (this.cmd as Redis & ClusterScripts).mrtcTick(2, this.subscribers, this.events, this.channelPrefix, this.nodeId)
+      if (!member && !this.syncing && !this.closed) await this.sync()
       // A Redis restarted without persistence lost the media key: put ours back before a node
       // that starts now invents another (its URLs would not verify on the running nodes).
       if (this.key) await this.cmd.set(this.prefix + 'mediakey', this.key, 'NX')
@@ -494,16 +489,6 @@ export class RedisCluster implements ClusterLink {
     } catch (e) {
       this.o.log.warn({ err: String(e) }, 'cluster heartbeat failed')
     }
-  }
-
-  /**
-   * Back among the subscribers if a peer dropped us (our subscription was down for a moment) or
-   * Redis lost the set: the others did not publish to us meanwhile, so catch up from the stream.
-   */
-  private async rejoin(): Promise<void> {
-    if (this.syncing || this.closed) return // subscribing already
-    // Not a member, nothing is published to us: what `resume` holds from its SADD on is all new.
-    if (!(await this.cmd.sismember(this.subscribers, this.nodeId))) await this.sync()
   }
 
   /**
