@@ -53,7 +53,9 @@ export function startNode(runner: string, opts: Partial<ServerOptions>): Promise
   let log = ''
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`node did not start:\n${log}`)), 20_000)
+    // pino writes to stdout: keep both, so a failing test can show what the node logged.
     proc.stderr!.on('data', (d) => (log += d))
+    proc.stdout!.on('data', (d) => (log += d))
     proc.once('exit', (code) => reject(new Error(`node exited with ${code}:\n${log}`)))
     let buf = ''
     proc.stdout!.on('data', (d: Buffer) => {
