@@ -148,6 +148,27 @@ describe('RedisCluster publishing and subscribing', () => {
     expect(await cli.sismember(prefix + 'subscribers', a.c.nodeId)).toBe(1)
   })
 
+  it('a connection ioredis gave up on (ended, as its Sentinel failover detector can leave it) is connected again: the node receives and publishes again, missing nothing', async () => {
+    const prefix = `b${++db}:`
+    const a = await node(0, prefix)
+    const b = await node(0, prefix)
+    b.c.publish(push(1))
+    await until(() => a.got.length === 1)
+    // What ioredis does to a connection it will not retry: status 'end', commands refused.
+    const conns = a.c as unknown as { cmd: Redis; sub: Redis }
+    conns.cmd.disconnect()
+    conns.sub.disconnect()
+    await until(() => conns.cmd.status === 'end' && conns.sub.status === 'end')
+    b.c.publish(push(2)) // while a is away: caught up from the stream
+    await until(() => conns.cmd.status === 'ready' && conns.sub.status === 'ready')
+    b.c.publish(push(3))
+    await until(() => a.got.length === 3)
+    expect(ids(a.got)).toEqual([1, 2, 3])
+    a.c.publish(push(4))
+    await until(() => b.got.length === 1)
+    expect(ids(b.got)).toEqual([4])
+  })
+
   it('a node that only publishes keeps its position: after a reconnect past the stream trim it catches up instead of dropping its sessions', async () => {
     const prefix = `b${++db}:`
     // Entries older than 2 × 2.5 s are trimmed; a ticks (and marks its position) every 0.83 s.

@@ -58,6 +58,8 @@ interface ClusterScripts {
 
 /** Bytes of channel messages held while the node catches up (beyond this, it reads them from the stream). */
 const HELD_MAX_BYTES = 16 * 2 ** 20
+/** Wait before connecting a connection ioredis gave up on again (see `reopen`). */
+const REOPEN_DELAY_MS = 200
 
 export interface RedisClusterOptions {
   /** `redis://[:password@]host:port[/db]`, or Sentinel: `redis+sentinel://host:26379[,host:26379]/<master name>` */
@@ -161,6 +163,22 @@ export class RedisCluster implements ClusterLink {
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
     cmd.defineCommand('mrtcPublish', { lua: PUBLISH })
     cmd.defineCommand('mrtcTick', { lua: TICK })
+    for (const conn of [cmd, sub]) conn.on('end', () => this.reopen(conn))
+  }
+
+  /**
+   * A connection that ended while the node is open is connected again. ioredis normally retries on
+   * its own, but gives a connection up for good ('end') when Sentinel's failover detector closes it
+   * while it is asking a sentinel for the master (ioredis 5.11: the connector's connect() throws
+   * "Connection is closed." and nothing retries): without this, a failover could leave a node
+   * without Redis until it restarts. Only `close()` ends them on purpose.
+   */
+  private reopen(conn: Redis): void {
+    if (this.closed) return
+    this.o.log.warn('redis connection ended; connecting again')
+    setTimeout(() => {
+      if (!this.closed && conn.status === 'end') conn.connect().catch(() => undefined)
+    }, REOPEN_DELAY_MS).unref()
   }
 
   static async connect(o: RedisClusterOptions): Promise<RedisCluster> {
