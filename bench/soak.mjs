@@ -4,7 +4,9 @@
 // media-server restart midway. Afterwards it asserts:
 //   - every connected bot's view (users, streams, online count, room extra info) equals the server's;
 //   - once everybody left: no session, stream, room, media connection, timer or file descriptor
-//     left behind in the server, and its RSS (after a full GC) within 10 % of a fresh server's.
+//     left behind in the server;
+//   - no memory growth with more work: after one more round of the same churn (a media-server
+//     restart in it), the server's RSS after a full GC is within 10 % of what it was before it.
 //
 //   node bench/soak.mjs                          # the CI version: 16 bots, 60 s (npm test runs it)
 //   node bench/soak.mjs --bots=200 --seconds=1800 --record   # the record: results/soak.json + soak-rss.png
@@ -261,17 +263,6 @@ try {
     }
   }, 1000)
 
-  // Warm-up: the same churn, shorter and without restarts, then everybody leaves. What the server
-  // holds afterwards (JIT-compiled code, grown allocator arenas) is its working size, not a leak:
-  // the soak's RSS check compares against this, and a leak grows with the soak's length.
-  const warmupMs = Math.min(30_000, Math.max(10_000, (SECONDS * 1000) / 6))
-  await churn(warmupMs)
-  log(`warm-up over (${warmupMs / 1000} s); everybody leaves`)
-  await drain()
-  await sleep(6000)
-  const warm = await server.call('leaks')
-  log(`warm server: RSS ${round(warm.rssMB)} MB, ${warm.fds} fds, ${warm.timers} timers`)
-
   const churnMs = SECONDS * 1000
   await churn(churnMs, [
     // A server restart a third of the way in, a media-server restart at two thirds.
@@ -339,25 +330,49 @@ try {
   check(g.users === 0, `no session left (${g.users})`)
   check(g.streams === 0 && rooms.length === 0, `no stream or room left (${g.streams} streams, ${rooms.length} rooms)`)
   check(g.mediaConnections === 0, `no media connection left (${g.mediaConnections})`)
-  // Sockets closing; HTTP keep-alive connections (ours, nginx's hooks) time out after 5 s. V8
-  // gives heap back only once it sees the allocation rate stay low: allow it up to 60 s.
+  // Sockets closing; HTTP keep-alive connections (ours, nginx's hooks) time out after 5 s.
   await sleep(6000)
+  const soaked = await server.call('leaks')
+  log(`after the soak: RSS ${round(soaked.rssMB)} MB, ${soaked.fds} fds, resources ${JSON.stringify(soaked.resources)} (fresh: ${JSON.stringify(fresh.resources)})`)
+  check(soaked.timers <= fresh.timers, `no timer left (${soaked.timers} vs ${fresh.timers} fresh)`)
+  check(soaked.fds <= fresh.fds, `no file descriptor left (${soaked.fds} vs ${fresh.fds} fresh)`)
+
+  // ---- no growth with more work ----
+  // A leak grows with the work done; a server's working size (JIT-compiled code, allocator
+  // arenas of V8's compiler and GC threads) does not, but differs between processes: compared
+  // with another process (a fresh or warmed-up server before the restart), RSS was bimodal here
+  // (64 or 73 MB after the same 10 s warm-up) and the check failed on noise. So the same process
+  // does one more round of the churn, and its RSS must come back within 10 % (measured here:
+  // ±0.4 % between rounds).
+  const roundMs = Math.max(10_000, (SECONDS * 1000) / 3)
+  await churn(roundMs, [
+    async () => {
+      log('restarting the media server again (nginx-rtmp, SIGKILL)')
+      await stopNginx('SIGKILL')
+      await startNginx()
+    },
+  ])
+  log(`another ${roundMs / 1000} s of churn: ${JSON.stringify(stats)}; everybody leaves`)
+  await drain()
+  await sleep(6000)
+  // V8 gives heap back only once it sees the allocation rate stay low: allow it up to 60 s.
   let end = await server.call('leaks')
   const quiet = Date.now()
-  while (end.rssMB > warm.rssMB * 1.1 && Date.now() - quiet < 60_000) {
+  while (end.rssMB > soaked.rssMB * 1.1 && Date.now() - quiet < 60_000) {
     await sleep(3000)
     end = await server.call('leaks')
   }
   log(`RSS settled ${Math.round((Date.now() - quiet) / 1000)} s after the drain`)
   if (process.env.SOAK_HEAP_DIR) await server.call('heapSnapshot', { path: join(process.env.SOAK_HEAP_DIR, 'end.heapsnapshot') })
-  log(`heap used/total: fresh ${round(fresh.heapUsedMB)}/${round(fresh.heapTotalMB)} MB, warm ${round(warm.heapUsedMB)}/${round(warm.heapTotalMB)}, after ${round(end.heapUsedMB)}/${round(end.heapTotalMB)}`)
-  log(`after: RSS ${round(end.rssMB)} MB, ${end.fds} fds, resources ${JSON.stringify(end.resources)} (fresh: ${JSON.stringify(fresh.resources)})`)
-  check(end.timers <= fresh.timers, `no timer left (${end.timers} vs ${fresh.timers} fresh)`)
-  check(end.fds <= fresh.fds, `no file descriptor left (${end.fds} vs ${fresh.fds} fresh)`)
-  check(end.rssMB <= warm.rssMB * 1.1, `RSS within 10 % of the warmed-up server's (${round(end.rssMB)} vs ${round(warm.rssMB)} MB; fresh ${round(fresh.rssMB)} MB)`)
+  log(`heap used/total: fresh ${round(fresh.heapUsedMB)}/${round(fresh.heapTotalMB)} MB, after the soak ${round(soaked.heapUsedMB)}/${round(soaked.heapTotalMB)}, after another round ${round(end.heapUsedMB)}/${round(end.heapTotalMB)}`)
+  check(end.timers <= fresh.timers && end.fds <= fresh.fds, `still no timer or file descriptor left (${end.timers} timers, ${end.fds} fds)`)
+  check(end.rssMB <= soaked.rssMB * 1.1, `RSS after another round within 10 % of the soaked server's (${round(end.rssMB)} vs ${round(soaked.rssMB)} MB; fresh ${round(fresh.rssMB)} MB)`)
+  // The finer test at this size: live JS objects after a full GC (±1 % between rounds here). The
+  // CI run's round moves ~50 logins; a 50 KB leak per login would hide in RSS but not here.
+  check(end.heapUsedMB <= soaked.heapUsedMB * 1.1, `live heap after another round within 10 % of the soaked server's (${round(end.heapUsedMB)} vs ${round(soaked.heapUsedMB)} MB)`)
 
   const peak = rss.reduce((m, s) => Math.max(m, s.mb), 0)
-  const result = { bots: BOTS, rooms: ROOMS, seconds: SECONDS, seed: Number(values.seed), stats, convergeMs, fresh: { rssMB: round(fresh.rssMB), fds: fresh.fds, timers: fresh.timers }, warm: { rssMB: round(warm.rssMB), heapUsedMB: round(warm.heapUsedMB) }, after: { rssMB: round(end.rssMB), heapUsedMB: round(end.heapUsedMB), fds: end.fds, timers: end.timers }, peakRssMB: peak, failures, rss }
+  const result = { bots: BOTS, rooms: ROOMS, seconds: SECONDS, seed: Number(values.seed), stats, convergeMs, fresh: { rssMB: round(fresh.rssMB), fds: fresh.fds, timers: fresh.timers }, soaked: { rssMB: round(soaked.rssMB), heapUsedMB: round(soaked.heapUsedMB), fds: soaked.fds, timers: soaked.timers }, roundSeconds: roundMs / 1000, after: { rssMB: round(end.rssMB), heapUsedMB: round(end.heapUsedMB), fds: end.fds, timers: end.timers }, peakRssMB: peak, failures, rss }
   if (values.record) {
     writeResult('soak', result)
     const svg = join(resultsDir, 'soak-rss.svg')
@@ -399,7 +414,7 @@ function rssSvg(samples, r) {
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${pad - 6}" y="${y(mMax * f) + 4}" text-anchor="end">${Math.round(mMax * f)}</text><line x1="${pad}" x2="${W - pad}" y1="${y(mMax * f)}" y2="${y(mMax * f)}" stroke="#eee"/>`).join('')
   const tt = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(tMax * f)}" y="${H - pad + 18}" text-anchor="middle">${Math.round(tMax * f)} s</text>`).join('')
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>
-<text x="${W / 2}" y="24" text-anchor="middle" font-size="15">MiniRTC server RSS during the soak: ${r.bots} bots, ${r.rooms} rooms, ${r.seconds} s (server restart at 1/3, media restart at 2/3)</text>
+<text x="${W / 2}" y="24" text-anchor="middle" font-size="15">MiniRTC server RSS during the soak: ${r.bots} bots, ${r.rooms} rooms, ${r.seconds} s (server restart at 1/3, media restart at 2/3), then another round</text>
 ${ticks}${tt}<line x1="${pad}" x2="${pad}" y1="${pad}" y2="${H - pad}" stroke="#333"/><line x1="${pad}" x2="${W - pad}" y1="${H - pad}" y2="${H - pad}" stroke="#333"/>
 <text x="14" y="${H / 2}" transform="rotate(-90 14 ${H / 2})" text-anchor="middle">RSS (MB)</text>
 <path d="${path}" fill="none" stroke="#1f6feb" stroke-width="1.5"/></svg>\n`
