@@ -121,6 +121,8 @@ const REPLIED = Symbol('replied')
 export class Connection implements SessionSink {
   private session: Session | undefined
   private queue: Promise<void> = SETTLED
+  /** Frames in `queue` not yet handled. */
+  private queued = 0
   private readonly bucket: TokenBucket
   /** Bad frames in the last 10 s; made on the first (well-behaved clients never send one). */
   private bad: WindowCounter | undefined
@@ -276,12 +278,23 @@ export class Connection implements SessionSink {
     const req = parsed.value
     this.deps.metrics.countMessage(req.op)
     if (!this.bucket.take()) return this.badFrame(req.id, ErrorCode.RATE_LIMITED)
-    this.queue = this.queue
-      .then(() => this.dispatch(req))
-      .catch((e: unknown) => this.deps.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'dispatch failed'))
+    this.queued++
+    this.queue = this.queue.then(() => this.dispatch(req))
   }
 
   private async dispatch(req: ClientRequest): Promise<void> {
+    try {
+      await this.run(req)
+    } catch (e) {
+      this.deps.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'dispatch failed')
+    } finally {
+      // Nothing else queued: let the settled chain go (an idle connection kept its last
+      // heartbeat's promise for life).
+      if (--this.queued === 0) this.queue = SETTLED
+    }
+  }
+
+  private async run(req: ClientRequest): Promise<void> {
     if (this.closed) return
     try {
       const d = await this.handle(req)

@@ -234,7 +234,8 @@ export class Rooms implements MediaEvents {
       const s = new Session(
         req.appId,
         req.roomId,
-        { userId: req.user.userId, userName: req.user.userName },
+        // Frozen: the room store keeps this very object in the user's entry (not a copy of it).
+        Object.freeze({ userId: req.user.userId, userName: req.user.userName }),
         req.userUpdate === true,
         claims.grants,
         claims.streamIdPrefix,
@@ -251,7 +252,7 @@ export class Rooms implements MediaEvents {
       // Same userId again: the newest login wins, the old connection is told why and closed.
       if (old) await this.endLocked(old, 'replaced')
       else if (prev) await this.reactions?.replaceRemote(s, prev)
-      const entry: StoredUser = { user: { ...s.user }, sessionId: s.id, joinedAt: Date.now(), address }
+      const entry: StoredUser = { user: s.user, sessionId: s.id, joinedAt: Date.now(), address }
       await this.store.putUser(s.appId, s.roomId, entry)
       s.tokenId = claims.tokenId
       // Opt-in: signing costs an HMAC per stream and recipient, wasted on a client that plays

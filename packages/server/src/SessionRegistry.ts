@@ -9,27 +9,32 @@ export class SessionRegistry {
   private readonly byId = new Map<string, Session>()
   private readonly byRefMap = new Map<string, Session>()
   /**
-   * Arrays, not Sets: nearly every token has one session and at most `maxSessionsPerToken`, and
-   * a one-element array is a third of an empty Set's memory.
+   * The session itself while a token has one (nearly every token), an array beyond: a
+   * one-element array costs a JSArray and its elements, ~64 bytes per session.
    */
-  private readonly byToken = new Map<string, Session[]>()
+  private readonly byToken = new Map<string, Session | Session[]>()
 
   add(s: Session): void {
     this.byId.set(s.id, s)
     this.byRefMap.set(s.ref, s)
-    const list = this.byToken.get(s.tokenId)
-    if (!list) this.byToken.set(s.tokenId, [s])
-    else if (!list.includes(s)) list.push(s)
+    const cur = this.byToken.get(s.tokenId)
+    if (!cur) this.byToken.set(s.tokenId, s)
+    else if (Array.isArray(cur)) {
+      if (!cur.includes(s)) cur.push(s)
+    } else if (cur !== s) this.byToken.set(s.tokenId, [cur, s])
   }
 
   remove(s: Session): void {
     this.byId.delete(s.id)
     this.byRefMap.delete(s.ref)
-    const list = this.byToken.get(s.tokenId)
-    const i = list ? list.indexOf(s) : -1
-    if (i < 0) return
-    if (list!.length === 1) this.byToken.delete(s.tokenId)
-    else list!.splice(i, 1)
+    const cur = this.byToken.get(s.tokenId)
+    if (cur === s) this.byToken.delete(s.tokenId)
+    else if (Array.isArray(cur)) {
+      const i = cur.indexOf(s)
+      if (i < 0) return
+      cur.splice(i, 1)
+      if (cur.length === 1) this.byToken.set(s.tokenId, cur[0]!)
+    }
   }
 
   get(id: string): Session | undefined {
@@ -42,9 +47,10 @@ export class SessionRegistry {
 
   /** Sessions logged in with `tokenId`, not counting `except` (a session about to be replaced). */
   countForToken(tokenId: string, except?: Session): number {
-    const list = this.byToken.get(tokenId)
-    if (!list) return 0
-    return list.length - (except && list.includes(except) ? 1 : 0)
+    const cur = this.byToken.get(tokenId)
+    if (!cur) return 0
+    if (!Array.isArray(cur)) return cur === except ? 0 : 1
+    return cur.length - (except && cur.includes(except) ? 1 : 0)
   }
 
   all(): Session[] {

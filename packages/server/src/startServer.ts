@@ -48,6 +48,13 @@ export interface RunningServer {
 }
 
 /**
+ * A socket's error during its upgrade (a reset mid-handshake): it closes either way. One function
+ * for every socket: a closure made in the upgrade handler would keep that handler's scope alive
+ * as long as the socket.
+ */
+function ignoreError(): void {}
+
+/**
  * Start the signaling server and, by default, an embedded media server.
  * @example
  * const srv = await startServer({ port: 0, rtmpPort: 0, flvPort: 0,
@@ -290,7 +297,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => {})
+    socket.on('error', ignoreError)
     const path = (req.url ?? '/').split('?')[0]
     if (path === INGEST_PATH) {
       if (!admit(address(req), socket)) return
@@ -303,6 +310,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const addr = address(req)
     if (!admit(addr, socket)) return
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws handles the socket's errors from here on; a listener kept for life would be an array
+      // of two in every socket's _events.
+      socket.off('error', ignoreError)
       httpLimits.released(socket as Socket)
       Connection.accept(ws as SignalingSocket, addr, connectionDeps)
     })

@@ -90,7 +90,9 @@ export class MemoryRoomStore implements RoomStore {
   async putUser(appId: string, roomId: string, entry: StoredUser): Promise<StoredUser | undefined> {
     const users = this.room(appId, roomId, true)!.users
     const prev = users.get(entry.user.userId)
-    users.set(entry.user.userId, copyUser(entry))
+    // The entry is copied; its user object is kept as given (frozen by Rooms, shared with the
+    // session): one object per logged-in user, not two.
+    users.set(entry.user.userId, { ...entry })
     return prev && copyUser(prev)
   }
 

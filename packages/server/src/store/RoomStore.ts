@@ -46,7 +46,10 @@ export interface RoomSummary {
  * Every method is async for that reason. `reserveStream` must be atomic across the whole app.
  */
 export interface RoomStore {
-  /** Add or replace the user's membership. Returns the previous entry, if any. */
+  /**
+   * Add or replace the user's membership. Returns the previous entry, if any. `entry.user` is
+   * frozen and may be kept as given.
+   */
   putUser(appId: string, roomId: string, entry: StoredUser): Promise<StoredUser | undefined>
   /** Remove the user when `sessionId` still owns the membership; true when removed. */
   removeUser(appId: string, roomId: string, userId: string, sessionId: string): Promise<boolean>
