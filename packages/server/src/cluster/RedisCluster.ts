@@ -9,15 +9,32 @@ import { sentinelOptions } from './redisUrl'
  * One stream entry for a batch of events, the INCRs of the messageIds its broadcasts need, and the
  * same entry published on the channel of every other subscribed node: each receives it there, in
  * stream order, without a read of its own. Each entry also gets its ordinal (`q`, from a counter),
- * so a node catching up can tell whether entries it never saw were trimmed. KEYS[1] the stream,
- * KEYS[2] the ordinal counter, KEYS[3] the set of subscribed nodes, KEYS[4..] the counters of the
- * numbered events in order; ARGV: MINID, node id, the events' JSON, the channel prefix. Returns
- * the numbers. The message is `<entry ID>\n<ordinal>\n<node id>\n<numbers>\n<events' JSON>`.
+ * so a node catching up can tell whether entries it never saw were trimmed.
+ *
+ * Taken once: ioredis sends a command again when the connection dropped before its reply came,
+ * though Redis may have run it (the others would get the batch twice, with new numbers). A node has
+ * one publish on its way at a time, so the hash KEYS[4] keeps, per node, the sequence number of its
+ * last batch and the numbers it got; the same batch again gets those numbers back and nothing else.
+ *
+ * KEYS[1] the stream, KEYS[2] the ordinal counter, KEYS[3] the set of subscribed nodes, KEYS[4] the
+ * hash of last batches, KEYS[5..] the counters of the numbered events in order; ARGV: MINID, node
+ * id, the events' JSON, the channel prefix, the batch's sequence number. Returns the numbers. The
+ * message is `<entry ID>\n<ordinal>\n<node id>\n<numbers>\n<events' JSON>`.
  */
 const PUBLISH = `
+local last = redis.call('HGET', KEYS[4], ARGV[2])
+if last then
+  local sep = string.find(last, ' ', 1, true)
+  if string.sub(last, 1, sep - 1) == ARGV[5] then
+    local n = {}
+    for x in string.gmatch(string.sub(last, sep + 1), '%d+') do n[#n + 1] = tonumber(x) end
+    return n
+  end
+end
 local n = {}
-for i = 4, #KEYS do n[i - 3] = redis.call('INCR', KEYS[i]) end
+for i = 5, #KEYS do n[i - 4] = redis.call('INCR', KEYS[i]) end
 local ns = table.concat(n, ',')
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[5] .. ' ' .. ns)
 local q = redis.call('INCR', KEYS[2])
 local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'o', ARGV[2], 'm', ARGV[3], 'n', ns, 'q', q)
 local msg = id .. '\\n' .. q .. '\\n' .. ARGV[2] .. '\\n' .. ns .. '\\n' .. ARGV[3]
@@ -110,6 +127,8 @@ export class RedisCluster implements ClusterLink {
   private readonly events: string
   private readonly eventCount: string
   private readonly subscribers: string
+  /** Hash: node id → its last batch's sequence number and numbers (see `PUBLISH`). */
+  private readonly published: string
   private readonly channelPrefix: string
   /**
    * ID of the last entry taken: another node's, or a mark (`TICK`) that moves past this node's
@@ -148,6 +167,8 @@ export class RedisCluster implements ClusterLink {
   private flushSoon = false
   /** A publishing command is on its way to Redis. */
   private sending = false
+  /** Sequence number of this node's last publishing command. */
+  private batchSeq = 0
 
   private constructor(
     private readonly cmd: Redis,
@@ -158,6 +179,7 @@ export class RedisCluster implements ClusterLink {
     this.events = this.prefix + 'events'
     this.eventCount = this.prefix + 'eventcount'
     this.subscribers = this.prefix + 'subscribers'
+    this.published = this.prefix + 'published'
     this.channelPrefix = this.prefix + 'events:'
     this.batchMs = o.batchMs ?? 0
     this.store = new RedisRoomStore(cmd, { nodeId: this.nodeId, prefix: this.prefix })
@@ -432,8 +454,8 @@ export class RedisCluster implements ClusterLink {
     }
     // Entries older than twice the node TTL go: a node that was away longer has been reaped.
     const minId = `${Date.now() - 2 * this.o.nodeTtlMs}-0`
-    const keys = [this.events, this.eventCount, this.subscribers, ...numbered.map((x) => x.counter!)]
-    ;(this.cmd as Redis & ClusterScripts).mrtcPublish(keys.length, ...keys, minId, this.nodeId, m, this.channelPrefix).then((ns) => {
+    const keys = [this.events, this.eventCount, this.subscribers, this.published, ...numbered.map((x) => x.counter!)]
+    ;(this.cmd as Redis & ClusterScripts).mrtcPublish(keys.length, ...keys, minId, this.nodeId, m, this.channelPrefix, String(++this.batchSeq)).then((ns) => {
       numbered.forEach((x, i) => x.resolve!(Number(ns[i])))
       sent()
     }, failed)
@@ -502,6 +524,7 @@ export class RedisCluster implements ClusterLink {
         this.o.log.warn({ node: n, users: h.users.length, streams: h.streams.length }, 'node expired: removing its users and streams')
         await this.reaper(h)
         await this.store.forgetNode(n)
+        await this.cmd.hdel(this.published, n)
         await this.cmd.srem(this.prefix + 'nodes', n)
       }
     } catch (e) {
@@ -519,6 +542,7 @@ export class RedisCluster implements ClusterLink {
     this.flush()
     await this.cmd.del(this.prefix + 'node:' + this.nodeId).catch(() => {})
     await this.cmd.srem(this.subscribers, this.nodeId).catch(() => {})
+    await this.cmd.hdel(this.published, this.nodeId).catch(() => {})
     this.sub.disconnect()
     await this.cmd.quit().catch(() => this.cmd.disconnect())
   }
