@@ -25,8 +25,19 @@ async function scenario(server, dir, { room, layout, streams, warmupMs, measureM
   try {
     await gen.call('start', { url: server.info.url, streams, rtmpPlayers: 0, flvPlayers: 0, room })
     const { recording } = await admin(server, `/admin/rooms/${room}/recordings`, { method: 'POST', body: JSON.stringify({ layout }) })
+    // The recorders start once the streams are live, and a grid restarts its ffmpeg as streams
+    // join: sample only after the set of recorder processes held still for a second (a run of
+    // record once sampled the grid between two of its ffmpeg and reported 0 processes).
+    const settled = Date.now()
+    for (let last = '', since = Date.now(); ; await sleep(250)) {
+      const now = childPids(server.pid).join(',')
+      if (now !== last) [last, since] = [now, Date.now()]
+      else if (now && Date.now() - since >= 1000) break
+      if (Date.now() - settled > 30_000) throw new Error(`recording ${layout}: its ffmpeg processes did not settle (${now || 'none'})`)
+    }
     await sleep(warmupMs)
     const pids = childPids(server.pid)
+    if (!pids.length) throw new Error(`recording ${layout}: no ffmpeg running after the warm-up`)
     const recorders = cpuMeter(pids)
     const serverMeter = cpuMeter([server.pid])
     await sleep(measureMs)
