@@ -206,6 +206,21 @@ export function serveWorker(handlers, ready = {}) {
 }
 
 /** CPU ticks (user, system) and RSS of a process, from /proc. */
+/**
+ * A server worker's memory once its heap settled (`mem` of the bench's servers): three full GCs
+ * 200 ms apart, as a long-running process's idle GCs would. One forced GC right after a connect
+ * storm left the heap committed but unused by a varying amount (MiniRTC at 19,000 clients: 200 to
+ * 222 MB RSS over five runs of the same build, heap used 80.5 MB each time).
+ */
+export async function settledMemory() {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.()
+    await sleep(200)
+  }
+  const m = process.memoryUsage()
+  return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, externalMB: m.external / 2 ** 20, gc: typeof globalThis.gc === 'function' }
+}
+
 export function procStat(pid) {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8')
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ')

@@ -1,8 +1,8 @@
 // The real MiniRTC server in its own process (the bench pins it to one core). argv[2]: JSON of
-// extra startServer options (e.g. `media: { kind: 'nginx', ... }`). Commands: `mem` (after a GC),
+// extra startServer options (e.g. `media: { kind: 'nginx', ... }`). Commands: `mem` (after the heap settled),
 // `leaks` (what a soak checks is back to idle), `close`.
 import { readdirSync } from 'node:fs'
-import { APP, BENCH_RATE_LIMIT, profilerHandlers, serveWorker } from '../lib.mjs'
+import { APP, BENCH_RATE_LIMIT, profilerHandlers, serveWorker, settledMemory } from '../lib.mjs'
 
 // Soak: count live timers (unref'd ones too, which getActiveResourcesInfo() leaves out), so a
 // timer a session forgot to clear shows up. Installed before the server module is loaded.
@@ -51,11 +51,7 @@ const srv = await startServer({
 serveWorker(
   {
     ...profilerHandlers(),
-    mem() {
-      globalThis.gc?.()
-      const m = process.memoryUsage()
-      return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, externalMB: m.external / 2 ** 20, gc: typeof globalThis.gc === 'function' }
-    },
+    mem: settledMemory,
     /** File descriptors, live timers and handles by type, and RSS after a full GC. */
     leaks() {
       globalThis.gc?.()

@@ -7,7 +7,7 @@
 // other members; the owner gets `publishState` like MiniRTC's pusher does.
 // Call setup's floor: a login with `playUrls` gets the play URL set for its room (`setPlay`).
 import { WebSocketServer } from 'ws'
-import { profilerHandlers, serveWorker } from '../lib.mjs'
+import { profilerHandlers, serveWorker, settledMemory } from '../lib.mjs'
 
 const HEARTBEAT_TIMEOUT_MS = 30_000
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false, maxPayload: 16 * 1024 })
@@ -102,11 +102,7 @@ await new Promise((r) => wss.once('listening', r))
 serveWorker(
   {
     ...profilerHandlers(),
-    mem() {
-      globalThis.gc?.()
-      const m = process.memoryUsage()
-      return { rssMB: m.rss / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, externalMB: m.external / 2 ** 20, gc: typeof globalThis.gc === 'function' }
-    },
+    mem: settledMemory,
     /** The play URL a login into `roomId` with `playUrls` gets (one signed by MiniRTC's media server). */
     setPlay({ roomId, play }) {
       playUrls.set(roomId, play)
