@@ -79,7 +79,7 @@ export async function capacity({ smoke = false, n = smoke ? 200 : 19000, only, s
     'connection-capacity',
     {
       goal: '19,000 logged-in clients with RSS ≤ 1.25× the raw ws server holding the same number of bare connections',
-      method: `server pinned to core 0 (RSS after three full GCs 200 ms apart, `settledMemory`), ${Math.ceil(n / PER_GENERATOR)} generator process(es) on core 1; MiniRTC clients log in (rooms of ${opts.roomSize}); every client pings once per heartbeat interval (10 s) during a ${opts.holdMs / 1000} s hold`,
+      method: `server pinned to core 0 (RSS after three full GCs 200 ms apart: settledMemory), ${Math.ceil(n / PER_GENERATOR)} generator process(es) on core 1; MiniRTC clients log in (rooms of ${opts.roomSize}); every client pings once per heartbeat interval (10 s) during a ${opts.holdMs / 1000} s hold`,
       minirtc,
       raw,
       rssRatio: Math.round((minirtc.rssMB / raw.rssMB) * 100) / 100,
