@@ -279,24 +279,14 @@ export class Connection implements SessionSink {
     this.deps.metrics.countMessage(req.op)
     if (!this.bucket.take()) return this.badFrame(req.id, ErrorCode.RATE_LIMITED)
     this.queued++
-    this.queue = this.queue.then(() => this.dispatch(req))
+    this.queue = this.queue
+      .then(() => this.dispatch(req))
+      .catch((e: unknown) => this.deps.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'dispatch failed'))
   }
 
   private async dispatch(req: ClientRequest): Promise<void> {
     try {
-      await this.run(req)
-    } catch (e) {
-      this.deps.log.error({ err: e instanceof Error ? e.stack : String(e) }, 'dispatch failed')
-    } finally {
-      // Nothing else queued: let the settled chain go (an idle connection kept its last
-      // heartbeat's promise for life).
-      if (--this.queued === 0) this.queue = SETTLED
-    }
-  }
-
-  private async run(req: ClientRequest): Promise<void> {
-    if (this.closed) return
-    try {
+      if (this.closed) return
       const d = await this.handle(req)
       if (d === REPLIED) return
       this.reply(req.id, d)
@@ -315,6 +305,10 @@ export class Connection implements SessionSink {
       }
       this.deps.log.error({ err: e instanceof Error ? e.stack : String(e), op: req.op }, 'handler failed')
       this.replyError(req.id, ErrorCode.INTERNAL)
+    } finally {
+      // Nothing else queued: let the settled chain go (an idle connection kept its last
+      // heartbeat's promise for life).
+      if (--this.queued === 0) this.queue = SETTLED
     }
   }
 
