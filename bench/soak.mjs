@@ -77,6 +77,12 @@ async function startNginx() {
     await sleep(100)
   }
 }
+/** A media-server crash midway: nginx SIGKILLed with its workers, then started again. */
+async function restartMedia() {
+  log('restarting the media server (nginx-rtmp, SIGKILL)')
+  await stopNginx('SIGKILL')
+  await startNginx()
+}
 async function stopNginx(signal = 'SIGQUIT') {
   if (!nginx || nginx.exitCode !== null) return
   const gone = new Promise((r) => nginx.once('exit', r))
@@ -272,11 +278,7 @@ try {
       await server.stop()
       await startServer()
     },
-    async () => {
-      log('restarting the media server (nginx-rtmp, SIGKILL)')
-      await stopNginx('SIGKILL')
-      await startNginx()
-    },
+    restartMedia,
   ])
   log(`churn over: ${JSON.stringify(stats)}; ${alive.size} bots in rooms`)
 
@@ -345,13 +347,7 @@ try {
   // does one more round of the churn, and its RSS must come back within 10 % (measured here:
   // ±0.4 % between rounds).
   const roundMs = Math.max(10_000, (SECONDS * 1000) / 3)
-  await churn(roundMs, [
-    async () => {
-      log('restarting the media server again (nginx-rtmp, SIGKILL)')
-      await stopNginx('SIGKILL')
-      await startNginx()
-    },
-  ])
+  await churn(roundMs, [restartMedia])
   log(`another ${roundMs / 1000} s of churn: ${JSON.stringify(stats)}; everybody leaves`)
   await drain()
   await sleep(6000)

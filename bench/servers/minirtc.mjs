@@ -52,14 +52,12 @@ serveWorker(
   {
     ...profilerHandlers(),
     mem: settledMemory,
-    /** File descriptors, live timers and handles by type, and RSS after a full GC. */
-    leaks() {
-      globalThis.gc?.()
-      globalThis.gc?.()
+    /** File descriptors, live timers and handles by type, and memory once the heap settled. */
+    async leaks() {
+      const memory = await settledMemory()
       const resources = {}
       for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1
-      const m = process.memoryUsage()
-      return { rssMB: m.rss / 2 ** 20, heapTotalMB: m.heapTotal / 2 ** 20, heapUsedMB: m.heapUsed / 2 ** 20, externalMB: m.external / 2 ** 20, fds: readdirSync('/proc/self/fd').length, timers: liveTimers.size, resources }
+      return { ...memory, fds: readdirSync('/proc/self/fd').length, timers: liveTimers.size, resources }
     },
     /** A heap snapshot to `path` (leak hunting: compare a fresh one with one after a soak). */
     async heapSnapshot({ path }) {
