@@ -11,6 +11,8 @@ import net from 'node:net'
 export class TcpProxy {
   private server: net.Server
   private sockets = new Set<net.Socket>()
+  /** Each connection to the target, with the client it answers. */
+  private upstreams = new Map<net.Socket, net.Socket>()
   down = false
   port = 0
 
@@ -24,6 +26,8 @@ export class TcpProxy {
         s.on('error', () => undefined)
       }
       client.pipe(upstream).pipe(client)
+      this.upstreams.set(upstream, client)
+      upstream.on('close', () => this.upstreams.delete(upstream))
       client.on('close', () => upstream.destroy())
       upstream.on('close', () => client.destroy())
     })
@@ -50,6 +54,17 @@ export class TcpProxy {
     for (const s of this.sockets) {
       s.unpipe()
       s.pause()
+    }
+  }
+
+  /**
+   * Pass what clients send, drop what the target answers, connections left open: a request that
+   * arrived while its reply is lost (then `cut()` it, as a link that died right after sending).
+   */
+  dropReplies(): void {
+    for (const [upstream, client] of this.upstreams) {
+      upstream.unpipe(client)
+      upstream.resume()
     }
   }
 

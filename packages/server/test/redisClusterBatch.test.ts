@@ -1,6 +1,5 @@
 import { TcpProxy } from '@minirtc/headless'
 import { Redis } from 'ioredis'
-import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ClusterEvent } from '../src/cluster/ClusterLink'
@@ -28,45 +27,6 @@ async function node(batchMs: number, prefix: string, nodeTtlMs = 15_000, url = r
   const got: ClusterEvent[] = []
   c.onEvent((e) => got.push(e))
   return { c, got }
-}
-
-/**
- * A TCP proxy to Redis that can swallow what Redis answers (`eatReplies`) and then drop every
- * connection (`dropAll`), while the commands got through: a reply lost in a reconnect.
- */
-class ReplyEater {
-  private readonly server: Server
-  private readonly sockets = new Set<Socket>()
-  private eating = false
-  port = 0
-  constructor(target: number) {
-    this.server = createServer((client) => {
-      const upstream = connect(target, '127.0.0.1')
-      for (const s of [client, upstream]) {
-        this.sockets.add(s)
-        s.on('error', () => undefined)
-        s.on('close', () => this.sockets.delete(s))
-      }
-      client.pipe(upstream)
-      upstream.on('data', (d: Buffer) => this.eating || client.write(d))
-      client.on('close', () => upstream.destroy())
-      upstream.on('close', () => client.destroy())
-    })
-  }
-  listen(): Promise<this> {
-    return new Promise((resolve) => this.server.listen(0, '127.0.0.1', () => resolve(Object.assign(this, { port: (this.server.address() as AddressInfo).port }))))
-  }
-  eatReplies(): void {
-    this.eating = true
-  }
-  dropAll(): void {
-    this.eating = false
-    for (const s of this.sockets) s.destroy()
-  }
-  close(): void {
-    this.dropAll()
-    this.server.close()
-  }
 }
 
 const ids = (got: ClusterEvent[]) => got.map((e) => (e.t === 'push' ? (e.d as { i: number }).i : -1))
@@ -211,26 +171,27 @@ describe('RedisCluster publishing and subscribing', () => {
 
   it('a publish whose reply was lost in a reconnect is resent by ioredis but taken once: the others get it once, with the number it got first', async () => {
     const prefix = `b${++db}:`
-    // a reaches Redis through a proxy that can swallow Redis's replies, then drop the connection:
-    // Redis ran the command, a never heard back, and ioredis sends it again on the new connection.
-    const proxy = await new ReplyEater(Number(new URL(redis.url).port)).listen()
+    // a reaches Redis through a proxy that drops Redis's replies, then the connection: Redis ran
+    // the command, a never heard back, and ioredis sends it again on the new connection.
+    const proxy = await new TcpProxy(Number(new URL(redis.url).port)).listen()
     try {
       const a = await node(0, prefix, 15_000, `redis://127.0.0.1:${proxy.port}`)
       const b = await node(0, prefix)
       const bc = (i: number) => ({ t: 'push' as const, a: 'app', r: 'r', ev: 'broadcast' as const, d: { messages: [{ messageId: 0, i }] }, x: 's' })
       expect(await a.c.publishNumbered(bc(1))).toBe(1)
       await until(() => b.got.length === 1)
-      proxy.eatReplies()
+      proxy.dropReplies()
       const second = a.c.publishNumbered(bc(2))
       await until(() => b.got.length === 2) // Redis ran it: b has it
-      proxy.dropAll()
+      proxy.cut()
+      proxy.restore()
       expect(await second).toBe(2)
       expect(await a.c.publishNumbered(bc(3))).toBe(3)
       await until(() => b.got.length >= 3)
       await new Promise((r) => setTimeout(r, 100))
       expect(b.got.map((e) => (e.t === 'push' ? [(e.d as { messages: { i: number }[] }).messages[0]!.i, e.n] : []))).toEqual([[1, 1], [2, 2], [3, 3]])
     } finally {
-      proxy.close()
+      await proxy.close()
     }
   })
 
