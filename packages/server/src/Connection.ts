@@ -1,4 +1,5 @@
 import { CloseCode, ErrorCode, errorMessages, errorReason, parseClientMessage, type ClientRequest } from '@minirtc/protocol'
+import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket } from 'ws'
 import { ServerError, errorBody } from './errors'
@@ -9,6 +10,7 @@ import type { RelayManager } from './relay/RelayManager'
 import type { Rooms } from './Rooms'
 import type { Session, SessionSink } from './Session'
 import { verifyToken } from './token'
+import { pushFrame, textFrame } from './wsFrame'
 
 export interface ConnectionDeps {
   rooms: Rooms
@@ -108,8 +110,6 @@ export class SignalingSocket extends WebSocket {
 
 /** Where every connection's frame queue starts: one settled promise shared, not one each. */
 const SETTLED: Promise<void> = Promise.resolve()
-/** Pushes framed as bytes (Session.frameBytes) still go out as text messages. */
-const TEXT_MESSAGE = { binary: false }
 /** What a handler returns when it sent its reply itself. */
 const REPLIED = Symbol('replied')
 
@@ -144,13 +144,17 @@ export class Connection implements SessionSink {
   /** Runs right after the next reply is sent (attaching a session once its resume reply is out). */
   private afterReply: (() => void) | undefined
 
-  /** Take over a freshly upgraded socket; the connection lives as long as the socket does. */
-  static accept(ws: SignalingSocket, address: string, deps: ConnectionDeps): Connection {
-    return new Connection(ws, address, deps)
+  /**
+   * Take over a freshly upgraded socket; the connection lives as long as the socket does.
+   * `socket`: the TCP socket under `ws`, which messages are written to as whole frames (wsFrame.ts).
+   */
+  static accept(ws: SignalingSocket, socket: Duplex, address: string, deps: ConnectionDeps): Connection {
+    return new Connection(ws, socket, address, deps)
   }
 
   private constructor(
     private readonly ws: SignalingSocket,
+    private readonly socket: Duplex,
     readonly address: string,
     private readonly deps: ConnectionDeps,
   ) {
@@ -206,10 +210,20 @@ export class Connection implements SessionSink {
   }
 
   // SessionSink
-  send(text: string | Buffer): void {
-    if (this.closed || this.ws.readyState !== this.ws.OPEN) return
-    if (this.ws.bufferedAmount > this.deps.maxSendBufferBytes) return this.slowConsumer()
-    this.ws.send(text, TEXT_MESSAGE)
+  send(text: string): void {
+    if (this.writable()) this.socket.write(textFrame(text))
+  }
+
+  sendPush(seq: number, body: Buffer): void {
+    if (this.writable()) this.socket.write(pushFrame(seq, body))
+  }
+
+  /** Open and reading; a message that finds it otherwise is not sent (a session keeps its pushes for a resume). */
+  private writable(): boolean {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return false
+    if (this.socket.writableLength <= this.deps.maxSendBufferBytes) return true
+    this.slowConsumer()
+    return false
   }
 
   /**
@@ -220,7 +234,7 @@ export class Connection implements SessionSink {
    */
   private slowConsumer(): void {
     this.deps.metrics.slowConsumers.inc({ listener: 'signaling' })
-    this.deps.log.warn({ address: this.address, ref: this.session?.ref, buffered: this.ws.bufferedAmount }, 'slow consumer closed')
+    this.deps.log.warn({ address: this.address, ref: this.session?.ref, buffered: this.socket.writableLength }, 'slow consumer closed')
     this.close(CloseCode.SLOW_CONSUMER, 'send buffer full')
   }
 

@@ -18,7 +18,7 @@ export const endCodes: Record<EndReason, { code?: ErrorCode; close?: number }> =
 
 /**
  * A push frame without its seq: `"ev":…,"d":…}`. A fan-out builds it once; each recipient's
- * frame is `{"seq":N,` + this (`frame`), byte for byte what `JSON.stringify({ seq, ev, d })` gives.
+ * frame is `{"seq":N,` + this (`frame`, or wsFrame's `pushFrame` in bytes), byte for byte what `JSON.stringify({ seq, ev, d })` gives.
  * Sliced off one flat JSON.stringify result, so the buffers that share it retain that one string
  * (a `+` concatenation would retain a V8 cons string and its pieces).
  */
@@ -38,28 +38,12 @@ function frame(seq: number, body: string): string {
   return '{"seq":' + seq + ',' + body
 }
 
-/**
- * `frame` as UTF-8 bytes, around a body encoded once per fan-out (`pushBody`'s `bytes`): each
- * recipient costs one buffer and a copy. The string frame cost a cons string, the seq's digits
- * and, in the socket's send, a flattened copy and an encoding each: the garbage of a broadcast
- * to 100 was what the young-generation GC kept promoting to the old space at high fan-out.
- */
-export function frameBytes(seq: number, body: Buffer): Buffer {
-  let digits = 1
-  for (let x = seq; x >= 10; x = Math.floor(x / 10)) digits++
-  const out = Buffer.allocUnsafe(8 + digits + body.length)
-  out.set(FRAME_HEAD, 0)
-  for (let i = 6 + digits, x = seq; i >= 7; i--, x = Math.floor(x / 10)) out[i] = 48 + (x % 10)
-  out[7 + digits] = 44 // ','
-  out.set(body, 8 + digits)
-  return out
-}
-const FRAME_HEAD = Buffer.from('{"seq":')
-
 /** Transport a session writes to: the WebSocket connection it is currently attached to. */
 export interface SessionSink {
-  /** One text message: a string, or its UTF-8 bytes. */
-  send(text: string | Buffer): void
+  /** One text message. */
+  send(text: string): void
+  /** One push of a fan-out: `{"seq":<seq>,` + `body` (a `pushBody`'s UTF-8 bytes, shared by every recipient). */
+  sendPush(seq: number, body: Buffer): void
   close(code: number, reason: string): void
 }
 
@@ -149,7 +133,9 @@ export class Session {
       this.firstResumableSeq = this.bufferStart
     }
     // A push of one recipient (no bytes) goes as a string: the socket encodes it once.
-    if (this.sink) this.sink.send(bytes ? frameBytes(seq, bytes) : frame(seq, body))
+    if (!this.sink) return
+    if (bytes) this.sink.sendPush(seq, bytes)
+    else this.sink.send(frame(seq, body))
   }
 
   /**

@@ -314,7 +314,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       // of two in every socket's _events.
       socket.off('error', ignoreError)
       httpLimits.released(socket as Socket)
-      Connection.accept(ws as SignalingSocket, addr, connectionDeps)
+      Connection.accept(ws as SignalingSocket, socket, addr, connectionDeps)
     })
   })
   http.on('clientError', (_err, socket) => socket.destroy())
