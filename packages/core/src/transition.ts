@@ -309,6 +309,7 @@ function loggedIn(s: EngineState, r: LoginResult, fx: Effect[], now: number): En
   if (s.pusher.streamId && r.room.ownStreams.indexOf(s.pusher.streamId) < 0 && s.pusher.state === 'PUBLISHING')
     next = assign({}, next, { pusher: assign({}, next.pusher, { state: 'PUBLISH_REQUESTING' }) })
   next = dropPlayersWithoutStream(next, fx)
+  if (!first) next = renewPlayers(next, fx, now, r.play)
   next = autoPlayAll(next, fx, now, r.play)
   return reconcileMedia(next, fx, !s.pusher.streamId || r.room.ownStreams.indexOf(s.pusher.streamId) < 0)
 }
@@ -534,21 +535,40 @@ function dropPlayersWithoutStream(s: EngineState, fx: Effect[]): EngineState {
   return next
 }
 
-/**
- * A player for every stream that has none, started with the play URL the server delivered for it
- * (login reply, stream ADD) when that is still valid on the server's clock, else by a `play`
- * request: a replayed ADD (resume) can be older than its URL, and an older server sends none.
- */
+/** A player for every stream that has none (autoPlay), started as `playWith` says. */
 function autoPlayAll(s: EngineState, fx: Effect[], now: number, play?: PlayResult[]): EngineState {
   if (!s.autoPlay) return s
   let next = s
   for (const x of s.streams) {
     if (next.players[x.streamId]) continue
-    next = addPlayer(next, x)
-    const given = play && play.find((p) => p.streamId === x.streamId && p.expiresAt - URL_MARGIN_MS > now + s.clockSkew)
-    next = given ? withUrls(next, x.streamId, given.urls) : requestPlay(next, x.streamId, fx)
+    next = playWith(addPlayer(next, x), x.streamId, fx, now, play)
   }
   return next
+}
+
+/**
+ * After a full re-login the server has ended the old session and, with it, the media connections
+ * its URLs opened; a player left on its old URL would be refused when it reconnects and recover
+ * only after giving up (-2301) and a restart. Every player gets the new session's URL instead.
+ */
+function renewPlayers(s: EngineState, fx: Effect[], now: number, play?: PlayResult[]): EngineState {
+  let next = s
+  for (const id of Object.keys(s.players)) {
+    // A restart that was waiting for its timer happens now.
+    fx.push({ type: 'clearTimer', name: 'playRestart:' + id })
+    next = playWith(next, id, fx, now, play)
+  }
+  return next
+}
+
+/**
+ * Give a player the URL the server delivered for its stream (login reply, stream ADD) while it is
+ * still valid on the server's clock, else ask for one (`play`): a replayed ADD (resume) can be
+ * older than its URL, and an older server delivers none.
+ */
+function playWith(s: EngineState, streamId: string, fx: Effect[], now: number, play?: PlayResult[]): EngineState {
+  const given = play && play.find((p) => p.streamId === streamId && p.expiresAt - URL_MARGIN_MS > now + s.clockSkew)
+  return given ? withUrls(s, streamId, given.urls) : requestPlay(s, streamId, fx)
 }
 
 function onPlayerEvent(s: EngineState, streamId: string, kind: NativeEventKind, d: NativeEventDetail, fx: Effect[]): EngineState {

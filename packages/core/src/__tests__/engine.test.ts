@@ -539,6 +539,41 @@ describe('reconnect', () => {
     expect(rig.of('roomStateChanged').map((a) => a[1])).toEqual(['RECONNECTING', 'RECONNECTED'])
   })
 
+  it('after a full re-login every player plays the new session\'s URL, the one delivered with the login reply', async () => {
+    const rig = await loggedInRig({ autoPlay: true })
+    rig.server.addStream(streamOf(bob))
+    const old = rig.engine.getSnapshot().players['bob-cam']!
+    expect(old.src).toMatch(/\/live\/d\d+\.flv\?/)
+    rig.server.dropAll()
+    rig.server.forgetSessions()
+    rig.clock.advance(100)
+    expect(rig.server.log.slice(-2)).toEqual(['resume', 'login'])
+    const renewed = rig.engine.getSnapshot().players['bob-cam']!
+    // The same player (no remove and re-add), on a URL of the new session, asked for nothing.
+    expect(renewed.id).toBe(old.id)
+    expect(renewed.src).toMatch(/\/live\/d\d+\.flv\?/)
+    expect(renewed.src).not.toBe(old.src)
+    expect(rig.server.log.filter((op) => op === 'play')).toHaveLength(0)
+  })
+
+  it('after a full re-login a player without a delivered URL asks for one; a resume keeps the URL', async () => {
+    const rig = await loggedInRig({ autoPlay: false })
+    rig.server.addStream(streamOf(bob))
+    rig.engine.getPlayerInstance('bob-cam').play()
+    const first = rig.engine.getSnapshot().players['bob-cam']!.src
+    rig.server.dropAll()
+    rig.clock.advance(100)
+    expect(rig.server.log.slice(-1)).toEqual(['resume'])
+    expect(rig.engine.getSnapshot().players['bob-cam']!.src).toBe(first)
+    rig.server.dropAll()
+    rig.server.forgetSessions()
+    rig.clock.advance(100)
+    expect(rig.server.log.slice(-3)).toEqual(['resume', 'login', 'play'])
+    const renewed = rig.engine.getSnapshot().players['bob-cam']!.src
+    expect(renewed).toMatch(/\/live\/p\d+\.flv\?/)
+    expect(renewed).not.toBe(first)
+  })
+
   it('re-publishes after a full re-login and keeps PUBLISH_REQUESTING until confirmed again', async () => {
     const rig = await loggedInRig()
     const pusher = rig.engine.createPusher()
