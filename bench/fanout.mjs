@@ -4,6 +4,7 @@
 // the highest send rate whose delivery p99 stays under 50 ms with no loss. Both servers are up at
 // once and sampled back to back at each rate, so slow changes in other load on the machine hit
 // both alike.
+import { mkdirSync } from 'node:fs'
 import { cpuMeter, round, searchRates, spawnWorker, withPairs, writeResult } from './lib.mjs'
 
 const P99_LIMIT_MS = 50
@@ -52,7 +53,10 @@ export async function fanout({ smoke = false, configs: only, rates, serverArgv =
   const search = smoke
     ? { start: 200, maxGrow: 1, bisect: 0, warmupMs: 300, measureMs: 1000, retry: false }
     : { start: 12000, maxGrow: 6, bisect: 2, warmupMs: 1000, measureMs: 3000, retry: true }
-  if (profileDir) search.profileDir = profileDir
+  if (profileDir) {
+    mkdirSync(profileDir, { recursive: true })
+    search.profileDir = profileDir
+  }
   const rows = []
   for (const cfg of configs) {
     const pairs = await withPairs(
