@@ -83,6 +83,7 @@ export const ErrorCode = {
   PRIVACY_DENIED: 107014,
   // 109xxx: internal
   INTERNAL: 109001,
+  SERVICE_UNAVAILABLE: 109002,
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -170,6 +171,7 @@ export const serverErrorMessages: { readonly [code: number]: string } = {
   106003: 'Free space in recording.dir is below recording.minFreeBytes; free some.',
   106004: 'relay.maxRelays reached; remove a relay or raise it.',
   109001: 'Internal server error.',
+  109002: 'The server cannot reach its room store (Redis) right now; try again in a moment.',
 }
 
 /** Every code's message (server, docs and tests). */

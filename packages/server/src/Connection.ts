@@ -26,6 +26,8 @@ export interface ConnectionDeps {
   maxSendBufferBytes: number
   /** The timers of every connection. */
   sweep: ConnectionSweep
+  /** Cluster: false while this node cannot reach Redis (a request that fails then gets SERVICE_UNAVAILABLE). */
+  healthy?: () => boolean
 }
 
 /**
@@ -316,6 +318,11 @@ export class Connection implements SessionSink {
           this.deps.log.info({ address: this.address, op: req.op, code: e.code }, 'auth refused')
         }
         return this.replyError(req.id, e.code, e.message)
+      }
+      // A cluster node cut off from Redis: the outage, not a bug; the client may try again.
+      if (this.deps.healthy?.() === false) {
+        this.deps.log.warn({ err: e instanceof Error ? e.message : String(e), op: req.op }, 'request failed: redis unreachable')
+        return this.replyError(req.id, ErrorCode.SERVICE_UNAVAILABLE)
       }
       this.deps.log.error({ err: e instanceof Error ? e.stack : String(e), op: req.op }, 'handler failed')
       this.replyError(req.id, ErrorCode.INTERNAL)

@@ -27,7 +27,7 @@ export interface HttpApiDeps {
   /** Undefined when recording is not configured (its routes then answer RECORDING_NOT_CONFIGURED). */
   recordings?: RecordingManager | undefined
   relays: RelayManager
-  /** Cluster: false while this node cannot reach Redis (healthz then answers 503). */
+  /** Cluster: false while this node cannot reach Redis (healthz then answers 503, and so does a request that fails). */
   healthy?: () => boolean
 }
 
@@ -105,9 +105,12 @@ export function createHttpHandler(deps: HttpApiDeps) {
       }
       fail(res, 404, ErrorCode.UNKNOWN_OPERATION, 'No such endpoint.')
     } catch (e) {
-      deps.log.error({ err: e instanceof Error ? e.stack : String(e), path: rawPath }, 'http handler failed')
-      if (!res.headersSent) fail(res, 500, ErrorCode.INTERNAL)
-      else res.destroy()
+      const outage = deps.healthy?.() === false
+      if (outage) deps.log.warn({ err: e instanceof Error ? e.message : String(e), path: rawPath }, 'http request failed: redis unreachable')
+      else deps.log.error({ err: e instanceof Error ? e.stack : String(e), path: rawPath }, 'http handler failed')
+      if (res.headersSent) res.destroy()
+      else if (outage) fail(res, 503, ErrorCode.SERVICE_UNAVAILABLE)
+      else fail(res, 500, ErrorCode.INTERNAL)
     }
   }
 }

@@ -294,6 +294,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     loginTimeoutMs,
     maxSendBufferBytes: opts.maxSendBufferBytes ?? defaults.maxSendBufferBytes,
     sweep: new ConnectionSweep([heartbeatTimeoutMs, loginTimeoutMs]),
+    ...(cluster ? { healthy: () => cluster.healthy() } : {}),
   }
 
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
