@@ -141,14 +141,13 @@ export async function pinnedSelf(cores, fn) {
 }
 
 /**
- * A side-by-side comparison's lifecycle: start the raw anchor and MiniRTC (`start(kind)` gives
- * `{ server, gen, ... }`), let them settle, run `fn(pairs)`, and stop both whatever happens.
+ * A side-by-side comparison's lifecycle: start the raw anchor and MiniRTC (or `kinds`; `start(kind)`
+ * gives `{ server, gen, ... }`), let them settle, run `fn(pairs)`, and stop all whatever happens.
  */
-export async function withPairs(start, fn) {
+export async function withPairs(start, fn, kinds = ['raw', 'minirtc']) {
   const pairs = []
   try {
-    pairs.push(await start('raw'))
-    pairs.push(await start('minirtc'))
+    for (const kind of kinds) pairs.push(await start(kind))
     await sleep(500)
     await fn(pairs)
   } finally {

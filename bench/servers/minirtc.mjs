@@ -31,7 +31,8 @@ if (process.env.MINIRTC_BENCH_COUNT_TIMERS === '1') {
     ci(t)
   }
 }
-const { startServer } = await import('@minirtc/server')
+// MINIRTC_BENCH_SERVER: another build's dist/index.js (ab.mjs compares two builds).
+const { startServer } = await import(process.env.MINIRTC_BENCH_SERVER || '@minirtc/server')
 
 const extra = JSON.parse(process.argv[2] ?? '{}')
 const srv = await startServer({
