@@ -5,11 +5,12 @@
  * Why not `ws`'s send(): for every message it allocates a separate header, corks the socket,
  * writes header and payload as two chunks and uncorks into a two-buffer writev, and a string is
  * encoded into a third buffer first. A fan-out sends one message per recipient, so that path was
- * most of what a delivery cost in JavaScript (interleaved A/B against it, 2,000 clients in rooms
- * of 10 and 10,000 in rooms of 100: 6–18 % less server CPU per delivery). Server frames are never masked and the server negotiates no
- * extensions (`perMessageDeflate: false`), so a frame is a 2-, 4- or 10-byte header and the
- * payload as is. `ws` still reads, answers pings, and sends pings and the close frame; writes stay
- * in order because ws writes its frames synchronously too (nothing is queued without deflate).
+ * much of what a delivery cost in JavaScript (interleaved A/B against it, 2,000 clients in rooms
+ * of 10 and 10,000 in rooms of 100: 6–18 % less server CPU per delivery). Server frames are never
+ * masked and the server negotiates no extensions (`perMessageDeflate: false`), so a frame is a 2-,
+ * 4- or 10-byte header and the payload as is. `ws` still reads, answers pings, and sends pings and
+ * the close frame; writes stay in order because ws writes its frames synchronously too (nothing is
+ * queued without deflate).
  */
 
 /** FIN + opcode 1 (text): a whole message in one frame. */
