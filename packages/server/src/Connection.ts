@@ -2,7 +2,7 @@ import { CloseCode, ErrorCode, errorMessages, errorReason, parseClientMessage, t
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import { WebSocket } from 'ws'
-import { ServerError, errorBody } from './errors'
+import { ServerError, errorBody, unexpectedFailure } from './errors'
 import type { Metrics } from './metrics'
 import type { RateLimitOptions } from './options'
 import { TokenBucket, WindowCounter } from './rateLimiter'
@@ -211,11 +211,12 @@ export class Connection implements SessionSink {
     if (this.ws.readyState === this.ws.OPEN) this.ws.ping()
   }
 
-  // SessionSink
-  send(text: string): void {
+  /** One text message of our own (a reply). */
+  private send(text: string): void {
     if (this.writable()) this.socket.write(textFrame(text))
   }
 
+  // SessionSink
   sendPush(seq: number, body: Buffer): void {
     if (this.writable()) this.socket.write(pushFrame(seq, body))
   }
@@ -319,13 +320,7 @@ export class Connection implements SessionSink {
         }
         return this.replyError(req.id, e.code, e.message)
       }
-      // A cluster node cut off from Redis: the outage, not a bug; the client may try again.
-      if (this.deps.healthy?.() === false) {
-        this.deps.log.warn({ err: e instanceof Error ? e.message : String(e), op: req.op }, 'request failed: redis unreachable')
-        return this.replyError(req.id, ErrorCode.SERVICE_UNAVAILABLE)
-      }
-      this.deps.log.error({ err: e instanceof Error ? e.stack : String(e), op: req.op }, 'handler failed')
-      this.replyError(req.id, ErrorCode.INTERNAL)
+      this.replyError(req.id, unexpectedFailure(e, this.deps.healthy, this.deps.log, { op: req.op }))
     } finally {
       // Nothing else queued: let the settled chain go (an idle connection kept its last
       // heartbeat's promise for life).

@@ -18,7 +18,7 @@ export const endCodes: Record<EndReason, { code?: ErrorCode; close?: number }> =
 
 /**
  * A push frame without its seq: `"ev":…,"d":…}`. A fan-out builds it once; each recipient's
- * frame is `{"seq":N,` + this (`frame`, or wsFrame's `pushFrame` in bytes), byte for byte what `JSON.stringify({ seq, ev, d })` gives.
+ * frame is `{"seq":N,` + this (wsFrame's `pushFrame`, `frame` as a string), byte for byte what `JSON.stringify({ seq, ev, d })` gives.
  * Sliced off one flat JSON.stringify result, so the buffers that share it retain that one string
  * (a `+` concatenation would retain a V8 cons string and its pieces).
  */
@@ -40,9 +40,7 @@ function frame(seq: number, body: string): string {
 
 /** Transport a session writes to: the WebSocket connection it is currently attached to. */
 export interface SessionSink {
-  /** One text message. */
-  send(text: string): void
-  /** One push of a fan-out: `{"seq":<seq>,` + `body` (a `pushBody`'s UTF-8 bytes, shared by every recipient). */
+  /** One push: `{"seq":<seq>,` + `body` (a `pushBody`'s UTF-8 bytes; a fan-out's are shared by every recipient). */
   sendPush(seq: number, body: Buffer): void
   close(code: number, reason: string): void
 }
@@ -132,10 +130,8 @@ export class Session {
       this.bufferStart += n
       this.firstResumableSeq = this.bufferStart
     }
-    // A push of one recipient (no bytes) goes as a string: the socket encodes it once.
-    if (!this.sink) return
-    if (bytes) this.sink.sendPush(seq, bytes)
-    else this.sink.send(frame(seq, body))
+    // A push of one recipient (no bytes) is encoded here, once.
+    this.sink?.sendPush(seq, bytes ?? Buffer.from(body))
   }
 
   /**
@@ -145,7 +141,7 @@ export class Session {
    */
   attach(sink: SessionSink, afterSeq: number): void {
     this.sink = sink
-    for (let i = Math.max(0, afterSeq + 1 - this.bufferStart); i < this.buffer.length; i++) sink.send(frame(this.bufferStart + i, this.buffer[i]!))
+    for (let i = Math.max(0, afterSeq + 1 - this.bufferStart); i < this.buffer.length; i++) sink.sendPush(this.bufferStart + i, Buffer.from(this.buffer[i]!))
   }
 
   /** The client applied every push up to `seq`: forget them. */

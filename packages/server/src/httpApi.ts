@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { AdminThrottle } from './adminThrottle'
 import { sameSecret } from './constantTime'
 import { serveDevToken } from './devToken'
+import { unexpectedFailure } from './errors'
 import { fail, json } from './httpReply'
 import type { NginxMedia } from './media/NginxMedia'
 import type { Metrics } from './metrics'
@@ -105,12 +106,9 @@ export function createHttpHandler(deps: HttpApiDeps) {
       }
       fail(res, 404, ErrorCode.UNKNOWN_OPERATION, 'No such endpoint.')
     } catch (e) {
-      const outage = deps.healthy?.() === false
-      if (outage) deps.log.warn({ err: e instanceof Error ? e.message : String(e), path: rawPath }, 'http request failed: redis unreachable')
-      else deps.log.error({ err: e instanceof Error ? e.stack : String(e), path: rawPath }, 'http handler failed')
+      const code = unexpectedFailure(e, deps.healthy, deps.log, { path: rawPath })
       if (res.headersSent) res.destroy()
-      else if (outage) fail(res, 503, ErrorCode.SERVICE_UNAVAILABLE)
-      else fail(res, 500, ErrorCode.INTERNAL)
+      else fail(res, code === ErrorCode.SERVICE_UNAVAILABLE ? 503 : 500, code)
     }
   }
 }

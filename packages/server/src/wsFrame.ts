@@ -39,7 +39,7 @@ function allocFrame(n: number): Buffer {
   return out
 }
 
-/** One text message: a reply, or a push built for a single recipient. */
+/** One text message: a reply. */
 export function textFrame(text: string): Buffer {
   const n = Buffer.byteLength(text)
   const out = allocFrame(n)

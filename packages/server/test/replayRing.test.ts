@@ -5,11 +5,7 @@ import { Session, pushBody, type SessionSink } from '../src/Session'
 function session(max: number) {
   const s = new Session('app', 'room', { userId: 'u', userName: 'u' }, false, { login: true } as never, undefined, 0, '127.0.0.1', max)
   const sent: Array<{ seq: number; d: { n: number } }> = []
-  const sink: SessionSink = {
-    send: (text) => sent.push(JSON.parse(text)),
-    sendPush: (seq, body) => sent.push(JSON.parse(`{"seq":${seq},${body}`)),
-    close: () => undefined,
-  }
+  const sink: SessionSink = { sendPush: (seq, body) => sent.push(JSON.parse(`{"seq":${seq},${body}`)), close: () => undefined }
   s.attach(sink, 0)
   const push = (n: number) => s.pushBody(pushBody('onlineCount', { count: n }))
   const seqsOf = (pushes: Array<{ seq: number }> | null) => pushes && pushes.map((p) => p.seq)
@@ -38,7 +34,7 @@ describe('the replay ring', () => {
     for (let n = 1; n <= 12; n++) push(n)
     s.ack(3)
     const again: number[] = []
-    s.attach({ send: (text) => again.push(JSON.parse(text).seq), sendPush: () => undefined, close: () => undefined }, 9)
+    s.attach({ sendPush: (seq) => again.push(seq), close: () => undefined }, 9)
     expect(again).toEqual([10, 11, 12])
   })
 
